@@ -1,0 +1,1 @@
+"""Schools, admission rounds and points applications: models arrive with their feature."""

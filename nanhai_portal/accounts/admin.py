@@ -1,0 +1,53 @@
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from nanhai_portal.accounts.models import User
+from nanhai_portal.accounts.roles import DISTRICT_ROLES, Role
+from nanhai_portal.accounts.services import user_set_role
+from nanhai_portal.tenancy import get_current_town, is_district_scope
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    """A town admin manages the accounts of their town; a district admin manages all."""
+
+    list_display = ["username", "name", "role", "town", "is_active", "last_login"]
+    list_filter = ["role", "town", "is_active"]
+    search_fields = ["username", "name"]
+    ordering = ["username"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Person"), {"fields": ("name", "email")}),
+        (_("Role"), {"fields": ("role", "town", "is_active", "is_staff", "groups")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "password1", "password2", "name", "role", "town")}),)
+    readonly_fields = ["last_login", "date_joined"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        if is_district_scope():
+            return queryset
+        return queryset.filter(town_id=get_current_town()) if get_current_town() else queryset.none()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if is_district_scope():
+            return self.readonly_fields
+        # A town admin cannot move an account to another town or raise it to a district role.
+        return [*self.readonly_fields, "town", "is_staff", "groups"]
+
+    def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "role" and not is_district_scope():
+            kwargs["choices"] = [(role.value, role.label) for role in Role if role not in DISTRICT_ROLES]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        town_code = obj.town_id if is_district_scope() else get_current_town()
+        super().save_model(request, obj, form, change)
+        # The role decides the group, the staff flag and the town: the service keeps them together.
+        user_set_role(user=obj, role=Role(obj.role), town_code=town_code)

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "nanhai_portal.accounts"
+    label = "accounts"
+    verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from nanhai_portal.accounts.roles import sync_role_groups
+
+        post_migrate.connect(sync_role_groups, dispatch_uid="nanhai_sync_role_groups")

@@ -1,0 +1,81 @@
+"""Accounts: one user model for residents and staff, with a role and a town."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from nanhai_portal.accounts.roles import DISTRICT_ROLES, Role
+
+
+class User(AbstractUser):
+    """A person who signs in: a resident (新市民), a grid worker (网格员) or an official.
+
+    Users are district-wide rows, read before any town is known (at sign-in), so the
+    account's town is stored in ``account_town_id`` and not in a ``town_id`` column: that
+    name marks the tenant-owned tables that row-level security guards.
+    """
+
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
+    name = models.CharField(_("full name"), max_length=64, blank=True)
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices, default=Role.RESIDENT)
+    town = models.ForeignKey(
+        "areas.Town",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_column="account_town_id",
+        related_name="users",
+        verbose_name=_("town"),
+        help_text=_("The town an officer, town admin or grid worker serves, or where a resident lives."),
+    )
+
+    objects: ClassVar[UserManager["User"]] = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            # Town staff have a town; district roles have none.
+            models.CheckConstraint(
+                name="user_town_matches_role",
+                condition=(
+                    models.Q(role__in=["district_admin", "district_official"], town__isnull=True)
+                    | models.Q(role__in=["grid_worker", "town_officer", "town_admin"], town__isnull=False)
+                    | models.Q(role="resident")
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.username
+
+    @property
+    def is_district_level(self) -> bool:
+        return self.role in DISTRICT_ROLES
+
+    def get_full_name(self) -> str:
+        return self.name
+
+    def get_short_name(self) -> str:
+        return self.name or self.username
+
+
+class AccessToken(models.Model):
+    """A bearer token for the API. Only its SHA-256 digest is stored."""
+
+    digest = models.CharField(max_length=64, primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_tokens")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.user} until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,302 @@
+"""Settings for the Nanhai new-resident portal, read from the environment.
+
+Development works with no environment at all. ``PORTAL_ENV=production`` refuses to
+start until every variable it needs is set, and names the first one missing.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def envbool(name: str, default: str) -> bool:
+    return os.getenv(name, default).strip().lower() in ("1", "true", "yes", "on")
+
+
+def envint(name: str, default: str) -> int:
+    value = os.getenv(name, default)
+    try:
+        return int(value)
+    except ValueError:
+        sys.exit(f"{name} must be a whole number, not {value!r}.")
+
+
+def envlist(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
+
+
+PORTAL_ENV = os.getenv("PORTAL_ENV", "development")
+if PORTAL_ENV not in ("development", "test", "production"):
+    sys.exit(f"PORTAL_ENV must be development, test or production, not {PORTAL_ENV!r}.")
+PRODUCTION = PORTAL_ENV == "production"
+
+# What production cannot guess. Checked in this order; the first one missing stops start-up.
+PRODUCTION_REQUIRED = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "DATABASE_OWNER_URL", "REDIS_URL")
+if PRODUCTION:
+    for variable in PRODUCTION_REQUIRED:
+        if not os.getenv(variable, "").strip():
+            sys.exit(f"PORTAL_ENV=production needs the environment variable {variable}; it is not set.")
+
+SECRET_KEY = os.getenv("SECRET_KEY", "dev-only-insecure-key-nanhai-portal-0123456789-abcdefghijklmnop")
+DEBUG = envbool("DEBUG", "false" if PRODUCTION else "true")
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
+
+# --- Database -----------------------------------------------------------------------
+# The web and worker processes connect as DATABASE_URL: a role that is not a superuser,
+# cannot bypass row-level security and owns no table. Migrations connect as
+# DATABASE_OWNER_URL, the role that owns the tables (see nanhai_portal.tenancy).
+DEFAULT_DATABASE_URL = "postgres://nanhai_app:nanhai-app-dev@127.0.0.1:5432/nanhai"
+DEFAULT_DATABASE_OWNER_URL = "postgres://nanhai_owner:nanhai-owner-dev@127.0.0.1:5432/nanhai"
+
+
+def parse_database_url(name: str, default: str) -> dict:
+    url = os.getenv(name, "").strip() or default
+    try:
+        config = dj_database_url.parse(url, conn_max_age=envint("DATABASE_CONN_MAX_AGE", "60"))
+    except ValueError as error:
+        sys.exit(f"{name} is not a usable database URL ({error}).")
+    if config.get("ENGINE") != "django.db.backends.postgresql":
+        sys.exit(f"{name} must be a PostgreSQL URL (postgres://user:password@host:port/name).")
+    if not config.get("NAME"):
+        sys.exit(f"{name} names no database (postgres://user:password@host:port/name).")
+    return config
+
+
+DATABASES = {"default": parse_database_url("DATABASE_URL", DEFAULT_DATABASE_URL)}
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+_owner = parse_database_url("DATABASE_OWNER_URL", os.getenv("DATABASE_URL", "").strip() or DEFAULT_DATABASE_OWNER_URL)
+# Only the credentials differ: the owner connects to the same database.
+DATABASE_OWNER_CREDENTIALS = {"USER": _owner["USER"], "PASSWORD": _owner["PASSWORD"]}
+DATABASE_APP_ROLE = DATABASES["default"]["USER"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis, cache and Celery --------------------------------------------------------
+REDIS_URL = os.getenv("REDIS_URL", "").strip() or "redis://127.0.0.1:6379/0"
+if urlsplit(REDIS_URL).scheme not in ("redis", "rediss", "unix", "redis+socket"):
+    sys.exit("REDIS_URL must be a redis://, rediss:// or unix:// URL.")
+
+
+def celery_url(url: str) -> str:
+    """Kombu names a Unix socket ``redis+socket://``; redis-py names it ``unix://``."""
+    return "redis+socket://" + url.removeprefix("unix://").split("?")[0] if url.startswith("unix://") else url
+
+
+def redis_py_url(url: str) -> str:
+    return "unix://" + url.removeprefix("redis+socket://") if url.startswith("redis+socket://") else url
+
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": redis_py_url(REDIS_URL),
+        "KEY_PREFIX": f"nanhai:{PORTAL_ENV}",
+        "TIMEOUT": 300,
+    }
+}
+
+CELERY_BROKER_URL = celery_url(REDIS_URL)
+CELERY_RESULT_BACKEND = celery_url(REDIS_URL)
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_EXPIRES = timedelta(hours=6)
+# A task is acknowledged only when it has run, and given back when its worker dies.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Longer than any countdown or retry delay we use, or Redis redelivers the task.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "false")
+CELERY_TASK_DEFAULT_QUEUE = os.getenv("CELERY_QUEUE", "nanhai")
+CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".var" / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE: dict = {}
+
+# --- Applications -------------------------------------------------------------------
+INSTALLED_APPS = [
+    # Kernel apps first: nanhai_portal.tenancy overrides `migrate` to run as the owner.
+    "nanhai_portal.tenancy",
+    "nanhai_portal.areas",
+    "nanhai_portal.accounts",
+    "residents",
+    "rentals",
+    "education",
+    "governance",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "guardian",
+    "axes",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "nanhai_portal.requestid.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "nanhai_portal.accounts.tokens.BearerTokenMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+    # Last, so that the whole view runs in the town's transaction.
+    "nanhai_portal.tenancy.middleware.TownMiddleware",
+]
+
+ROOT_URLCONF = "nanhai_portal.urls"
+WSGI_APPLICATION = "nanhai_portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Accounts and sign-in -----------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # Axes first: it refuses a locked account before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if PORTAL_ENV == "test":
+    # Hashing speed is not what the tests are about.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Repeated failures lock the account (not the IP address: many residents share one).
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", "15"))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "nanhai_portal.accounts.lockout.lockout_response"
+AXES_VERBOSE = False
+# axes.W006 asks to lock by IP address as well. We lock the account on purpose: residents
+# sign in from carrier-grade NAT and campus networks, where one IP is thousands of people.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+API_TOKEN_TTL = timedelta(hours=envint("API_TOKEN_TTL_HOURS", "12"))
+
+# guardian: no anonymous user row, and object permissions live in direct FK tables.
+ANONYMOUS_USER_NAME = None
+GUARDIAN_RAISE_403 = False
+
+# --- REST API -----------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "nanhai_portal.accounts.tokens.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "nanhai_portal.api.pagination.PagePagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "nanhai_portal.api.errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "南海区新市民服务平台 API (Nanhai new-resident portal)",
+    "DESCRIPTION": "Residence registration and permits, rental-house fire safety, points admission and "
+    "community participation. Authenticate with `POST /api/auth/token/` and send "
+    "`Authorization: Bearer <token>`. Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+    },
+    "SECURITY": [{"bearerAuth": []}],
+}
+
+# --- Language, time -----------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files -------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / ".var" / "static"
+STATICFILES_DIRS = [BASE_DIR / "nanhai_portal" / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", str(BASE_DIR / ".var" / "media")))
+
+# --- Security -----------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 8 * 3600
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "true")
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", str(365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # /healthz is probed over plain HTTP by the load balancer.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}

@@ -1,0 +1,79 @@
+"""Row-level security (the second fence) and the app role's table privileges.
+
+After every ``migrate`` (which runs as the owner role), every table in the schema that has
+a ``town_id`` column gets RLS enabled and *forced*, so that the owner is bound by it too,
+with one policy keyed on the transaction-local setting ``app.town``. New tables of later
+features are covered without a line of their own. The app role is granted DML on every
+table (and nothing else: it owns none, so it can neither alter nor drop them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from nanhai_portal.tenancy.context import ALL_TOWNS_SETTING, TOWN_SETTING
+
+POLICY_NAME = "town_isolation"
+
+# Read: the current town's rows, or every town's inside a district scope.
+# Write: only the current town's rows; a district scope has no town, so it writes none.
+POLICY_SQL = f"""
+CREATE POLICY {POLICY_NAME} ON {{table}}
+    USING (town_id = current_setting('{TOWN_SETTING}', true)
+           OR current_setting('{ALL_TOWNS_SETTING}', true) = 'on')
+    WITH CHECK (town_id = current_setting('{TOWN_SETTING}', true))
+"""
+
+
+def tenant_tables(connection: BaseDatabaseWrapper) -> list[str]:
+    """Every table of the current schema with a ``town_id`` column."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.table_name
+            FROM information_schema.columns c
+            JOIN information_schema.tables t
+              ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+            WHERE c.table_schema = current_schema() AND c.column_name = 'town_id'
+              AND t.table_type = 'BASE TABLE'
+            ORDER BY c.table_name
+            """
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def enforce_row_level_security(connection: BaseDatabaseWrapper) -> list[str]:
+    """Enable, force and (re)create the town policy on every tenant table. Idempotent."""
+    quote = connection.ops.quote_name
+    tables = tenant_tables(connection)
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ALTER TABLE {quote(table)} ENABLE ROW LEVEL SECURITY")
+            cursor.execute(f"ALTER TABLE {quote(table)} FORCE ROW LEVEL SECURITY")
+            cursor.execute(f"DROP POLICY IF EXISTS {POLICY_NAME} ON {quote(table)}")
+            cursor.execute(POLICY_SQL.format(table=quote(table)))
+    return tables
+
+
+def grant_app_role(connection: BaseDatabaseWrapper, role: str) -> None:
+    """Give the app role DML on every table and use of every sequence, nothing more."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        if cursor.fetchone()[0] == role:
+            return  # migrating as the app role itself (a single-role deployment)
+        cursor.execute(
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quote(role)}"
+        )
+        cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quote(role)}")
+
+
+def after_migrate(using: str = "default", **kwargs: Any) -> None:
+    """post_migrate receiver: runs once per app; the work is idempotent and cheap."""
+    connection = connections[using]
+    grant_app_role(connection, settings.DATABASE_APP_ROLE)
+    enforce_row_level_security(connection)

@@ -1,0 +1,1 @@
+"""Rental houses, fire-safety inspections and hazards: models arrive with their feature."""
