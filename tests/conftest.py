@@ -1,0 +1,130 @@
+"""Test set-up: a real PostgreSQL database, made and migrated as the owner role, used as the
+app role; real Redis; a real Celery worker process for the tests that ask for one.
+
+The database is seeded once per session with ``seed_demo`` (committed), so every test
+starts from the demo district: 7 towns, 301 communities, 1,204 grids, the demo accounts.
+Each test then runs in a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg2
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connections
+from rest_framework.test import APIClient
+
+from nanhai_portal.accounts.models import User
+from nanhai_portal.accounts.tokens import token_issue
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+TEST_DATABASE = "test_" + settings.DATABASES["default"]["NAME"]
+
+
+def _owner_connection(dbname: str = "postgres") -> psycopg2.extensions.connection:
+    default = settings.DATABASES["default"]
+    connection = psycopg2.connect(
+        host=default["HOST"] or None,
+        port=default["PORT"] or None,
+        user=settings.DATABASE_OWNER_CREDENTIALS["USER"],
+        password=settings.DATABASE_OWNER_CREDENTIALS["PASSWORD"],
+        dbname=dbname,
+    )
+    connection.autocommit = True
+    return connection
+
+
+def _drop_test_database() -> None:
+    with closing(_owner_connection()) as connection, connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_test_environment: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[None]:
+    _drop_test_database()
+    with closing(_owner_connection()) as connection, connection.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{TEST_DATABASE}" TEMPLATE template0 ENCODING \'UTF8\'')
+    settings.DATABASES["default"]["NAME"] = TEST_DATABASE
+    connections["default"].settings_dict["NAME"] = TEST_DATABASE
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        connections.close_all()
+        call_command("migrate", verbosity=0)  # as the owner role (see tenancy's migrate)
+        call_command("seed_demo", quiet_accounts=True, stdout=io.StringIO())  # as the app role
+    yield
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        connections.close_all()
+    _drop_test_database()
+
+
+def test_database_url() -> str:
+    """DATABASE_URL with the test database's name, for processes the tests start."""
+    return urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{TEST_DATABASE}").geturl()
+
+
+test_database_url.__test__ = False  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup: None) -> Iterator[str]:
+    """A real ``celery worker`` process on the test database and the test queue."""
+    from nanhai_portal.celery import app
+
+    name = f"test-{os.getpid()}@localhost"
+    env = {**os.environ, "DATABASE_URL": test_database_url(), "PORTAL_ENV": "test"}
+    (BASE_DIR / ".var").mkdir(exist_ok=True)
+    log = open(BASE_DIR / ".var" / "test-worker.log", "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "nanhai_portal", "worker", "--loglevel", "INFO",
+         "--concurrency", "1", "--without-gossip", "--without-mingle", "--hostname", name],
+        env=env, cwd=BASE_DIR, stdout=log, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"celery worker exited with {process.returncode}; see .var/test-worker.log")
+        if app.control.ping(destination=[name], timeout=0.5):
+            break
+    else:
+        process.kill()
+        raise RuntimeError("celery worker did not answer within 60 s; see .var/test-worker.log")
+    yield name
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+# --- People of the demo district ----------------------------------------------------
+
+
+@pytest.fixture
+def user(db: None) -> object:
+    """``user("officer.guicheng")``: a demo account."""
+    return lambda username: User.objects.get(username=username)
+
+
+def bearer_client(username: str) -> APIClient:
+    """An API client that sends a real bearer token of ``username``, as a mobile app would."""
+    token, _expires = token_issue(user=User.objects.get(username=username))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+@pytest.fixture
+def api(db: None) -> object:
+    """``api("officer.guicheng")``: an API client signed in with a bearer token."""
+    return bearer_client
