@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-DEMO_PASSWORD = "Nanhai-2026"
+DEMO_PASSWORD = "Nanhai-2026"  # noqa: S105 - the published demo password, refused in production
 
 
 @dataclass

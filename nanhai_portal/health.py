@@ -38,7 +38,7 @@ def check_workers(timeout: float = 1.0) -> str:
         replies = celery_app.control.ping(timeout=timeout)
     except Exception as error:  # noqa: BLE001
         return _reason(error)
-    return "ok" if replies else "no Celery worker answered within %.0f s" % timeout
+    return "ok" if replies else f"no Celery worker answered within {timeout:.0f} s"
 
 
 @never_cache

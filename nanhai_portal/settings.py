@@ -239,7 +239,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "南海区新市民服务平台 API (Nanhai new-resident portal)",
     "DESCRIPTION": "Residence registration and permits, rental-house fire safety, points admission and "
     "community participation. Authenticate with `POST /api/auth/token/` and send "
-    "`Authorization: Bearer <token>`. Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`.",
+    '`Authorization: Bearer <token>`. Errors are `{"error": {"code", "message", "fields"}}`.',
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -247,10 +247,6 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
-    },
-    "SECURITY": [{"bearerAuth": []}],
 }
 
 # --- Language, time -----------------------------------------------------------------

@@ -54,7 +54,7 @@ def _drop_test_database() -> None:
 def django_db_setup(django_test_environment: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[None]:
     _drop_test_database()
     with closing(_owner_connection()) as connection, connection.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{TEST_DATABASE}" TEMPLATE template0 ENCODING \'UTF8\'')
+        cursor.execute(f"CREATE DATABASE \"{TEST_DATABASE}\" TEMPLATE template0 ENCODING 'UTF8'")
     settings.DATABASES["default"]["NAME"] = TEST_DATABASE
     connections["default"].settings_dict["NAME"] = TEST_DATABASE
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
@@ -83,11 +83,28 @@ def celery_worker_process(django_db_setup: None) -> Iterator[str]:
     name = f"test-{os.getpid()}@localhost"
     env = {**os.environ, "DATABASE_URL": test_database_url(), "PORTAL_ENV": "test"}
     (BASE_DIR / ".var").mkdir(exist_ok=True)
-    log = open(BASE_DIR / ".var" / "test-worker.log", "w")  # noqa: SIM115 - closed below
+    log = open(BASE_DIR / ".var" / "test-worker.log", "w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "nanhai_portal", "worker", "--loglevel", "INFO",
-         "--concurrency", "1", "--without-gossip", "--without-mingle", "--hostname", name],
-        env=env, cwd=BASE_DIR, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "nanhai_portal",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+            "--hostname",
+            name,
+        ],
+        env=env,
+        cwd=BASE_DIR,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -26,7 +26,9 @@ class UserAdmin(BaseUserAdmin):
         (_("Role"), {"fields": ("role", "town", "is_active", "is_staff", "groups")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "password1", "password2", "name", "role", "town")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "password1", "password2", "name", "role", "town")}),
+    )
     readonly_fields = ["last_login", "date_joined"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:

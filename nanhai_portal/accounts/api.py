@@ -18,7 +18,7 @@ from nanhai_portal.api.errors import ServiceError
 class TokenCreateApi(APIView):
     """Exchange a username and password for a bearer token (12 hours by default)."""
 
-    authentication_classes: list = []
+    authentication_classes = [tokens.BearerTokenAuthentication]  # for DELETE; no session, so no CSRF
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(request=TokenRequestSerializer, responses={201: TokenSerializer}, auth=[])
@@ -37,9 +37,11 @@ class TokenCreateApi(APIView):
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request) -> Response:
         """Revoke the bearer token this request carries."""
-        token = getattr(request._request, "auth", None)
+        token = request.auth
         if token is None:
-            raise ServiceError("not_authenticated", _("Send the token to revoke as 'Authorization: Bearer <token>'."), 401)
+            raise ServiceError(
+                "not_authenticated", _("Send the token to revoke as 'Authorization: Bearer <token>'."), 401
+            )
         tokens.token_revoke(token=token)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

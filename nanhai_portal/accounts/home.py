@@ -25,13 +25,18 @@ def home_sections(user: User) -> list[Section]:
     sections: dict[str, list[Section]] = {
         Role.RESIDENT: [
             Section(_("Residence registration"), _("Register where you live, online, without visiting a window.")),
-            Section(_("Residence permit"), _("Apply for a residence permit, endorse it each year, and have it posted to you.")),
+            Section(
+                _("Residence permit"),
+                _("Apply for a residence permit, endorse it each year, and have it posted to you."),
+            ),
             Section(_("School places"), _("Apply for a public school place for your child by points.")),
             Section(_("Community life"), _("Take part in your village or community committee.")),
         ],
         Role.GRID_WORKER: [
             Section(_("My grids"), _("The grids you serve and the rental houses in them."), api_docs),
-            Section(_("Fire-safety inspections"), _("Log an inspection with photos and follow every hazard to its fix.")),
+            Section(
+                _("Fire-safety inspections"), _("Log an inspection with photos and follow every hazard to its fix.")
+            ),
         ],
         Role.TOWN_OFFICER: [
             Section(_("Application queue"), _("Review your town's residence and permit applications by deadline.")),
@@ -44,12 +49,16 @@ def home_sections(user: User) -> list[Section]:
             Section(_("Audit trail"), _("Who did what in your town, and when.")),
         ],
         Role.DISTRICT_OFFICIAL: [
-            Section(_("District dashboard"), _("Applications, permits, hazards and school places across all seven towns.")),
+            Section(
+                _("District dashboard"), _("Applications, permits, hazards and school places across all seven towns.")
+            ),
             Section(_("Towns and communities"), _("Read every town's villages, communities and grids."), api_docs),
         ],
         Role.DISTRICT_ADMIN: [
             Section(_("Back office"), _("Manage towns, communities, grids and every account."), admin),
-            Section(_("District dashboard"), _("Applications, permits, hazards and school places across all seven towns.")),
+            Section(
+                _("District dashboard"), _("Applications, permits, hazards and school places across all seven towns.")
+            ),
             Section(_("API"), _("The OpenAPI document and its interactive docs."), api_docs),
         ],
     }

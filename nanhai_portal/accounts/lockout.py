@@ -24,7 +24,9 @@ def lockout_message() -> str:
     ) % {"count": settings.AXES_FAILURE_LIMIT, "minutes": lockout_minutes()}
 
 
-def lockout_response(request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None) -> HttpResponse:
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
+) -> HttpResponse:
     retry_after = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     if request.path.startswith("/api/"):
         response: HttpResponse = error_response(429, "account_locked", lockout_message())

@@ -28,7 +28,9 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
-def error_response(status_code: int, code: str, message: str, fields: dict[str, list[str]] | None = None) -> JsonResponse:
+def error_response(
+    status_code: int, code: str, message: str, fields: dict[str, list[str]] | None = None
+) -> JsonResponse:
     """For code outside DRF views (middleware, Django's error handlers)."""
     return JsonResponse(
         error_body(code, message, fields), status=status_code, json_dumps_params={"ensure_ascii": False}
@@ -38,7 +40,13 @@ def error_response(status_code: int, code: str, message: str, fields: dict[str, 
 class ServiceError(exceptions.APIException):
     """Raised by a view for a refusal that carries its own code and status."""
 
-    def __init__(self, code: str, message: str, status_code: int = status.HTTP_400_BAD_REQUEST, fields: dict[str, list[str]] | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        status_code: int = status.HTTP_400_BAD_REQUEST,
+        fields: dict[str, list[str]] | None = None,
+    ) -> None:
         super().__init__(message, code)
         self.status_code = status_code
         self.error_code = code
@@ -52,7 +60,11 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
         for key, value in detail.items():
             fields.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
         return fields
-    if isinstance(detail, list) and detail and not all(isinstance(item, (str, exceptions.ErrorDetail)) for item in detail):
+    if (
+        isinstance(detail, list)
+        and detail
+        and not all(isinstance(item, (str, exceptions.ErrorDetail)) for item in detail)
+    ):
         fields = {}
         for index, value in enumerate(detail):
             fields.update(_flatten(value, f"{prefix}.{index}" if prefix else str(index)))

@@ -7,9 +7,11 @@ from guardian.shortcuts import get_objects_for_user
 
 from nanhai_portal.areas.models import Community, Grid, Town
 
+
 def town_list() -> QuerySet[Town]:
     """The seven towns and streets. Not tenant-owned: everyone may read them."""
     return Town.objects.all()
+
 
 def grids_served_by(user: object) -> QuerySet[Grid]:
     """The grids in the current town on which ``user`` holds ``areas.serve_grid`` (fence 3).
@@ -24,6 +26,7 @@ def grids_served_by(user: object) -> QuerySet[Grid]:
         with_superuser=False,
         accept_global_perms=False,
     )
+
 
 def community_count_by_town() -> dict[str, int]:
     """Communities per town code, across towns (district scope only)."""

@@ -26,7 +26,7 @@ class TenantAdmin(admin.ModelAdmin):
 
     def get_exclude(self, request: HttpRequest, obj: Model | None = None) -> Any:
         excluded = list(super().get_exclude(request, obj) or [])
-        return excluded if is_district_scope() else excluded + ["town"]
+        return excluded if is_district_scope() else [*excluded, "town"]
 
     def get_list_filter(self, request: HttpRequest) -> Any:
         filters = list(super().get_list_filter(request))

@@ -66,9 +66,7 @@ def grant_app_role(connection: BaseDatabaseWrapper, role: str) -> None:
         cursor.execute("SELECT current_user")
         if cursor.fetchone()[0] == role:
             return  # migrating as the app role itself (a single-role deployment)
-        cursor.execute(
-            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quote(role)}"
-        )
+        cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quote(role)}")
         cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quote(role)}")
 
 

@@ -37,7 +37,9 @@ def test_the_app_role_is_no_superuser_cannot_bypass_rls_and_owns_no_table() -> N
         assert cursor.fetchone() == (False, False, False)
         cursor.execute("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()")
         assert cursor.fetchone()[0] > 10
-        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tableowner = current_user")
+        cursor.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tableowner = current_user"
+        )
         assert cursor.fetchall() == []
 
 

@@ -1,0 +1,15 @@
+"""OpenAPI descriptions of the project's own authentication (read by drf-spectacular)."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "nanhai_portal.accounts.tokens.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A token from POST /api/auth/token/, valid for 12 hours.",
+        }

@@ -1,0 +1,83 @@
+"""Each demo account signs in through the page and lands on its own home page."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from nanhai_portal.demo import DEMO_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("username", "role_label", "says"),
+    [
+        ("admin", "区级系统管理员", "管理后台"),
+        ("official", "区级工作人员", "全区"),
+        ("officer.guicheng", "镇街受理员", "桂城街道"),
+        ("townadmin.dali", "镇街管理员", "大沥镇"),
+        ("grid.xiqiao", "网格员", "西樵镇"),
+        ("resident.1", "新市民", "居住证"),
+    ],
+)
+def test_each_demo_account_lands_on_its_own_home_page(username: str, role_label: str, says: str) -> None:
+    browser = Client()
+    response = browser.post("/login/", {"username": username, "password": DEMO_PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == "/"
+    page = response.content.decode()
+    assert role_label in page
+    assert says in page
+    assert '<html lang="zh-hans">' in page
+
+
+def test_a_wrong_password_on_the_page_says_so_and_keeps_the_username() -> None:
+    response = Client().post("/login/", {"username": "resident.1", "password": "nope"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "用户名或密码不正确" in page
+    assert 'value="resident.1"' in page
+
+
+def test_an_anonymous_visitor_is_sent_to_sign_in() -> None:
+    response = Client().get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_english_is_one_switch_away() -> None:
+    browser = Client()
+    browser.post("/login/", {"username": "resident.1", "password": DEMO_PASSWORD})
+    browser.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = browser.get("/").content.decode()
+    assert '<html lang="en">' in page
+    assert "Residence permit" in page
+
+
+def test_signing_out_ends_the_session() -> None:
+    browser = Client()
+    browser.post("/login/", {"username": "resident.1", "password": DEMO_PASSWORD})
+    browser.post("/logout/")
+    assert browser.get("/").status_code == 302
+
+
+def test_a_town_admin_sees_only_their_towns_communities_in_the_back_office() -> None:
+    browser = Client()
+    browser.post("/login/", {"username": "townadmin.dali", "password": DEMO_PASSWORD})
+    page = browser.get("/admin/areas/community/?all=").content.decode()
+    assert "43 个" in page or "43 " in page
+    assert "440605125" in page and "440605011" not in page
+
+
+def test_a_district_admin_sees_every_town_in_the_back_office() -> None:
+    browser = Client()
+    browser.post("/login/", {"username": "admin", "password": DEMO_PASSWORD})
+    page = browser.get("/admin/areas/community/?all=").content.decode()
+    assert "440605125" in page and "440605011" in page
+
+
+def test_an_unknown_page_is_a_friendly_404_and_an_unknown_api_path_is_json() -> None:
+    assert Client().get("/no-such-page/").status_code == 404
+    response = Client().get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
