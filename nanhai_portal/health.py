@@ -26,7 +26,7 @@ def check_database() -> str:
 
 def check_redis() -> str:
     try:
-        client = Redis.from_url(settings.CACHES["default"]["LOCATION"], socket_timeout=2, socket_connect_timeout=2)
+        client = Redis.from_url(str(settings.CACHES["default"]["LOCATION"]), socket_timeout=2, socket_connect_timeout=2)
         client.ping()
         return "ok"
     except Exception as error:  # noqa: BLE001

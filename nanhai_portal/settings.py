@@ -10,6 +10,7 @@ import os
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -59,10 +60,10 @@ DEFAULT_DATABASE_URL = "postgres://nanhai_app:nanhai-app-dev@127.0.0.1:5432/nanh
 DEFAULT_DATABASE_OWNER_URL = "postgres://nanhai_owner:nanhai-owner-dev@127.0.0.1:5432/nanhai"
 
 
-def parse_database_url(name: str, default: str) -> dict:
+def parse_database_url(name: str, default: str) -> dict[str, Any]:
     url = os.getenv(name, "").strip() or default
     try:
-        config = dj_database_url.parse(url, conn_max_age=envint("DATABASE_CONN_MAX_AGE", "60"))
+        config = dict(dj_database_url.parse(url, conn_max_age=envint("DATABASE_CONN_MAX_AGE", "60")))
     except ValueError as error:
         sys.exit(f"{name} is not a usable database URL ({error}).")
     if config.get("ENGINE") != "django.db.backends.postgresql":

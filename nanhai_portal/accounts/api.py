@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from nanhai_portal.accounts import selectors, tokens
+from nanhai_portal.accounts.models import User
 from nanhai_portal.accounts.serializers import MeSerializer, TokenRequestSerializer, TokenSerializer
 from nanhai_portal.api.errors import ServiceError
 
@@ -38,7 +39,7 @@ class TokenCreateApi(APIView):
     def delete(self, request: Request) -> Response:
         """Revoke the bearer token this request carries."""
         token = request.auth
-        if token is None:
+        if not isinstance(token, str):
             raise ServiceError(
                 "not_authenticated", _("Send the token to revoke as 'Authorization: Bearer <token>'."), 401
             )
@@ -51,4 +52,5 @@ class MeApi(APIView):
 
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:
+        assert isinstance(request.user, User)  # IsAuthenticated
         return Response(MeSerializer(selectors.user_profile(user=request.user)).data)

@@ -34,7 +34,7 @@ class User(AbstractUser):
         help_text=_("The town an officer, town admin or grid worker serves, or where a resident lives."),
     )
 
-    objects: ClassVar[UserManager[User]] = UserManager()
+    objects: ClassVar[UserManager[User]] = UserManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = _("user")

@@ -19,6 +19,6 @@ def user_profile(*, user: User) -> dict[str, Any]:
         "role": user.role,
         "role_label": Role(user.role).label,
         "town": user.town_id,
-        "town_name": user.town.name if user.town_id else None,
+        "town_name": user.town.name if user.town is not None else None,
         "grids": grids,
     }

@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from nanhai_portal.accounts.forms import SignInForm
 from nanhai_portal.accounts.home import home_sections
+from nanhai_portal.accounts.models import User
 
 
 class SignInView(auth_views.LoginView):
@@ -23,4 +24,5 @@ class SignOutView(auth_views.LogoutView):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)  # login_required
     return render(request, "accounts/home.html", {"sections": home_sections(request.user)})

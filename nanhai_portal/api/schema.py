@@ -1,5 +1,7 @@
 """OpenAPI descriptions of the project's own authentication (read by drf-spectacular)."""
 
+from typing import Any
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
@@ -7,7 +9,7 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     target_class = "nanhai_portal.accounts.tokens.BearerTokenAuthentication"
     name = "bearerAuth"
 
-    def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
         return {
             "type": "http",
             "scheme": "bearer",

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 from guardian.admin import GuardedModelAdmin
 
 from nanhai_portal.areas.models import Community, Grid, Town
@@ -10,10 +11,10 @@ class TownAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "name_en", "kind", "division_code"]
     ordering = ["sort_order"]
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # the seven towns are fixed by migration
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Town | None = None) -> bool:
         return False
 
 
@@ -25,7 +26,7 @@ class CommunityAdmin(TenantAdmin):
 
 
 @admin.register(Grid)
-class GridAdmin(TenantAdmin, GuardedModelAdmin):
+class GridAdmin(TenantAdmin, GuardedModelAdmin):  # type: ignore[misc]
     list_display = ["code", "name", "community", "town"]
     search_fields = ["code", "name"]
     raw_id_fields = ["community"]

@@ -27,7 +27,7 @@ class TenantTask(Task):
         with town_context(town):
             return super().__call__(*args, **kwargs)
 
-    def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
+    def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:  # type: ignore[override]
         kwargs = dict(kwargs or {})
         kwargs.setdefault("town", get_current_town())
         if not kwargs["town"]:
