@@ -16,7 +16,7 @@ DEMO_PASSWORD = "Nanhai-2026"  # noqa: S105 - the published demo password, refus
 class DemoReport:
     """What the seeders made, for the command to print."""
 
-    accounts: list[tuple[str, object, str]] = field(default_factory=list)  # username, role label, town
+    accounts: list[tuple[str, str, str]] = field(default_factory=list)  # username, role code, town
     lines: list[str] = field(default_factory=list)
 
 

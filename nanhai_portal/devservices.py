@@ -23,6 +23,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -115,6 +116,7 @@ def bootstrap_database(superuser_dsn: str, *, host_in_url: str) -> tuple[str, st
 
 
 def start_embedded_postgres(services: Services, data: Path = VAR / "pg") -> tuple[str, str]:
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")  # pgserver's lock dir
     import pgserver
 
     data.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.contrib.auth.hashers import make_password
 
 from nanhai_portal.accounts.models import User
@@ -16,8 +18,17 @@ RESIDENT_COUNT = 3
 GRIDS_PER_WORKER = 2
 
 
-def _account(username: str, name: str, role: Role, town: str | None, password_hash: str) -> User:
-    user, created = User.objects.get_or_create(username=username, defaults={"name": name, "password": password_hash})
+@cache
+def _demo_password_hash() -> str:
+    # One hash for every demo account, made only when one is missing: hashing is slow on purpose.
+    return make_password(DEMO_PASSWORD)
+
+
+def _account(username: str, name: str, role: Role, town: str | None) -> User:
+    user = User.objects.filter(username=username).first()
+    created = user is None
+    if user is None:
+        user = User.objects.create(username=username, name=name, password=_demo_password_hash())
     if created or user.role != role or user.town_id != town:
         user_set_role(user=user, role=role, town_code=town)
     return user
@@ -25,15 +36,13 @@ def _account(username: str, name: str, role: Role, town: str | None, password_ha
 
 @demo_seeder(order=20)
 def seed_accounts(report: DemoReport, scale: str) -> None:
-    # One hash for every demo account: hashing is deliberately slow.
-    password_hash = make_password(DEMO_PASSWORD)
-    admin = _account("admin", "区系统管理员", Role.DISTRICT_ADMIN, None, password_hash)
+    admin = _account("admin", "区系统管理员", Role.DISTRICT_ADMIN, None)
     if not admin.is_superuser:
         admin.is_superuser = True
         admin.save(update_fields=["is_superuser"])
-    report.accounts.append(("admin", Role.DISTRICT_ADMIN.label, "—"))
-    _account("official", "区新市民服务中心", Role.DISTRICT_OFFICIAL, None, password_hash)
-    report.accounts.append(("official", Role.DISTRICT_OFFICIAL.label, "—"))
+    report.accounts.append(("admin", Role.DISTRICT_ADMIN, "—"))
+    _account("official", "区新市民服务中心", Role.DISTRICT_OFFICIAL, None)
+    report.accounts.append(("official", Role.DISTRICT_OFFICIAL, "—"))
 
     for town in Town.objects.all():
         for prefix, role, title in (
@@ -42,8 +51,8 @@ def seed_accounts(report: DemoReport, scale: str) -> None:
             ("grid", Role.GRID_WORKER, "网格员"),
         ):
             username = f"{prefix}.{town.code}"
-            user = _account(username, f"{town.name}{title}", role, town.code, password_hash)
-            report.accounts.append((username, role.label, town.name))
+            user = _account(username, f"{town.name}{title}", role, town.code)
+            report.accounts.append((username, role, town.name))
             if role == Role.GRID_WORKER:
                 with town_context(town.code):
                     for grid in Grid.objects.order_by("code")[:GRIDS_PER_WORKER]:
@@ -52,5 +61,5 @@ def seed_accounts(report: DemoReport, scale: str) -> None:
     home = Town.objects.get(code="guicheng")
     for number in range(1, RESIDENT_COUNT + 1):
         username = f"resident.{number}"
-        _account(username, f"新市民{number}号", Role.RESIDENT, home.code, password_hash)
-        report.accounts.append((username, Role.RESIDENT.label, home.name))
+        _account(username, f"新市民{number}号", Role.RESIDENT, home.code)
+        report.accounts.append((username, Role.RESIDENT, home.name))

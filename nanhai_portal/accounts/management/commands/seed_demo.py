@@ -30,4 +30,4 @@ class Command(BaseCommand):
         if not options["quiet_accounts"]:
             self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
             for username, role, town in report.accounts:
-                self.stdout.write(f"  {username:<22} {role!s:<20} {town}")
+                self.stdout.write(f"  {username:<20} {role:<18} {town}")
