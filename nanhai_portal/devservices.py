@@ -303,7 +303,8 @@ def command_run(services: Services) -> int:
 
 
 def command_test(services: Services, pytest_args: list[str]) -> int:
-    env = environment(services, PORTAL_ENV="test")
+    # A queue of this run's own: another run's worker on the same Redis never takes its tasks.
+    env = environment(services, PORTAL_ENV="test", CELERY_QUEUE=f"nanhai-test-{os.getpid()}")
     return subprocess.run([sys.executable, "-m", "pytest", *pytest_args], env=env, cwd=BASE_DIR).returncode
 
 

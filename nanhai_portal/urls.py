@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 from nanhai_portal.accounts import api as accounts_api
 from nanhai_portal.accounts import views as accounts_views
 from nanhai_portal.areas import api as areas_api
+from nanhai_portal.areas import views as areas_views
 from nanhai_portal.health import healthz
 
 router = DefaultRouter(trailing_slash=True)
@@ -35,6 +36,8 @@ urlpatterns = [
     path("", accounts_views.home, name="home"),
     path("login/", accounts_views.SignInView.as_view(), name="login"),
     path("logout/", accounts_views.SignOutView.as_view(), name="logout"),
+    path("communities/", areas_views.community_list, name="community-list"),
+    path("my-grids/", areas_views.my_grids, name="my-grids"),
     path("admin/", admin.site.urls),
 ]
 

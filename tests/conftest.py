@@ -29,7 +29,9 @@ from nanhai_portal.accounts.models import User
 from nanhai_portal.accounts.tokens import token_issue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-TEST_DATABASE = "test_" + settings.DATABASES["default"]["NAME"]
+# One database per test run, so that runs side by side (two checkouts, helpers) never meet.
+TEST_DATABASE_PREFIX = "test_" + settings.DATABASES["default"]["NAME"] + "_"
+TEST_DATABASE = f"{TEST_DATABASE_PREFIX}{os.getpid()}"
 
 
 def _owner_connection(dbname: str = "postgres") -> psycopg2.extensions.connection:
@@ -45,14 +47,22 @@ def _owner_connection(dbname: str = "postgres") -> psycopg2.extensions.connectio
     return connection
 
 
-def _drop_test_database() -> None:
+def _drop_test_databases(*, stale_only: bool = False) -> None:
+    """Drop this run's database, or with ``stale_only`` those of runs whose process is gone."""
     with closing(_owner_connection()) as connection, connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)')
+        if not stale_only:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)')
+            return
+        cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [TEST_DATABASE_PREFIX + "%"])
+        for (name,) in cursor.fetchall():
+            pid = name.removeprefix(TEST_DATABASE_PREFIX)
+            if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_test_environment: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[None]:
-    _drop_test_database()
+    _drop_test_databases(stale_only=True)
     with closing(_owner_connection()) as connection, connection.cursor() as cursor:
         cursor.execute(f"CREATE DATABASE \"{TEST_DATABASE}\" TEMPLATE template0 ENCODING 'UTF8'")
     settings.DATABASES["default"]["NAME"] = TEST_DATABASE
@@ -64,7 +74,7 @@ def django_db_setup(django_test_environment: None, django_db_blocker: pytest.Fix
     yield
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         connections.close_all()
-    _drop_test_database()
+    _drop_test_databases()
 
 
 def test_database_url() -> str:
@@ -83,7 +93,8 @@ def celery_worker_process(django_db_setup: None) -> Iterator[str]:
     name = f"test-{os.getpid()}@localhost"
     env = {**os.environ, "DATABASE_URL": test_database_url(), "PORTAL_ENV": "test"}
     (BASE_DIR / ".var").mkdir(exist_ok=True)
-    log = open(BASE_DIR / ".var" / "test-worker.log", "w")
+    log_path = BASE_DIR / ".var" / f"test-worker-{os.getpid()}.log"
+    log = open(log_path, "w")  # closed at teardown
     process = subprocess.Popen(
         [
             sys.executable,
@@ -109,12 +120,12 @@ def celery_worker_process(django_db_setup: None) -> Iterator[str]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"celery worker exited with {process.returncode}; see .var/test-worker.log")
+            raise RuntimeError(f"celery worker exited with {process.returncode}; see {log_path}")
         if app.control.ping(destination=[name], timeout=0.5):
             break
     else:
         process.kill()
-        raise RuntimeError("celery worker did not answer within 60 s; see .var/test-worker.log")
+        raise RuntimeError(f"celery worker did not answer within 60 s; see {log_path}")
     yield name
     process.terminate()
     try:

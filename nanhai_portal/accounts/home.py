@@ -21,6 +21,8 @@ class Section:
 
 def home_sections(user: User) -> list[Section]:
     api_docs = reverse("api-docs")
+    communities = reverse("community-list")
+    grids = reverse("my-grids")
     admin = reverse("admin:index")
     sections: dict[str, list[Section]] = {
         Role.RESIDENT: [
@@ -33,7 +35,7 @@ def home_sections(user: User) -> list[Section]:
             Section(_("Community life"), _("Take part in your village or community committee.")),
         ],
         Role.GRID_WORKER: [
-            Section(_("My grids"), _("The grids you serve and the rental houses in them."), api_docs),
+            Section(_("My grids"), _("The grids you serve and the rental houses in them."), grids),
             Section(
                 _("Fire-safety inspections"), _("Log an inspection with photos and follow every hazard to its fix.")
             ),
@@ -41,7 +43,7 @@ def home_sections(user: User) -> list[Section]:
         Role.TOWN_OFFICER: [
             Section(_("Application queue"), _("Review your town's residence and permit applications by deadline.")),
             Section(_("Hazards"), _("See open fire hazards in rental houses and who is fixing them.")),
-            Section(_("Villages and communities"), _("Your town's villages, communities and grids."), api_docs),
+            Section(_("Villages and communities"), _("Your town's villages, communities and grids."), communities),
         ],
         Role.TOWN_ADMIN: [
             Section(_("Back office"), _("Manage your town's communities, grids and staff accounts."), admin),
@@ -52,7 +54,7 @@ def home_sections(user: User) -> list[Section]:
             Section(
                 _("District dashboard"), _("Applications, permits, hazards and school places across all seven towns.")
             ),
-            Section(_("Towns and communities"), _("Read every town's villages, communities and grids."), api_docs),
+            Section(_("Towns and communities"), _("Read every town's villages, communities and grids."), communities),
         ],
         Role.DISTRICT_ADMIN: [
             Section(_("Back office"), _("Manage towns, communities, grids and every account."), admin),

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from nanhai_portal.api.errors import error_response
 
@@ -18,10 +18,14 @@ def lockout_minutes() -> int:
 
 
 def lockout_message() -> str:
-    return _(
+    minutes = lockout_minutes()
+    return ngettext(
+        "This account is locked after %(count)d failed sign-ins. Try again in %(minutes)d minute, "
+        "or ask your town's service centre to unlock it.",
         "This account is locked after %(count)d failed sign-ins. Try again in %(minutes)d minutes, "
-        "or ask your town's service centre to unlock it."
-    ) % {"count": settings.AXES_FAILURE_LIMIT, "minutes": lockout_minutes()}
+        "or ask your town's service centre to unlock it.",
+        minutes,
+    ) % {"count": settings.AXES_FAILURE_LIMIT, "minutes": minutes}
 
 
 def lockout_response(

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions, viewsets
 from rest_framework.request import Request
 
@@ -15,7 +16,7 @@ from nanhai_portal.tenancy import is_district_scope
 class DistrictReadOnly(permissions.BasePermission):
     """District officials and admins read every town through the API; they write none."""
 
-    message = "District roles read across towns; changes are made by the town."
+    message = _("District roles read across towns; changes are made by the town.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return request.method in permissions.SAFE_METHODS or not is_district_scope()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.auth import get_user_model
 from django.db.models import Count, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from nanhai_portal.areas.models import Community, Grid, Town
+from nanhai_portal.tenancy import is_district_scope
 
 
 def town_list() -> QuerySet[Town]:
@@ -28,8 +32,32 @@ def grids_served_by(user: object) -> QuerySet[Grid]:
     )
 
 
-def community_count_by_town() -> dict[str, int]:
-    """Communities per town code, across towns (district scope only)."""
+def workers_serving(grid: Grid) -> QuerySet[Any]:
+    """The users who hold ``areas.serve_grid`` on ``grid``."""
+    return (
+        get_user_model()
+        .objects.filter(
+            griduserobjectpermission__content_object=grid,
+            griduserobjectpermission__permission__codename="serve_grid",
+        )
+        .distinct()
+    )
 
-    rows = Community.objects.for_all_towns().values("town_id").annotate(n=Count("id"))
-    return {row["town_id"]: row["n"] for row in rows}
+
+def _communities() -> QuerySet[Community]:
+    """The current town's communities, or every town's in a district scope."""
+    return Community.objects.for_all_towns() if is_district_scope() else Community.objects.all()
+
+
+def community_list_with_grid_counts(*, town: str | None = None) -> QuerySet[Community]:
+    """Communities with their number of grids, optionally of one town."""
+    communities = (
+        _communities().select_related("town").annotate(grid_count=Count("grids")).order_by("town__sort_order", "code")
+    )
+    return communities.filter(town_id=town) if town else communities
+
+
+def community_count_by_kind() -> dict[str, int]:
+    """How many villages (村) and urban communities (社区) the caller can see."""
+    rows = _communities().values("kind").annotate(n=Count("id"))
+    return {row["kind"]: row["n"] for row in rows}

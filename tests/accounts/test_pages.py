@@ -81,3 +81,61 @@ def test_an_unknown_page_is_a_friendly_404_and_an_unknown_api_path_is_json() -> 
     response = Client().get("/api/v1/no-such-thing/")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_town_admin_assigns_grid_workers_of_their_own_town_only() -> None:
+    from nanhai_portal.areas.models import Grid
+    from nanhai_portal.areas.selectors import workers_serving
+    from nanhai_portal.tenancy import town_context
+
+    browser = Client()
+    browser.post("/login/", {"username": "townadmin.dali", "password": DEMO_PASSWORD})
+    with town_context("dali"):
+        grid = Grid.objects.order_by("code").last()
+    form = browser.get(f"/admin/areas/grid/{grid.pk}/change/").content.decode()
+    assert "grid.dali" in form or "大沥镇网格员" in form
+    assert "grid.guicheng" not in form and "桂城街道网格员" not in form
+
+    from nanhai_portal.accounts.models import User
+
+    worker = User.objects.get(username="grid.dali")
+    response = browser.post(
+        f"/admin/areas/grid/{grid.pk}/change/",
+        {"community": str(grid.community_id), "code": grid.code, "name": grid.name, "workers": [worker.pk]},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    with town_context("dali"):
+        assert list(workers_serving(grid)) == [worker]
+
+
+def test_a_town_admin_cannot_see_other_towns_accounts_or_grant_district_roles() -> None:
+    browser = Client()
+    browser.post("/login/", {"username": "townadmin.dali", "password": DEMO_PASSWORD})
+    page = browser.get("/admin/accounts/user/").content.decode()
+    assert "officer.dali" in page and "officer.guicheng" not in page
+    add_form = browser.get("/admin/accounts/user/add/").content.decode()
+    assert 'value="district_admin"' not in add_form and 'value="town_officer"' in add_form
+
+
+def signed_in(username: str) -> Client:
+    browser = Client()
+    browser.post("/login/", {"username": username, "password": DEMO_PASSWORD})
+    return browser
+
+
+def test_an_officer_pages_through_their_towns_communities() -> None:
+    page = signed_in("officer.jiujiang").get("/communities/").content.decode()
+    assert "第 1 页，共 2 页" in page
+    assert "440605121001" in page and "440605011001" not in page
+
+
+def test_a_district_official_picks_a_town_on_the_communities_page() -> None:
+    page = signed_in("official").get("/communities/", {"town": "lishui"}).content.decode()
+    assert "440605126001" in page and "440605121001" not in page
+    assert "里水镇" in page
+
+
+def test_a_grid_worker_sees_their_grids_and_a_resident_no_community_list() -> None:
+    page = signed_in("grid.danzao").get("/my-grids/").content.decode()
+    assert page.count('class="tile"') == 2
+    assert signed_in("resident.1").get("/communities/").status_code == 403
