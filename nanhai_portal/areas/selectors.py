@@ -57,7 +57,8 @@ def community_list_with_grid_counts(*, town: str | None = None) -> QuerySet[Comm
     return communities.filter(town_id=town) if town else communities
 
 
-def community_count_by_kind() -> dict[str, int]:
-    """How many villages (村) and urban communities (社区) the caller can see."""
-    rows = _communities().values("kind").annotate(n=Count("id"))
+def community_count_by_kind(*, town: str | None = None) -> dict[str, int]:
+    """How many villages (村) and urban communities (社区) the caller can see, optionally in one town."""
+    communities = _communities().filter(town_id=town) if town else _communities()
+    rows = communities.values("kind").annotate(n=Count("id"))
     return {row["kind"]: row["n"] for row in rows}

@@ -23,7 +23,12 @@ def community_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "areas/community_list.html",
-        {"page": page, "towns": selectors.town_list(), "town": town, "counts": selectors.community_count_by_kind()},
+        {
+            "page": page,
+            "towns": selectors.town_list(),
+            "town": town,
+            "counts": selectors.community_count_by_kind(town=town),
+        },
     )
 
 
