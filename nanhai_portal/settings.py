@@ -41,7 +41,15 @@ if PORTAL_ENV not in ("development", "test", "production"):
 PRODUCTION = PORTAL_ENV == "production"
 
 # What production cannot guess. Checked in this order; the first one missing stops start-up.
-PRODUCTION_REQUIRED = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "DATABASE_OWNER_URL", "REDIS_URL")
+PRODUCTION_REQUIRED = (
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "DATABASE_OWNER_URL",
+    "REDIS_URL",
+    "PII_ENCRYPTION_KEYS",
+    "PII_INDEX_KEY",
+)
 if PRODUCTION:
     for variable in PRODUCTION_REQUIRED:
         if not os.getenv(variable, "").strip():
@@ -80,6 +88,15 @@ _owner = parse_database_url("DATABASE_OWNER_URL", os.getenv("DATABASE_URL", "").
 DATABASE_OWNER_CREDENTIALS = {"USER": _owner["USER"], "PASSWORD": _owner["PASSWORD"]}
 DATABASE_APP_ROLE = DATABASES["default"]["USER"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Personal data (nanhai_portal.pii) -----------------------------------------------
+# Fernet keys, newest first: the first encrypts, every one decrypts (key rotation).
+PII_ENCRYPTION_KEYS = envlist("PII_ENCRYPTION_KEYS", "") or [
+    "-8sMO_G_VRyeojvubBK6gRM3XP3G4XeSBZLi5SKs9EY=",  # development and tests only
+]
+# The blind index's HMAC key (its own key: it never decrypts anything).
+PII_INDEX_KEY = os.getenv("PII_INDEX_KEY", "").strip() or "dev-only-blind-index-key-nanhai-portal"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "nanhai_portal.pii.reporting.PIIScrubbingExceptionReporterFilter"
 
 # --- Redis, cache and Celery --------------------------------------------------------
 REDIS_URL = os.getenv("REDIS_URL", "").strip() or "redis://127.0.0.1:6379/0"
@@ -126,8 +143,12 @@ CELERY_BEAT_SCHEDULE: dict = {}
 INSTALLED_APPS = [
     # Kernel apps first: nanhai_portal.tenancy overrides `migrate` to run as the owner.
     "nanhai_portal.tenancy",
+    "nanhai_portal.pii",
     "nanhai_portal.areas",
     "nanhai_portal.accounts",
+    "nanhai_portal.audit",
+    "nanhai_portal.notifications",
+    "nanhai_portal.jobs",
     "residents",
     "rentals",
     "education",
@@ -293,7 +314,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"scrub_pii": {"()": "nanhai_portal.pii.reporting.ScrubPIIFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub_pii"]},
+    },
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -21,6 +21,9 @@ router.register("grids", areas_api.GridViewSet, basename="grid")
 api_v1 = [
     path("me/", accounts_api.MeApi.as_view(), name="me"),
     *router.urls,
+    path("", include("nanhai_portal.audit.api_urls")),
+    path("", include("nanhai_portal.notifications.api_urls")),
+    path("", include("nanhai_portal.jobs.api_urls")),
 ]
 
 admin.site.site_header = _("Nanhai new-resident portal: back office")
@@ -38,6 +41,9 @@ urlpatterns = [
     path("logout/", accounts_views.SignOutView.as_view(), name="logout"),
     path("communities/", areas_views.community_list, name="community-list"),
     path("my-grids/", areas_views.my_grids, name="my-grids"),
+    path("audit/", include("nanhai_portal.audit.urls")),
+    path("inbox/", include("nanhai_portal.notifications.urls")),
+    path("jobs/", include("nanhai_portal.jobs.urls")),
     path("admin/", admin.site.urls),
 ]
 

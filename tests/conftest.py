@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg2
@@ -133,6 +134,18 @@ def celery_worker_process(django_db_setup: None) -> Iterator[str]:
     except subprocess.TimeoutExpired:
         process.kill()
     log.close()
+
+
+@pytest.fixture
+def live_db(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Database access that really commits (autocommit, no wrapping transaction).
+
+    For tests whose data a Celery worker process must see. Nothing is rolled back: the test
+    removes what it made, or makes it in a way that later tests do not notice.
+    """
+    with django_db_blocker.unblock():
+        yield
+        connections.close_all()
 
 
 # --- People of the demo district ----------------------------------------------------

@@ -17,6 +17,8 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://nanhai_app:x@db.internal:5432/nanhai",
     "DATABASE_OWNER_URL": "postgres://nanhai_owner:y@db.internal:5432/nanhai",
     "REDIS_URL": "redis://cache.internal:6379/0",
+    "PII_ENCRYPTION_KEYS": "q1lW3Z0m8w5mC1ZcB0b6Pj2m0rJcQ1iU4Zk0Xr3aN8E=",
+    "PII_INDEX_KEY": "production-blind-index-key-from-the-secret-store",
 }
 
 
@@ -32,7 +34,18 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "DATABASE_OWNER_URL", "REDIS_URL"])
+@pytest.mark.parametrize(
+    "missing",
+    [
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "DATABASE_OWNER_URL",
+        "REDIS_URL",
+        "PII_ENCRYPTION_KEYS",
+        "PII_INDEX_KEY",
+    ],
+)
 def test_production_refuses_to_start_without_a_variable_and_names_it(missing: str) -> None:
     env = {key: value for key, value in PRODUCTION.items() if key != missing}
     result = manage("check", **env)

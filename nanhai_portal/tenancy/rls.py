@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -21,11 +22,13 @@ POLICY_NAME = "town_isolation"
 
 # Read: the current town's rows, or every town's inside a district scope.
 # Write: only the current town's rows; a district scope has no town, so it writes none.
+# A row without a town (possible only where the column is nullable, as in the audit trail's
+# district-level events) may be written from anywhere and read in a district scope only.
 POLICY_SQL = f"""
 CREATE POLICY {POLICY_NAME} ON {{table}}
     USING (town_id = current_setting('{TOWN_SETTING}', true)
            OR current_setting('{ALL_TOWNS_SETTING}', true) = 'on')
-    WITH CHECK (town_id = current_setting('{TOWN_SETTING}', true))
+    WITH CHECK (town_id = current_setting('{TOWN_SETTING}', true) OR town_id IS NULL)
 """
 
 
@@ -59,8 +62,18 @@ def enforce_row_level_security(connection: BaseDatabaseWrapper) -> list[str]:
     return tables
 
 
+def append_only_tables() -> list[str]:
+    """Tables of models that declare ``append_only_in_database = True`` (the audit trail)."""
+    return sorted(
+        model._meta.db_table for model in apps.get_models() if getattr(model, "append_only_in_database", False)
+    )
+
+
 def grant_app_role(connection: BaseDatabaseWrapper, role: str) -> None:
-    """Give the app role DML on every table and use of every sequence, nothing more."""
+    """Give the app role DML on every table and use of every sequence, nothing more.
+
+    On append-only tables it may only SELECT and INSERT.
+    """
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_user")
@@ -68,6 +81,10 @@ def grant_app_role(connection: BaseDatabaseWrapper, role: str) -> None:
             return  # migrating as the app role itself (a single-role deployment)
         cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quote(role)}")
         cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quote(role)}")
+        existing = set(connection.introspection.table_names(cursor))
+        for table in append_only_tables():
+            if table in existing:
+                cursor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {quote(table)} FROM {quote(role)}")
 
 
 def after_migrate(using: str = "default", **kwargs: Any) -> None:

@@ -1,0 +1,35 @@
+"""Sign-in events, from Django's authentication signals (its extension points)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from nanhai_portal.audit.services import audit_record
+
+
+@receiver(user_logged_in, dispatch_uid="audit_login")
+def record_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    audit_record(action="auth.login", actor=user, target=user)
+
+
+@receiver(user_logged_out, dispatch_uid="audit_logout")
+def record_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        audit_record(action="auth.logout", actor=user, target=user)
+
+
+@receiver(user_login_failed, dispatch_uid="audit_login_failed")
+def record_login_failure(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+    # Axes locks the account; the trail keeps the attempt, in the account's town when the
+    # name is an account's. Only the name typed is kept (masked if it is a mobile number).
+    typed = str(credentials.get("username", ""))[:150]
+    account = get_user_model().objects.filter(username=typed).only("town_id").first()
+    audit_record(
+        action="auth.login_failed",
+        changes={"username": typed},
+        town=getattr(account, "town_id", None),
+    )

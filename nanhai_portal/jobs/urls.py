@@ -1,0 +1,3 @@
+"""Pages of this app (mounted by nanhai_portal.urls)."""
+
+urlpatterns: list = []
