@@ -210,6 +210,7 @@ AUTHENTICATION_BACKENDS = [
     # Axes first: it refuses a locked account before any password is checked.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "nanhai_portal.accounts.backends.MobileNumberBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -230,6 +231,7 @@ AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
 AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", "15"))
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "nanhai_portal.accounts.backends.canonical_username"
 AXES_LOCKOUT_CALLABLE = "nanhai_portal.accounts.lockout.lockout_response"
 AXES_VERBOSE = False
 # axes.W006 asks to lock by IP address as well. We lock the account on purpose: residents

@@ -8,7 +8,7 @@ from django.contrib.auth.hashers import make_password
 
 from nanhai_portal.accounts.models import User
 from nanhai_portal.accounts.roles import Role
-from nanhai_portal.accounts.services import user_set_role
+from nanhai_portal.accounts.services import user_set_mobile, user_set_role
 from nanhai_portal.areas.models import Grid, Town
 from nanhai_portal.areas.services import grid_assign_worker
 from nanhai_portal.demo import DEMO_PASSWORD, DemoReport, demo_seeder
@@ -61,5 +61,7 @@ def seed_accounts(report: DemoReport, scale: str) -> None:
     home = Town.objects.get(code="guicheng")
     for number in range(1, RESIDENT_COUNT + 1):
         username = f"resident.{number}"
-        _account(username, f"新市民{number}号", Role.RESIDENT, home.code)
+        resident = _account(username, f"新市民{number}号", Role.RESIDENT, home.code)
+        if resident.mobile is None:  # sign-in by mobile number works for the demo residents
+            user_set_mobile(user=resident, mobile=f"1380000000{number}")
         report.accounts.append((username, Role.RESIDENT, home.name))

@@ -7,7 +7,7 @@ class SignInForm(AuthenticationForm):
     """The sign-in form, with labels and autocomplete hints for phones and password managers."""
 
     username = forms.CharField(
-        label=_("Username"),
+        label=_("Username or mobile number"),
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none", "autofocus": True}),
     )
@@ -18,6 +18,6 @@ class SignInForm(AuthenticationForm):
     )
 
     error_messages = {
-        "invalid_login": _("The username or password is not correct."),
+        "invalid_login": _("The username, mobile number or password is not correct."),
         "inactive": _("This account is not active."),
     }

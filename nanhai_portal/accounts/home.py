@@ -48,7 +48,7 @@ def home_sections(user: User) -> list[Section]:
         Role.TOWN_ADMIN: [
             Section(_("Back office"), _("Manage your town's communities, grids and staff accounts."), admin),
             Section(_("Application queue"), _("Review your town's residence and permit applications by deadline.")),
-            Section(_("Audit trail"), _("Who did what in your town, and when.")),
+            Section(_("Audit trail"), _("Who did what in your town, and when."), reverse("audit-events")),
         ],
         Role.DISTRICT_OFFICIAL: [
             Section(
@@ -61,6 +61,7 @@ def home_sections(user: User) -> list[Section]:
             Section(
                 _("District dashboard"), _("Applications, permits, hazards and school places across all seven towns.")
             ),
+            Section(_("Audit trail"), _("Who did what in every town, and when."), reverse("audit-events")),
             Section(_("API"), _("The OpenAPI document and its interactive docs."), api_docs),
         ],
     }

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from nanhai_portal.accounts.roles import DISTRICT_ROLES, Role
+from nanhai_portal.pii import mask_mobile, validate_mobile
+from nanhai_portal.pii.fields import BlindIndexField, EncryptedField
 
 
 class User(AbstractUser):
@@ -23,6 +25,9 @@ class User(AbstractUser):
     last_name = None  # type: ignore[assignment]
     name = models.CharField(_("full name"), max_length=64, blank=True)
     role = models.CharField(_("role"), max_length=24, choices=Role.choices, default=Role.RESIDENT)
+    # Encrypted at rest; found by its blind index (sign-in by mobile number); shown masked.
+    mobile = EncryptedField(_("mobile number"), kind="mobile", normalizer=validate_mobile, null=True, blank=True)
+    mobile_index = BlindIndexField(source="mobile", unique=True)
     town = models.ForeignKey(
         "areas.Town",
         on_delete=models.PROTECT,
@@ -39,6 +44,7 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        permissions = [("reveal_pii", _("Reveal personal data in full"))]
         constraints = [
             # Town staff have a town; district roles have none.
             models.CheckConstraint(
@@ -53,6 +59,10 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.name or self.username
+
+    @property
+    def mobile_masked(self) -> str:
+        return mask_mobile(self.mobile)
 
     @property
     def is_district_level(self) -> bool:

@@ -33,14 +33,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.RESIDENT: ["areas.view_town", "areas.view_community"],
     # Grids come from object permissions (areas.serve_grid), not from the role.
     Role.GRID_WORKER: ["areas.view_town", "areas.view_community"],
-    Role.TOWN_OFFICER: _VIEW_AREAS,
+    Role.TOWN_OFFICER: [*_VIEW_AREAS, "accounts.reveal_pii"],
     Role.TOWN_ADMIN: [
         *_VIEW_AREAS,
         *["areas.add_community", "areas.change_community", "areas.add_grid", "areas.change_grid"],
-        *["accounts.view_user", "accounts.add_user", "accounts.change_user"],
+        *["accounts.view_user", "accounts.add_user", "accounts.change_user", "accounts.reveal_pii"],
+        "audit.view_auditevent",
     ],
     Role.DISTRICT_OFFICIAL: [*_VIEW_AREAS, "accounts.view_user"],
-    Role.DISTRICT_ADMIN: ["areas.*", "accounts.*", "auth.*", "axes.*"],
+    Role.DISTRICT_ADMIN: ["areas.*", "accounts.*", "auth.*", "axes.*", "audit.*"],
 }
 
 

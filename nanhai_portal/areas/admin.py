@@ -46,6 +46,6 @@ class GridAdmin(TenantAdmin):
         current = set(workers_serving(grid))
         with town_context(grid.town_id):
             for worker in wanted - current:
-                grid_assign_worker(grid=grid, worker=worker)
+                grid_assign_worker(grid=grid, worker=worker, by=request.user)
             for worker in current - wanted:
-                grid_unassign_worker(grid=grid, worker=worker)
+                grid_unassign_worker(grid=grid, worker=worker, by=request.user)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
 from nanhai_portal.areas.models import Community, Grid
+from nanhai_portal.audit.services import audit_record
 from nanhai_portal.tenancy import get_current_town
 
 
@@ -33,11 +36,15 @@ def grid_create(*, community: Community, code: str, name: str) -> Grid:
 
 
 @transaction.atomic
-def grid_assign_worker(*, grid: Grid, worker: object) -> None:
-    """Let ``worker`` serve ``grid``: a guardian object permission, the third fence."""
+def grid_assign_worker(*, grid: Grid, worker: Any, by: Any = None) -> None:
+    """Let ``worker`` serve ``grid``: a guardian object permission, the third fence. Audited."""
+    if worker.has_perm("areas.serve_grid", grid):
+        return
     assign_perm("areas.serve_grid", worker, grid)
+    audit_record(action="areas.grid_worker_assigned", actor=by, target=grid, changes={"worker": worker.username})
 
 
 @transaction.atomic
-def grid_unassign_worker(*, grid: Grid, worker: object) -> None:
+def grid_unassign_worker(*, grid: Grid, worker: Any, by: Any = None) -> None:
     remove_perm("areas.serve_grid", worker, grid)
+    audit_record(action="areas.grid_worker_unassigned", actor=by, target=grid, changes={"worker": worker.username})

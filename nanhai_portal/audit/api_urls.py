@@ -1,3 +1,14 @@
-"""API routes of this app, mounted under /api/v1/ by nanhai_portal.urls."""
+"""API routes of the audit trail, mounted under /api/v1/."""
 
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from nanhai_portal.audit import api
+
+router = SimpleRouter()
+router.register("audit-events", api.AuditEventViewSet, basename="audit-event")
+
+urlpatterns = [
+    path("pii/reveal/", api.PIIRevealApi.as_view(), name="pii-reveal"),
+    *router.urls,
+]

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from nanhai_portal.tenancy.models import TenantManager
+
 
 class AuditEvent(models.Model):
     """One thing that happened: who (with their role and town), what, to which object, when.
@@ -46,6 +48,9 @@ class AuditEvent(models.Model):
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
+
+    # The current town's events only; district-level (town-less) ones via for_all_towns().
+    objects = TenantManager()
 
     class Meta:
         ordering = ["-occurred_at"]

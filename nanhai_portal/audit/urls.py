@@ -1,3 +1,8 @@
-"""Pages of this app (mounted by nanhai_portal.urls)."""
+from django.urls import path
 
-urlpatterns: list = []
+from nanhai_portal.audit import views
+
+urlpatterns = [
+    path("", views.event_list, name="audit-events"),
+    path("export.csv", views.event_export, name="audit-export"),
+]

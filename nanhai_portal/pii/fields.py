@@ -25,6 +25,14 @@ class EncryptedField(models.TextField):
         self.kind = kind
         self.normalizer = normalizer
         super().__init__(*args, **kwargs)
+        if normalizer is not None:
+            # full_clean() reports a malformed value as a field error, before any encryption.
+            self.validators.append(normalizer)  # type: ignore[arg-type]
+
+    def formfield(self, **kwargs: Any) -> Any:
+        from django import forms
+
+        return super().formfield(**{"form_class": forms.CharField, "widget": forms.TextInput, **kwargs})
 
     def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()

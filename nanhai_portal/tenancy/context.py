@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -81,3 +84,18 @@ def district_context(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     """
     with _enter(Scope(town=None, all_towns=True), using):
         yield
+
+
+def in_current_scope(rows: Iterable[T]) -> Iterator[T]:
+    """Iterate ``rows`` (a lazy queryset) later, inside the scope that is current now.
+
+    For streamed responses: Django iterates them after the view has returned, when the
+    request's town transaction is over and row-level security would show nothing.
+    """
+    scope = _scope.get()
+
+    def generate() -> Iterator[T]:
+        with _enter(scope, DEFAULT_DB_ALIAS):
+            yield from rows
+
+    return generate()

@@ -35,7 +35,7 @@ def test_a_wrong_password_on_the_page_says_so_and_keeps_the_username() -> None:
     response = Client().post("/login/", {"username": "resident.1", "password": "nope"})
     assert response.status_code == 200
     page = response.content.decode()
-    assert "用户名或密码不正确" in page
+    assert "用户名、手机号或密码不正确" in page
     assert 'value="resident.1"' in page
 
 

@@ -1,0 +1,134 @@
+"""The audit trail: what it records, who reads it, and that nobody can change it."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+from django.db.utils import ProgrammingError
+from django.test import Client
+from rest_framework.test import APIClient
+
+from nanhai_portal.accounts.models import User
+from nanhai_portal.audit.models import AuditEvent
+from nanhai_portal.audit.services import audit_record
+from nanhai_portal.demo import DEMO_PASSWORD
+from nanhai_portal.tenancy import district_context, town_context
+
+pytestmark = pytest.mark.django_db
+
+
+def events(action: str, town: str | None = None) -> list[AuditEvent]:
+    with district_context():
+        found = AuditEvent.objects.for_all_towns().filter(action=action)
+        return list(found.filter(town_id=town) if town else found)
+
+
+def test_sign_ins_and_failures_are_recorded_with_who_where_and_from_which_address() -> None:
+    Client().post("/login/", {"username": "officer.dali", "password": DEMO_PASSWORD}, REMOTE_ADDR="10.1.2.3")
+    Client().post("/login/", {"username": "officer.dali", "password": "wrong"}, REMOTE_ADDR="10.1.2.4")
+    login = events("auth.login", "dali")[0]
+    assert (login.actor_username, login.actor_role, login.ip_address) == ("officer.dali", "town_officer", "10.1.2.3")
+    assert login.request_id
+    failure = events("auth.login_failed", "dali")[0]
+    assert failure.changes == {"username": "officer.dali"} and failure.ip_address == "10.1.2.4"
+
+
+def test_a_failed_sign_in_by_mobile_keeps_the_number_masked() -> None:
+    Client().post("/login/", {"username": "13800000001", "password": "wrong"})
+    assert events("auth.login_failed")[0].changes == {"username": "138****0001"}
+
+
+def test_a_role_change_is_a_permission_change_with_before_and_after() -> None:
+    from nanhai_portal.accounts.roles import Role
+    from nanhai_portal.accounts.services import user_set_role
+
+    admin = User.objects.get(username="admin")
+    user_set_role(user=User.objects.get(username="grid.lishui"), role=Role.TOWN_OFFICER, town_code="lishui", by=admin)
+    event = events("accounts.role_changed", "lishui")[0]
+    assert event.changes == {"role": ["grid_worker", "town_officer"]}
+    assert event.actor_username == "admin"
+
+
+def test_updating_or_deleting_an_audit_row_through_the_apps_connection_fails() -> None:
+    with town_context("dali"):
+        event = audit_record(action="test.something", town="dali")
+        for statement in (
+            "UPDATE audit_auditevent SET action = 'x' WHERE id = %s",
+            "DELETE FROM audit_auditevent WHERE id = %s",
+        ):
+            with pytest.raises(ProgrammingError, match="permission denied"), transaction.atomic():
+                connection.cursor().execute(statement, [event.pk])
+        with pytest.raises(ProgrammingError, match="permission denied"), transaction.atomic():
+            connection.cursor().execute("TRUNCATE audit_auditevent")
+        assert AuditEvent.objects.filter(pk=event.pk, action="test.something").exists()
+
+
+def test_even_the_owner_role_cannot_rewrite_history() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_auditevent'::regclass")
+        assert {"audit_event_append_only", "audit_event_no_truncate"} <= {row[0] for row in cursor.fetchall()}
+
+
+def test_a_town_admin_reads_their_towns_events_and_a_district_admin_all() -> None:
+    town_admin = APIClient()
+    town_admin.force_login(User.objects.get(username="townadmin.dali"))
+    towns = {row["town"] for row in town_admin.get("/api/v1/audit-events/", {"page_size": 100}).json()["results"]}
+    assert towns == {"dali"}
+    district = APIClient()
+    district.force_login(User.objects.get(username="admin"))
+    body = district.get("/api/v1/audit-events/", {"page_size": 100}).json()
+    assert body["count"] > 7
+    assert len({row["town"] for row in body["results"]}) > 1
+
+
+def test_an_officer_and_a_district_official_may_not_read_the_trail() -> None:
+    for username in ("officer.dali", "official"):
+        client = APIClient()
+        client.force_login(User.objects.get(username=username))
+        assert client.get("/api/v1/audit-events/").status_code == 403
+
+
+def test_the_trail_page_filters_and_exports_csv() -> None:
+    browser = Client()
+    browser.post("/login/", {"username": "townadmin.shishan", "password": DEMO_PASSWORD})
+    page = browser.get("/audit/", {"action": "auth."}).content.decode()
+    assert "auth.login" in page and "accounts.role_changed" not in page
+    export = browser.get("/audit/export.csv", {"action": "accounts."})
+    assert export["Content-Type"].startswith("text/csv")
+    text = b"".join(export.streaming_content).decode("utf-8-sig")
+    lines = text.strip().splitlines()
+    assert len(lines) >= 2 and all("shishan" in line for line in lines[1:])
+    assert "accounts.role_changed" in text
+
+
+def test_bad_filters_are_a_clear_error_not_a_crash() -> None:
+    browser = Client()
+    browser.post("/login/", {"username": "townadmin.shishan", "password": DEMO_PASSWORD})
+    response = browser.get("/audit/", {"since": "not-a-date"})
+    assert response.status_code == 200
+    assert "有效" in response.content.decode() or "valid" in response.content.decode()
+
+
+def test_revealing_a_mobile_number_is_permitted_audited_and_404_across_towns() -> None:
+    resident = User.objects.get(username="resident.1")  # lives in guicheng
+    body = {"object_type": "accounts.user", "object_id": str(resident.pk), "field": "mobile"}
+
+    officer = APIClient()
+    officer.force_login(User.objects.get(username="officer.guicheng"))
+    response = officer.post("/api/v1/pii/reveal/", body, format="json")
+    assert response.status_code == 200 and response.json() == {"value": "13800000001"}
+    assert response["Cache-Control"] == "no-store"
+    event = events("pii.revealed", "guicheng")[0]
+    assert event.actor_username == "officer.guicheng" and event.changes == {"field": "mobile", "value": "138****0001"}
+
+    other_town = APIClient()
+    other_town.force_login(User.objects.get(username="officer.dali"))
+    assert other_town.post("/api/v1/pii/reveal/", body, format="json").status_code == 404
+
+    official = APIClient()
+    official.force_login(User.objects.get(username="official"))
+    assert official.post("/api/v1/pii/reveal/", body, format="json").status_code == 403
+
+    not_encrypted = {**body, "field": "username"}
+    assert officer.post("/api/v1/pii/reveal/", not_encrypted, format="json").status_code == 404
+    assert len(events("pii.revealed")) == 1
