@@ -6,6 +6,7 @@ start until every variable it needs is set, and names the first one missing.
 
 from __future__ import annotations
 
+import base64
 import os
 import sys
 from datetime import timedelta
@@ -94,6 +95,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 PII_ENCRYPTION_KEYS = envlist("PII_ENCRYPTION_KEYS", "") or [
     "-8sMO_G_VRyeojvubBK6gRM3XP3G4XeSBZLi5SKs9EY=",  # development and tests only
 ]
+for _index, _key in enumerate(PII_ENCRYPTION_KEYS, start=1):
+    try:
+        if len(base64.urlsafe_b64decode(_key.encode())) != 32:
+            raise ValueError
+    except ValueError:
+        sys.exit(f"PII_ENCRYPTION_KEYS: key {_index} is not a Fernet key (32 bytes, URL-safe base64).")
 # The blind index's HMAC key (its own key: it never decrypts anything).
 PII_INDEX_KEY = os.getenv("PII_INDEX_KEY", "").strip() or "dev-only-blind-index-key-nanhai-portal"
 DEFAULT_EXCEPTION_REPORTER_FILTER = "nanhai_portal.pii.reporting.PIIScrubbingExceptionReporterFilter"

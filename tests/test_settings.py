@@ -89,3 +89,10 @@ def test_an_unreachable_database_is_one_line_not_a_traceback() -> None:
 def test_an_unknown_portal_env_is_one_line() -> None:
     result = manage("check", PORTAL_ENV="staging")
     assert result.stderr.strip().splitlines() == ["PORTAL_ENV must be development, test or production, not 'staging'."]
+
+
+def test_a_malformed_pii_key_is_one_line() -> None:
+    result = manage("check", PII_ENCRYPTION_KEYS="not-a-key")
+    assert result.stderr.strip().splitlines() == [
+        "PII_ENCRYPTION_KEYS: key 1 is not a Fernet key (32 bytes, URL-safe base64)."
+    ]
