@@ -156,6 +156,7 @@ INSTALLED_APPS = [
     "nanhai_portal.audit",
     "nanhai_portal.notifications",
     "nanhai_portal.jobs",
+    "nanhai_portal.api",
     "residents",
     "rentals",
     "education",

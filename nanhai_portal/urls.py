@@ -24,6 +24,7 @@ api_v1 = [
     path("", include("nanhai_portal.audit.api_urls")),
     path("", include("nanhai_portal.notifications.api_urls")),
     path("", include("nanhai_portal.jobs.api_urls")),
+    path("", include("residents.api_urls")),
 ]
 
 admin.site.site_header = _("Nanhai new-resident portal: back office")

@@ -1,1 +1,233 @@
-"""Residents (新市民), residence registration and permits: models arrive with their feature."""
+"""New residents (新市民), their applications, documents and residence permits (居住证)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from nanhai_portal.pii import mask_id_number, mask_mobile, validate_id_number, validate_mobile
+from nanhai_portal.pii.fields import BlindIndexField, EncryptedField
+from nanhai_portal.tenancy.models import TenantModel
+
+
+class Resident(TenantModel):
+    """A new resident registered in a town: one person per ID number in the whole district.
+
+    The ID number's blind index is unique across the table, not per town, so the database
+    holds a person to one record however many towns ask.
+    """
+
+    class Sex(models.TextChoices):
+        MALE = "M", _("male")
+        FEMALE = "F", _("female")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resident",
+        verbose_name=_("account"),
+    )
+    name = models.CharField(_("name"), max_length=64)
+    id_number = EncryptedField(_("ID number"), kind="id_number", normalizer=validate_id_number)
+    id_number_index = BlindIndexField(source="id_number", unique=True)
+    mobile = EncryptedField(_("mobile number"), kind="mobile", normalizer=validate_mobile, null=True, blank=True)
+    mobile_index = BlindIndexField(source="mobile", db_index=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("birth date"))
+    origin = models.CharField(_("place of origin"), max_length=64, blank=True)
+    community = models.ForeignKey(
+        "areas.Community", on_delete=models.PROTECT, related_name="residents", verbose_name=_("village or community")
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    registered_since = models.DateField(
+        _("registered since"), null=True, blank=True, help_text=_("Date of residence registration (居住登记).")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["town_id", "name"]
+        verbose_name = _("new resident")
+        verbose_name_plural = _("new residents")
+        indexes = [models.Index(fields=["town", "community"], name="resident_town_community")]
+        constraints = [models.UniqueConstraint(fields=["id", "town"], name="resident_id_town_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def mobile_masked(self) -> str:
+        return mask_mobile(self.mobile)
+
+
+class Permit(TenantModel):
+    """A residence permit (居住证), endorsed (签注) once a year."""
+
+    class Status(models.TextChoices):
+        VALID = "valid", _("valid")
+        ENDORSEMENT_DUE = "endorsement_due", _("endorsement due")
+        SUSPENDED = "suspended", _("suspended")
+        EXPIRED = "expired", _("expired")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="permits", verbose_name=_("resident"))
+    permit_number = models.CharField(_("permit number"), max_length=20, unique=True)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.VALID)
+    # Years of continuous residence count from here; a late endorsement moves it (the law).
+    continuous_since = models.DateField(_("continuous residence since"))
+    last_endorsed_on = models.DateField(_("last endorsed on"), null=True, blank=True)
+    reminded_for = models.DateField(_("reminded for anniversary"), null=True, blank=True)
+    issued_at = models.DateTimeField(_("issued"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["town_id", "-valid_from"]
+        verbose_name = _("residence permit")
+        verbose_name_plural = _("residence permits")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__gt=models.F("valid_from")), name="permit_valid_span"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.permit_number
+
+
+class Application(TenantModel):
+    """One application of a resident: registration, a permit, an endorsement or a reissue."""
+
+    class Kind(models.TextChoices):
+        RESIDENCE_REGISTRATION = "residence_registration", _("residence registration (居住登记)")
+        PERMIT_ISSUE = "permit_issue", _("residence permit (居住证申领)")
+        PERMIT_ENDORSEMENT = "permit_endorsement", _("endorsement (签注)")
+        PERMIT_REISSUE = "permit_reissue", _("reissue or renewal (补领/换领)")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SUBMITTED = "submitted", _("submitted")
+        ACCEPTED = "accepted", _("accepted (受理)")
+        APPROVED = "approved", _("approved")
+        ISSUED = "issued", _("issued")
+        DELIVERED = "delivered", _("delivered")
+        RETURNED = "returned", _("returned for correction (退回补正)")
+        REJECTED = "rejected", _("rejected")
+
+    class Delivery(models.TextChoices):
+        PICKUP = "pickup", _("pick up at the town service centre")
+        POST = "post", _("postal delivery (邮政速递)")
+
+    class Basis(models.TextChoices):
+        JOB = "job", _("a stable legal job")
+        HOME = "home", _("a stable legal home")
+        STUDY = "study", _("continuous study")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="applications", verbose_name=_("resident")
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    basis = models.CharField(_("basis"), max_length=8, choices=Basis.choices, default=Basis.JOB)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    delivery = models.CharField(_("delivery"), max_length=8, choices=Delivery.choices, default=Delivery.PICKUP)
+    postal_address = models.CharField(_("postal address"), max_length=200, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=40, blank=True)
+    return_reasons = models.JSONField(_("reasons for return"), default=list, blank=True)
+    reject_reason = models.TextField(_("reason for rejection"), blank=True)
+    permit = models.ForeignKey(
+        Permit, on_delete=models.PROTECT, null=True, blank=True, related_name="applications", verbose_name=_("permit")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["town_id", "due_at", "created_at"]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        permissions = [("review_application", _("Review applications (accept, return, approve, issue)"))]
+        indexes = [models.Index(fields=["town", "status", "due_at"], name="application_queue")]
+        constraints = [
+            models.UniqueConstraint(fields=["id", "town"], name="application_id_town_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(delivery="post") | ~models.Q(postal_address=""),
+                name="application_post_needs_address",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.resident}"
+
+    @property
+    def visits_required(self) -> int:
+        """Visits to a window: one to pick the card up, none by post (最多跑一次)."""
+        return 0 if self.delivery == self.Delivery.POST else 1
+
+
+class ApplicationStep(TenantModel):
+    """One step of an application's timeline, as the resident sees it."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="steps")
+    status = models.CharField(_("status"), max_length=16, choices=Application.Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("application step")
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.status}"
+
+
+def document_path(document: Document, filename: str) -> str:
+    """Private storage path: town / application / random name (the uploaded name is not kept)."""
+    return f"private/applications/{document.town_id}/{document.application_id}/{uuid.uuid4().hex}"
+
+
+class Document(TenantModel):
+    """A supporting document uploaded for an application, stored privately."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("photo")
+        LEASE = "lease", _("lease")
+        PROPERTY_CERTIFICATE = "property_certificate", _("property certificate")
+        HOUSING_CERTIFICATE = "housing_certificate", _("housing certificate")
+        LABOUR_CONTRACT = "labour_contract", _("labour contract")
+        BUSINESS_LICENCE = "business_licence", _("business licence")
+        STUDENT_CARD = "student_card", _("student card")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="documents", verbose_name=_("application")
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to=document_path, max_length=200)
+    content_type = models.CharField(_("content type"), max_length=64)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return self.get_kind_display()

@@ -28,20 +28,30 @@ STAFF_SITE_ROLES = frozenset({Role.TOWN_ADMIN, Role.DISTRICT_ADMIN})
 
 _VIEW_AREAS = ["areas.view_town", "areas.view_community", "areas.view_grid"]
 
+_REVIEW_RESIDENTS = [
+    "residents.view_resident",
+    "residents.view_application",
+    "residents.review_application",
+    "residents.view_permit",
+    "residents.view_document",
+]
+_VIEW_RESIDENTS = ["residents.view_resident", "residents.view_application", "residents.view_permit"]
+
 # "app_label.codename", or "app_label.*" for every permission of an app.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.RESIDENT: ["areas.view_town", "areas.view_community"],
     # Grids come from object permissions (areas.serve_grid), not from the role.
     Role.GRID_WORKER: ["areas.view_town", "areas.view_community"],
-    Role.TOWN_OFFICER: [*_VIEW_AREAS, "accounts.reveal_pii"],
+    Role.TOWN_OFFICER: [*_VIEW_AREAS, "accounts.reveal_pii", *_REVIEW_RESIDENTS],
     Role.TOWN_ADMIN: [
         *_VIEW_AREAS,
         *["areas.add_community", "areas.change_community", "areas.add_grid", "areas.change_grid"],
         *["accounts.view_user", "accounts.add_user", "accounts.change_user", "accounts.reveal_pii"],
         "audit.view_auditevent",
+        *_REVIEW_RESIDENTS,
     ],
-    Role.DISTRICT_OFFICIAL: [*_VIEW_AREAS, "accounts.view_user"],
-    Role.DISTRICT_ADMIN: ["areas.*", "accounts.*", "auth.*", "axes.*", "audit.*"],
+    Role.DISTRICT_OFFICIAL: [*_VIEW_AREAS, "accounts.view_user", *_VIEW_RESIDENTS],
+    Role.DISTRICT_ADMIN: ["areas.*", "accounts.*", "auth.*", "axes.*", "audit.*", *_VIEW_RESIDENTS],
 }
 
 

@@ -125,6 +125,6 @@ def test_the_same_objects_are_found_by_staff_of_their_own_town() -> None:
     for path, methods in api_routes():
         view = route_view(path)
         model = route_model(view)
-        if PARAMETER.search(path) and model is not None and "get" in methods:
+        if len(PARAMETER.findall(path)) == 1 and model is not None and "get" in methods:
             target = fill(path, getattr(object_of(model, OTHER_TOWN), getattr(view, "lookup_field", "pk")))
             assert 200 in {client.get(target).status_code for client in clients}, target

@@ -1,0 +1,202 @@
+"""The residents API: applications with their workflow actions, documents, permits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from nanhai_portal.api.errors import ServiceError
+from nanhai_portal.api.idempotency import idempotent
+from nanhai_portal.api.viewsets import TenantViewSet
+from residents import selectors, services
+from residents.models import Application, Permit
+from residents.serializers import (
+    ApplicationCreateSerializer,
+    ApplicationSerializer,
+    ApplicationUpdateSerializer,
+    BulkApproveSerializer,
+    DeliverSerializer,
+    DocumentSerializer,
+    DocumentUploadSerializer,
+    PermitSerializer,
+    PrecheckSerializer,
+    RejectSerializer,
+    ReturnSerializer,
+)
+
+
+class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """Applications: a resident's own, or the officer's town's queue (soonest deadline first).
+
+    Filters: ``kind``, ``status``, ``overdue=true|false``.
+    """
+
+    model = Application
+    serializer_class = ApplicationSerializer
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    filter_backends: list[Any] = []
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        user = self.request.user
+        overdue = {"true": True, "false": False}.get(self.request.query_params.get("overdue", ""))
+        queue = selectors.review_queue(
+            user=user,
+            kind=self.request.query_params.get("kind") or None,
+            status=self.request.query_params.get("status") or None,
+            overdue=overdue,
+        )
+        if not user.has_perm("residents.review_application") and not self.request.query_params.get("status"):
+            queue = selectors.applications_for(user).order_by("-created_at")  # a resident sees drafts too
+        return queue.prefetch_related("documents", "steps__actor")
+
+    def _reply(self, application: Application, code: int = status.HTTP_200_OK) -> Response:
+        fresh = self.scope_queryset(self.get_queryset()).get(pk=application.pk)
+        return Response(ApplicationSerializer(fresh).data, status=code)
+
+    @extend_schema(request=ApplicationCreateSerializer, responses={201: ApplicationSerializer})
+    @idempotent
+    def create(self, request: Request) -> Response:
+        data = ApplicationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        resident = selectors.resident_of(request.user)
+        if resident is None:
+            raise ServiceError(
+                "no_resident_record", _("Sign up as a resident before applying."), status.HTTP_400_BAD_REQUEST
+            )
+        application = services.application_create(resident=resident, by=request.user, **data.validated_data)
+        return self._reply(application, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ApplicationUpdateSerializer, responses=ApplicationSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        application = self.get_object()
+        data = ApplicationUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        return self._reply(services.application_update(application=application, by=request.user, **data.validated_data))
+
+    @extend_schema(request={"multipart/form-data": DocumentUploadSerializer}, responses={201: DocumentSerializer})
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def documents(self, request: Request, pk: str) -> Response:
+        application = self.get_object()
+        data = DocumentUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        document = services.application_add_document(
+            application=application,
+            kind=data.validated_data["kind"],
+            upload=data.validated_data["file"],
+            by=request.user,
+        )
+        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"], url_path=r"documents/(?P<document_id>[0-9a-f-]{36})", url_name="document")
+    def document(self, request: Request, pk: str, document_id: str) -> FileResponse:
+        """The file, for the applicant and the reviewing town's staff only."""
+        application = self.get_object()
+        found = application.documents.filter(pk=document_id).first()
+        if found is None:
+            raise Http404
+        response = FileResponse(found.file.open("rb"), content_type=found.content_type)
+        response["Content-Disposition"] = f'inline; filename="{found.kind}"'
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @extend_schema(responses=PrecheckSerializer)
+    @action(detail=True, methods=["get"])
+    def precheck(self, request: Request, pk: str) -> Response:
+        missing = services.application_precheck(self.get_object())
+        return Response({"eligible": not missing, "missing": [item.as_dict() for item in missing]})
+
+    def _transition(self, request: Request, service: Any, serializer: Any = None) -> Response:
+        application = self.get_object()
+        extra: dict[str, Any] = {}
+        if serializer is not None:
+            data = serializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            extra = dict(data.validated_data)
+        return self._reply(service(application=application, by=request.user, **extra))
+
+    @extend_schema(request=None, responses=ApplicationSerializer)
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def submit(self, request: Request, pk: str) -> Response:
+        return self._transition(request, services.application_submit)
+
+    @extend_schema(request=None, responses=ApplicationSerializer)
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def accept(self, request: Request, pk: str) -> Response:
+        return self._transition(request, services.application_accept)
+
+    @extend_schema(request=ReturnSerializer, responses=ApplicationSerializer)
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    @idempotent
+    def return_(self, request: Request, pk: str) -> Response:
+        return self._transition(request, services.application_return, ReturnSerializer)
+
+    @extend_schema(request=None, responses=ApplicationSerializer)
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def approve(self, request: Request, pk: str) -> Response:
+        return self._transition(request, services.application_approve)
+
+    @extend_schema(request=RejectSerializer, responses=ApplicationSerializer)
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def reject(self, request: Request, pk: str) -> Response:
+        return self._transition(request, services.application_reject, RejectSerializer)
+
+    @extend_schema(request=None, responses=ApplicationSerializer)
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def issue(self, request: Request, pk: str) -> Response:
+        return self._transition(request, services.application_issue)
+
+    @extend_schema(request=DeliverSerializer, responses=ApplicationSerializer)
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def deliver(self, request: Request, pk: str) -> Response:
+        return self._transition(request, services.application_deliver, DeliverSerializer)
+
+    @extend_schema(request=BulkApproveSerializer, responses=None)
+    @action(detail=False, methods=["post"], url_path="bulk-approve")
+    @idempotent
+    def bulk_approve(self, request: Request) -> Response:
+        data = BulkApproveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        found = list(self.get_queryset().filter(pk__in=data.validated_data["ids"]))
+        approved, refused = services.applications_approve_many(applications=found, by=request.user)
+        missing = {str(i) for i in data.validated_data["ids"]} - {str(a.pk) for a in found}
+        refused += [{"id": pk, "message": _("Not found.")} for pk in sorted(missing)]
+        return Response({"approved": [str(a.pk) for a in approved], "refused": refused})
+
+
+class PermitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """Residence permits: the resident's own, or the officer's town's."""
+
+    model = Permit
+    serializer_class = PermitSerializer
+    filter_backends: list[Any] = []
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return selectors.permits_for(self.request.user).order_by("-valid_from")
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        views = [selectors.permit_view(permit) for permit in (page if page is not None else self.get_queryset())]
+        data = PermitSerializer(views, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    @extend_schema(parameters=[OpenApiParameter("id", str, OpenApiParameter.PATH)])
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(PermitSerializer(selectors.permit_view(self.get_object())).data)

@@ -1,0 +1,128 @@
+"""Reads for residents: queues, an applicant's own records, permits and statistics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from nanhai_portal.tenancy import is_district_scope
+from residents import permits
+from residents.models import Application, Permit, Resident
+
+OPEN = [
+    Application.Status.SUBMITTED,
+    Application.Status.ACCEPTED,
+    Application.Status.APPROVED,
+    Application.Status.ISSUED,
+]
+
+
+def _scoped(model: Any) -> QuerySet[Any]:
+    return model.objects.for_all_towns() if is_district_scope() else model.objects.all()
+
+
+def resident_of(user: Any) -> Resident | None:
+    """The resident record of a signed-in person, in their town."""
+    return Resident.objects.filter(user=user).first() if getattr(user, "is_authenticated", False) else None
+
+
+def applications_for(user: Any) -> QuerySet[Application]:
+    """A resident's own applications; a reviewer's town's; a district role's every town's."""
+    queryset = _scoped(Application).select_related("resident", "permit")
+    if user.has_perm("residents.review_application") or is_district_scope():
+        return queryset
+    return queryset.filter(resident__user=user)
+
+
+def review_queue(
+    *, user: Any, kind: str | None = None, status: str | None = None, overdue: bool | None = None
+) -> QuerySet[Application]:
+    """The town's applications, soonest deadline first; drafts are the resident's business."""
+    queryset = applications_for(user).exclude(status=Application.Status.DRAFT)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if status:
+        queryset = queryset.filter(status=status)
+    if overdue is not None:
+        late = Q(status__in=OPEN, due_at__lt=timezone.now())
+        queryset = queryset.filter(late) if overdue else queryset.exclude(late)
+    return queryset.order_by(F("due_at").asc(nulls_last=True), "submitted_at")
+
+
+def is_overdue(application: Application, *, now: datetime | None = None) -> bool:
+    return bool(application.due_at and application.status in OPEN and application.due_at < (now or timezone.now()))
+
+
+def permits_for(user: Any) -> QuerySet[Permit]:
+    queryset = _scoped(Permit).select_related("resident")
+    if user.has_perm("residents.review_application") or is_district_scope():
+        return queryset
+    return queryset.filter(resident__user=user)
+
+
+@dataclass(frozen=True)
+class PermitView:
+    permit: Permit
+    status: str
+    next_endorsement_due: date
+    endorse_by: date
+    continuous_years: int
+
+
+def permit_view(permit: Permit, *, today: date | None = None) -> PermitView:
+    today = today or timezone.localdate()
+    pending = permits.calendar(
+        continuous_since=permit.continuous_since, last_endorsed_on=permit.last_endorsed_on, today=today
+    )
+    status = permits.status_on(
+        continuous_since=permit.continuous_since,
+        last_endorsed_on=permit.last_endorsed_on,
+        valid_until=permit.valid_until,
+        today=today,
+    )
+    return PermitView(permit, status, pending.window_opens, pending.endorse_by, pending.continuous_years)
+
+
+def application_statistics(*, since: date | None = None, until: date | None = None) -> list[dict[str, Any]]:
+    """Per town and month: received, accepted, completed, completed on time, completion rate,
+    permits issued and endorsed, and visits per completed application (最多跑一次)."""
+    queryset = _scoped(Application).exclude(status=Application.Status.DRAFT).exclude(submitted_at=None)
+    if since:
+        queryset = queryset.filter(submitted_at__date__gte=since)
+    if until:
+        queryset = queryset.filter(submitted_at__date__lte=until)
+    done = Q(status__in=[Application.Status.ISSUED, Application.Status.DELIVERED])
+    rows = (
+        queryset.annotate(month=TruncMonth("submitted_at"))
+        .values("town_id", "month")
+        .annotate(
+            received=Count("id"),
+            accepted=Count("id", filter=~Q(accepted_at=None)),
+            completed=Count("id", filter=done),
+            on_time=Count("id", filter=done & Q(issued_at__lte=F("due_at"))),
+            permits_issued=Count("id", filter=done & Q(kind=Application.Kind.PERMIT_ISSUE)),
+            permits_endorsed=Count("id", filter=done & Q(kind=Application.Kind.PERMIT_ENDORSEMENT)),
+            visits=Count("id", filter=done & Q(delivery=Application.Delivery.PICKUP)),
+            mean_days=Avg(
+                ExpressionWrapper(F("issued_at") - F("accepted_at"), output_field=DurationField()), filter=done
+            ),
+        )
+        .order_by("town_id", "month")
+    )
+    result = []
+    for row in rows:
+        completed = row["completed"]
+        result.append(
+            {
+                **row,
+                "completion_rate": round(completed / row["received"], 4) if row["received"] else 0.0,
+                "on_time_rate": round(row["on_time"] / completed, 4) if completed else 0.0,
+                "visits_per_application": round(row["visits"] / completed, 3) if completed else 0.0,
+            }
+        )
+    return result

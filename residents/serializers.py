@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from residents import selectors
+from residents.models import Application, Document
+
+
+class DocumentSerializer(serializers.ModelSerializer[Document]):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = ["id", "kind", "content_type", "size", "uploaded_at", "url"]
+
+    def get_url(self, document: Document) -> str:
+        return reverse("application-document", kwargs={"pk": document.application_id, "document_id": document.pk})
+
+
+class StepSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    status_label = serializers.CharField(source="get_status_display")
+    at = serializers.DateTimeField()
+    note = serializers.CharField()
+    by_role = serializers.SerializerMethodField()
+
+    def get_by_role(self, step: Any) -> str | None:
+        return getattr(step.actor, "role", None)
+
+
+class ApplicationSerializer(serializers.ModelSerializer[Application]):
+    town = serializers.CharField(source="town_id", read_only=True)
+    resident_name = serializers.CharField(source="resident.name", read_only=True)
+    visits_required = serializers.IntegerField(read_only=True)
+    overdue = serializers.SerializerMethodField()
+    permit_number = serializers.CharField(source="permit.permit_number", read_only=True, default=None)
+    documents = DocumentSerializer(many=True, read_only=True)
+    timeline = StepSerializer(source="steps", many=True, read_only=True)
+
+    class Meta:
+        model = Application
+        fields = [
+            "id", "town", "kind", "status", "resident", "resident_name", "basis", "address", "delivery",
+            "postal_address", "tracking_number", "return_reasons", "reject_reason", "permit_number",
+            "visits_required", "overdue", "created_at", "submitted_at", "accepted_at", "due_at", "decided_at",
+            "issued_at", "delivered_at", "documents", "timeline",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_overdue(self, application: Application) -> bool:
+        return selectors.is_overdue(application)
+
+
+class ApplicationCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Application.Kind.choices)
+    delivery = serializers.ChoiceField(choices=Application.Delivery.choices, default=Application.Delivery.PICKUP)
+    postal_address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    basis = serializers.ChoiceField(choices=Application.Basis.choices, default=Application.Basis.JOB)
+
+
+class ApplicationUpdateSerializer(serializers.Serializer):
+    basis = serializers.ChoiceField(choices=Application.Basis.choices, required=False)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    delivery = serializers.ChoiceField(choices=Application.Delivery.choices, required=False)
+    postal_address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Document.Kind.choices)
+    file = serializers.FileField(allow_empty_file=True)
+
+
+class ReturnSerializer(serializers.Serializer):
+    reasons = serializers.ListField(child=serializers.CharField(max_length=200), min_length=1, max_length=20)
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class DeliverSerializer(serializers.Serializer):
+    tracking_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+
+class BulkApproveSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=200)
+
+
+class MissingSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    document_kind = serializers.CharField(allow_null=True)
+
+
+class PrecheckSerializer(serializers.Serializer):
+    eligible = serializers.BooleanField()
+    missing = MissingSerializer(many=True)
+
+
+class PermitSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="permit.id")
+    town = serializers.CharField(source="permit.town_id")
+    permit_number = serializers.CharField(source="permit.permit_number")
+    resident_name = serializers.CharField(source="permit.resident.name")
+    valid_from = serializers.DateField(source="permit.valid_from")
+    valid_until = serializers.DateField(source="permit.valid_until")
+    status = serializers.CharField()
+    next_endorsement_due = serializers.DateField()
+    endorse_by = serializers.DateField()
+    continuous_years = serializers.IntegerField()

@@ -1,0 +1,471 @@
+"""Writes for residents: registration, the application workflow, permits and endorsements.
+
+Every transition is one function: it locks the application, checks who may do it in which
+state, changes it, adds a step to the timeline, writes the audit event and notifies the
+resident (inbox and SMS, after commit through the outbox), all in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nanhai_portal.areas.models import Community
+from nanhai_portal.audit.services import audit_record
+from nanhai_portal.errors import DomainError, InvalidTransition
+from nanhai_portal.notifications.services import notify
+from nanhai_portal.pii import validate_id_number
+from nanhai_portal.pii.fields import lookup_index
+from nanhai_portal.pii.validators import PROVINCE_NAMES, birth_date_from_id, sex_from_id
+from nanhai_portal.tenancy import district_context, get_current_town
+from residents import permits
+from residents.eligibility import Missing, precheck
+from residents.models import Application, ApplicationStep, Document, Permit, Resident
+from residents.uploads import check_upload
+
+Status = Application.Status
+REVIEW_PERMISSION = "residents.review_application"
+EDITABLE = {Status.DRAFT, Status.RETURNED}
+EDITABLE_FIELDS = {"basis", "address", "delivery", "postal_address"}
+DEFAULT_DUE_DAYS = {kind: 15 for kind in Application.Kind.values}
+PERMIT_VALIDITY_YEARS = getattr(settings, "RESIDENTS_PERMIT_VALIDITY_YEARS", 3)
+
+
+class NotEligible(DomainError):
+    code = "not_eligible"
+
+
+class AlreadyRegistered(DomainError):
+    code = "already_registered"
+
+
+def due_days(kind: str) -> int:
+    """Working days allowed after acceptance, per kind (RESIDENTS_DUE_DAYS overrides)."""
+    return {**DEFAULT_DUE_DAYS, **getattr(settings, "RESIDENTS_DUE_DAYS", {})}[kind]
+
+
+# --- People -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def resident_register(
+    *,
+    name: str,
+    id_number: str,
+    community: Community,
+    mobile: str | None = None,
+    address: str = "",
+    registered_since: date | None = None,
+    user: Any = None,
+    by: Any = None,
+) -> Resident:
+    """Record a new resident in the current town. One person per ID number in the district."""
+    number = validate_id_number(id_number)
+    if is_registered(number):
+        raise _already_registered()
+    town = get_current_town()
+    if town is None:
+        raise RuntimeError("resident_register needs the current town (town_context).")
+    resident = Resident(
+        town_id=town,
+        name=name.strip(),
+        id_number=number,
+        mobile=mobile or None,
+        community=community,
+        address=address,
+        registered_since=registered_since,
+        user=user,
+        sex=sex_from_id(number),
+        birth_date=birth_date_from_id(number),
+        origin=PROVINCE_NAMES.get(number[:2], ""),
+    )
+    resident.full_clean(exclude=["id_number_index"])
+    try:
+        with transaction.atomic():
+            resident.save()
+    except IntegrityError:  # registered at the same moment elsewhere: the unique index decides
+        raise _already_registered() from None
+    audit_record(action="residents.registered", actor=by or user, target=resident)
+    return resident
+
+
+def _already_registered() -> AlreadyRegistered:
+    return AlreadyRegistered(
+        _("A person with this ID number is already registered. Ask the town service centre to move the record."),
+        fields={"id_number": [_("Already registered.")]},
+    )
+
+
+def is_registered(id_number: str) -> bool:
+    """Whether any town holds this person: a named cross-town read of the blind index only."""
+    with district_context():
+        return Resident.objects.for_all_towns().filter(id_number_index=lookup_index("id_number", id_number)).exists()
+
+
+# --- Applications -------------------------------------------------------------------
+
+
+def _require_owner(application: Application, by: Any) -> None:
+    if application.resident.user_id is None or application.resident.user_id != getattr(by, "pk", None):
+        raise PermissionDenied(_("Only the applicant may do this."))
+
+
+def _require_reviewer(by: Any) -> None:
+    if not by.has_perm(REVIEW_PERMISSION):
+        raise PermissionDenied(_("Only the town's officers may do this."))
+
+
+def _lock(application: Application) -> Application:
+    return Application.objects.select_related("resident").select_for_update(of=("self",)).get(pk=application.pk)
+
+
+def _require_state(application: Application, allowed: Iterable[str], action: str) -> None:
+    if application.status not in allowed:
+        raise InvalidTransition(
+            _("Cannot %(action)s an application that is %(status)s.")
+            % {"action": action, "status": application.get_status_display()},
+            status=application.status,
+        )
+
+
+def _notify_resident(application: Application, event: str, **context: Any) -> None:
+    user = application.resident.user
+    if user is None:
+        return
+    notify(
+        user=user,
+        event=event,
+        context={"application_id": str(application.pk), "kind": application.get_kind_display(), **context},
+        target=application,
+    )
+
+
+def _move(application: Application, *, to: str, by: Any, note: str = "", **notify_context: Any) -> Application:
+    """Save the new state, add the timeline step, audit it and tell the resident."""
+    before = application.status
+    application.status = to
+    application.save()
+    ApplicationStep.objects.create(town_id=application.town_id, application=application, status=to, actor=by, note=note)
+    audit_record(
+        action=f"application.{to}",
+        actor=by,
+        target=application,
+        changes={"status": [before, to], **({"note": note} if note else {})},
+    )
+    _notify_resident(application, f"application.{to}", **notify_context)
+    return application
+
+
+@transaction.atomic
+def application_create(
+    *,
+    resident: Resident,
+    kind: str,
+    by: Any,
+    delivery: str = Application.Delivery.PICKUP,
+    postal_address: str = "",
+    basis: str = Application.Basis.JOB,
+) -> Application:
+    """A draft application of the resident's own; the rest defaults from their record."""
+    _require_owner(Application(resident=resident), by)
+    application = Application(
+        town_id=resident.town_id,
+        resident=resident,
+        kind=kind,
+        delivery=delivery,
+        postal_address=postal_address,
+        basis=basis,
+        address=resident.address,
+    )
+    application.full_clean()
+    application.save()
+    ApplicationStep.objects.create(town_id=application.town_id, application=application, status=Status.DRAFT, actor=by)
+    audit_record(action="application.created", actor=by, target=application, changes={"kind": kind})
+    return application
+
+
+@transaction.atomic
+def application_update(*, application: Application, by: Any, **changes: Any) -> Application:
+    """Edit a draft or a returned application (basis, address, delivery, postal address)."""
+    application = _lock(application)
+    _require_owner(application, by)
+    _require_state(application, EDITABLE, _("change"))
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError({field: [_("This cannot be changed.")] for field in unknown})
+    before = {field: getattr(application, field) for field in changes}
+    for field, value in changes.items():
+        setattr(application, field, value)
+    application.full_clean()
+    application.save()
+    audit_record(
+        action="application.changed",
+        actor=by,
+        target=application,
+        changes={field: [before[field], value] for field, value in changes.items() if before[field] != value},
+    )
+    return application
+
+
+@transaction.atomic
+def application_add_document(*, application: Application, kind: str, upload: UploadedFile, by: Any) -> Document:
+    """Attach a checked document to a draft or returned application of the resident's own."""
+    application = _lock(application)
+    _require_owner(application, by)
+    _require_state(application, EDITABLE, _("add documents to"))
+    checked = check_upload(kind, upload)
+    document = Document(
+        town_id=application.town_id,
+        application=application,
+        kind=kind,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+    )
+    # The file is written first; if its row cannot be saved, the file goes again. (A file
+    # left by a later rollback has no row, so nobody can reach it.)
+    document.file.save("upload", upload, save=False)
+    try:
+        with transaction.atomic():
+            document.save()
+    except Exception:
+        document.file.storage.delete(str(document.file.name))
+        raise
+    audit_record(action="application.document_added", actor=by, target=application, changes={"kind": kind})
+    return document
+
+
+def application_precheck(application: Application, *, today: date | None = None) -> list[Missing]:
+    return precheck(application, today=today or timezone.localdate())
+
+
+@transaction.atomic
+def application_submit(*, application: Application, by: Any) -> Application:
+    """Send a draft (or a corrected, returned one) to the town, if nothing is missing."""
+    application = _lock(application)
+    _require_owner(application, by)
+    _require_state(application, EDITABLE, _("submit"))
+    missing = application_precheck(application)
+    if missing:
+        raise NotEligible(_("The application is not complete yet."), missing=[item.as_dict() for item in missing])
+    application.submitted_at = timezone.now()
+    application.return_reasons = []
+    return _move(application, to=Status.SUBMITTED, by=by)
+
+
+@transaction.atomic
+def application_accept(*, application: Application, by: Any) -> Application:
+    """Accept (受理): the deadline starts now."""
+    _require_reviewer(by)
+    application = _lock(application)
+    _require_state(application, {Status.SUBMITTED}, _("accept"))
+    application.accepted_at = timezone.now()
+    application.due_at = application.accepted_at + timedelta(days=due_days(application.kind))
+    return _move(application, to=Status.ACCEPTED, by=by, due=timezone.localdate(application.due_at).isoformat())
+
+
+@transaction.atomic
+def application_return(*, application: Application, by: Any, reasons: list[str]) -> Application:
+    """Send it back for correction (退回补正), saying what to correct."""
+    _require_reviewer(by)
+    reasons = [reason.strip() for reason in reasons if reason and reason.strip()]
+    if not reasons:
+        raise ValidationError({"reasons": [_("Say what the resident should correct.")]})
+    application = _lock(application)
+    _require_state(application, {Status.SUBMITTED, Status.ACCEPTED}, _("return"))
+    application.return_reasons = reasons
+    return _move(application, to=Status.RETURNED, by=by, note="; ".join(reasons), reasons="; ".join(reasons))
+
+
+@transaction.atomic
+def application_approve(*, application: Application, by: Any) -> Application:
+    _require_reviewer(by)
+    application = _lock(application)
+    _require_state(application, {Status.ACCEPTED}, _("approve"))
+    application.decided_at = timezone.now()
+    return _move(application, to=Status.APPROVED, by=by)
+
+
+@transaction.atomic
+def application_reject(*, application: Application, by: Any, reason: str) -> Application:
+    _require_reviewer(by)
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": [_("Give the reason for the rejection.")]})
+    application = _lock(application)
+    _require_state(application, {Status.SUBMITTED, Status.ACCEPTED}, _("reject"))
+    application.decided_at = timezone.now()
+    application.reject_reason = reason.strip()
+    return _move(application, to=Status.REJECTED, by=by, note=reason.strip(), reason=reason.strip())
+
+
+@transaction.atomic
+def application_issue(*, application: Application, by: Any) -> Application:
+    """Issue what was applied for: the registration, a permit, the endorsement, the new card."""
+    _require_reviewer(by)
+    application = _lock(application)
+    _require_state(application, {Status.APPROVED}, _("issue"))
+    today = timezone.localdate()
+    resident = application.resident
+    if application.kind == Application.Kind.RESIDENCE_REGISTRATION:
+        if resident.registered_since is None:
+            resident.registered_since = today
+            resident.save(update_fields=["registered_since"])
+    elif application.kind == Application.Kind.PERMIT_ISSUE:
+        application.permit = permit_create(resident=resident, on=today)
+    else:
+        permit = (
+            resident.permits.filter(status__in=["valid", "endorsement_due", "suspended"])
+            .order_by("-valid_from")
+            .first()
+        )
+        if permit is None:
+            raise InvalidTransition(_("The resident holds no permit any more."))
+        if application.kind == Application.Kind.PERMIT_ENDORSEMENT:
+            permit_endorse(permit=permit, on=today, by=by)
+        application.permit = permit
+    application.issued_at = timezone.now()
+    number = application.permit.permit_number if application.permit else ""
+    return _move(application, to=Status.ISSUED, by=by, permit_number=number)
+
+
+@transaction.atomic
+def application_deliver(*, application: Application, by: Any, tracking_number: str = "") -> Application:
+    """Handed over at the window, or posted with a tracking number."""
+    _require_reviewer(by)
+    application = _lock(application)
+    _require_state(application, {Status.ISSUED}, _("deliver"))
+    if application.delivery == Application.Delivery.POST:
+        if not tracking_number.strip():
+            raise ValidationError({"tracking_number": [_("Postal delivery needs the tracking number.")]})
+        application.tracking_number = tracking_number.strip()
+    application.delivered_at = timezone.now()
+    return _move(application, to=Status.DELIVERED, by=by, tracking_number=application.tracking_number)
+
+
+@transaction.atomic
+def applications_approve_many(
+    *, applications: list[Application], by: Any
+) -> tuple[list[Application], list[dict[str, str]]]:
+    """Bulk approve: each one on its own, in pk order (lock order); report the ones refused."""
+    approved, refused = [], []
+    for application in sorted(applications, key=lambda item: str(item.pk)):
+        try:
+            with transaction.atomic():
+                approved.append(application_approve(application=application, by=by))
+        except (InvalidTransition, PermissionDenied) as error:
+            refused.append({"id": str(application.pk), "message": str(error)})
+    return approved, refused
+
+
+# --- Permits ------------------------------------------------------------------------
+
+
+def next_permit_number(on: date) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('residents_permit_number_seq')")
+        sequence = cursor.fetchone()[0]
+    return f"440605{on:%y}{sequence:08d}"
+
+
+def permit_create(*, resident: Resident, on: date) -> Permit:
+    permit = Permit(
+        town_id=resident.town_id,
+        resident=resident,
+        permit_number=next_permit_number(on),
+        valid_from=on,
+        valid_until=permits.anniversary(on, PERMIT_VALIDITY_YEARS),
+        continuous_since=on,
+    )
+    permit.full_clean()
+    permit.save()
+    return permit
+
+
+def permit_endorse(*, permit: Permit, on: date, by: Any) -> Permit:
+    """Endorse (签注) on ``on``; a late endorsement restarts the continuous years."""
+    try:
+        result = permits.endorse(
+            continuous_since=permit.continuous_since, last_endorsed_on=permit.last_endorsed_on, on=on
+        )
+    except ValueError as opens:
+        raise InvalidTransition(_("Endorsement opens on %(date)s.") % {"date": opens.args[0].isoformat()}) from None
+    before = {"continuous_since": permit.continuous_since.isoformat(), "status": permit.status}
+    permit.continuous_since = result.continuous_since
+    permit.last_endorsed_on = result.last_endorsed_on
+    permit.status = permit_status(permit, today=on)
+    permit.save()
+    audit_record(
+        action="permit.endorsed",
+        actor=by,
+        target=permit,
+        changes={
+            "late": result.late,
+            "continuous_since": [before["continuous_since"], permit.continuous_since.isoformat()],
+            "status": [before["status"], permit.status],
+        },
+    )
+    return permit
+
+
+def permit_status(permit: Permit, *, today: date) -> str:
+    return permits.status_on(
+        continuous_since=permit.continuous_since,
+        last_endorsed_on=permit.last_endorsed_on,
+        valid_until=permit.valid_until,
+        today=today,
+    )
+
+
+@transaction.atomic
+def permits_refresh_town(*, today: date) -> dict[str, int]:
+    """Daily, per town: remind residents whose endorsement is due, suspend the missed ones.
+
+    Needs the current town. Idempotent: a reminder goes once per anniversary, a suspension
+    once; running it twice on one day changes nothing the second time.
+    """
+    counts = {"reminded": 0, "suspended": 0, "expired": 0}
+    live = (
+        Permit.objects.select_for_update(of=("self",))
+        .select_related("resident__user")
+        .filter(status__in=[Permit.Status.VALID, Permit.Status.ENDORSEMENT_DUE, Permit.Status.SUSPENDED])
+    )
+    for permit in live:
+        status = permit_status(permit, today=today)
+        pending = permits.calendar(
+            continuous_since=permit.continuous_since, last_endorsed_on=permit.last_endorsed_on, today=today
+        )
+        user = permit.resident.user
+        if status == Permit.Status.ENDORSEMENT_DUE and permit.reminded_for != pending.anniversary:
+            permit.reminded_for = pending.anniversary
+            counts["reminded"] += 1
+            if user is not None:
+                notify(
+                    user=user,
+                    event="permit.endorsement_due",
+                    context={"permit_number": permit.permit_number, "endorse_by": pending.endorse_by.isoformat()},
+                    target=permit,
+                )
+        if status != permit.status:
+            if status == Permit.Status.SUSPENDED:
+                counts["suspended"] += 1
+                audit_record(action="permit.suspended", target=permit, changes={"status": [permit.status, status]})
+                if user is not None:
+                    notify(
+                        user=user,
+                        event="permit.suspended",
+                        context={"permit_number": permit.permit_number},
+                        target=permit,
+                    )
+            elif status == Permit.Status.EXPIRED:
+                counts["expired"] += 1
+            permit.status = status
+        permit.save()
+    return counts

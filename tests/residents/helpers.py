@@ -1,0 +1,35 @@
+"""Files a resident might upload, good and bad."""
+
+from __future__ import annotations
+
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+
+def png(name: str = "photo.png", size: tuple[int, int] = (64, 80)) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def jpeg(name: str = "photo.jpg") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 80), (20, 30, 200)).save(buffer, "JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def pdf(name: str = "lease.pdf") -> SimpleUploadedFile:
+    body = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    return SimpleUploadedFile(name, body, content_type="application/pdf")
+
+
+def fake_png(name: str = "photo.png") -> SimpleUploadedFile:
+    """PNG magic bytes, then nothing an image decoder can read."""
+    return SimpleUploadedFile(name, b"\x89PNG\r\n\x1a\n" + b"not really an image" * 20, content_type="image/png")
+
+
+def truncated_png() -> SimpleUploadedFile:
+    good = png().read()
+    return SimpleUploadedFile("cut.png", good[: len(good) // 2], content_type="image/png")
