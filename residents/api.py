@@ -8,16 +8,19 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status
+from rest_framework import mixins, permissions, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from nanhai_portal.accounts.serializers import TokenSerializer
+from nanhai_portal.accounts.tokens import token_issue
 from nanhai_portal.api.errors import ServiceError
 from nanhai_portal.api.idempotency import idempotent
 from nanhai_portal.api.viewsets import TenantViewSet
-from residents import selectors, services
+from residents import selectors, services, signup
 from residents.models import Application, Permit
 from residents.serializers import (
     ApplicationCreateSerializer,
@@ -31,6 +34,9 @@ from residents.serializers import (
     PrecheckSerializer,
     RejectSerializer,
     ReturnSerializer,
+    SignupSerializer,
+    SignupStartedSerializer,
+    SignupVerifySerializer,
 )
 
 
@@ -200,3 +206,37 @@ class PermitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
     @extend_schema(parameters=[OpenApiParameter("id", str, OpenApiParameter.PATH)])
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(PermitSerializer(selectors.permit_view(self.get_object())).data)
+
+
+class SignupStartApi(APIView):
+    """Sign up as a resident: a six-digit code is texted to the mobile number."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=SignupSerializer, responses={201: SignupStartedSerializer}, auth=[])
+    def post(self, request: Request) -> Response:
+        data = SignupSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        started = signup.signup_start(**data.validated_data)
+        body = {
+            "signup_id": started.verification.pk,
+            "expires": started.expires_at,
+            "mobile": started.verification.user.mobile_masked,
+        }
+        return Response(SignupStartedSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class SignupVerifyApi(APIView):
+    """Confirm the code; the answer is a bearer token, as from ``POST /api/auth/token/``."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=SignupVerifySerializer, responses={201: TokenSerializer}, auth=[])
+    def post(self, request: Request, signup_id: str) -> Response:
+        data = SignupVerifySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = signup.signup_verify(verification_id=signup_id, code=data.validated_data["code"])
+        token, expires = token_issue(user=user)
+        return Response(TokenSerializer({"token": token, "expires": expires}).data, status=status.HTTP_201_CREATED)

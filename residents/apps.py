@@ -34,6 +34,13 @@ class ResidentsConfig(AppConfig):
             example={"permit_number": "44060526000001", "endorse_by": "2026-12-31"},
         )
         register_event(
+            "account.verify_mobile",
+            channels=[Channel.SMS],
+            required=["code"],
+            optional=["minutes"],
+            example={"code": "123456", "minutes": 10},
+        )
+        register_event(
             "permit.suspended",
             channels=[Channel.SMS],
             required=["permit_number"],

@@ -231,3 +231,22 @@ class Document(TenantModel):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+class SignupVerification(models.Model):
+    """A sign-up waiting for its SMS code (10 minutes, 5 tries). District-wide, like accounts:
+    the person has no town until the code is confirmed, so the column is ``town_code``."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signup")
+    town_code = models.CharField(max_length=16)
+    community_id = models.UUIDField()
+    name = models.CharField(max_length=64)
+    id_number = EncryptedField(kind="id_number", normalizer=validate_id_number)
+    code_digest = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return str(self.id)

@@ -111,3 +111,22 @@ class PermitSerializer(serializers.Serializer):
     next_endorsement_due = serializers.DateField()
     endorse_by = serializers.DateField()
     continuous_years = serializers.IntegerField()
+
+
+class SignupSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=32)
+    id_number = serializers.CharField(max_length=24)
+    mobile = serializers.CharField(max_length=20)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+    town = serializers.CharField(max_length=16)
+    community = serializers.CharField(max_length=36)
+
+
+class SignupStartedSerializer(serializers.Serializer):
+    signup_id = serializers.UUIDField()
+    expires = serializers.DateTimeField()
+    mobile = serializers.CharField(help_text="masked")
+
+
+class SignupVerifySerializer(serializers.Serializer):
+    code = serializers.RegexField(r"^\d{6}$", max_length=6)
