@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -144,7 +145,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "false")
 CELERY_TASK_DEFAULT_QUEUE = os.getenv("CELERY_QUEUE", "nanhai")
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".var" / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict[str, Any] = {
+    # Endorsement reminders and suspensions, after midnight Beijing time.
+    "residents-permits-daily": {"task": "residents.permits_daily", "schedule": crontab(hour=1, minute=5)},
+}
 
 # --- Applications -------------------------------------------------------------------
 INSTALLED_APPS = [

@@ -21,6 +21,7 @@ from nanhai_portal.pii.fields import lookup_index
 from nanhai_portal.pii.validators import PROVINCE_NAMES, birth_date_from_id, sex_from_id
 from nanhai_portal.tenancy import town_context
 from residents import synthetic
+from residents.bulk import seed_district_residents
 from residents.models import Application, ApplicationStep, Permit, Resident
 from residents.services import next_permit_number
 
@@ -127,3 +128,6 @@ def seed_residents(report: DemoReport, scale: str) -> None:
                 if index == 2:
                     _permit(resident, since=today - relativedelta(months=5))
     report.lines.append(f"{made + 3} residents with applications and permits in 7 towns")
+    if scale == "district":
+        loaded = seed_district_residents(report=print)
+        report.lines.append(f"{loaded:,} synthetic residents at district scale")

@@ -1,0 +1,222 @@
+"""Forms of the residents pages. They parse and check the shape of the input; the services
+decide everything else, and ``add_service_errors`` puts their refusals next to the fields."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from nanhai_portal.areas.models import Community, Town
+from nanhai_portal.errors import DomainError
+from nanhai_portal.tenancy import district_context
+from residents.models import Application, Document
+
+Kind = Application.Kind
+Status = Application.Status
+
+PHOTO_TYPES = "image/jpeg,image/png"
+DOCUMENT_TYPES = "image/jpeg,image/png,application/pdf"
+
+
+def add_service_errors(form: forms.Form, error: ValidationError | DomainError) -> None:
+    """Put a service's refusal on ``form``: each field's messages next to that field, the rest
+    (and a DomainError's message) at the top of the form."""
+    if isinstance(error, DomainError):
+        form.add_error(None, error.message)
+        by_field: dict[str, list[str]] = error.fields
+    elif hasattr(error, "error_dict"):
+        by_field = error.message_dict
+    else:
+        form.add_error(None, error.messages)
+        return
+    for field, messages in by_field.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+# --- Sign-up ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TownCommunities:
+    code: str
+    name: str
+    communities: list[tuple[str, str]]  # (id, name)
+
+
+def signup_towns() -> list[TownCommunities]:
+    """Every town with its villages and communities, for the sign-up page.
+
+    The person signing up has no town yet, so this reads across towns (a district scope,
+    read-only); the names of villages and communities are public.
+    """
+    english = (get_language() or "").startswith("en")
+    towns = {town.code: TownCommunities(town.code, town.name_en if english else town.name, []) for town in Town.objects.all()}
+    with district_context():
+        rows = Community.objects.for_all_towns().order_by("town_id", "code").values_list("town_id", "id", "name")
+        for town_code, community_id, name in rows:
+            if town_code in towns:
+                towns[town_code].communities.append((str(community_id), name))
+    return list(towns.values())
+
+
+class SignupForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name (as on your ID card)"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    id_number = forms.CharField(
+        label=_("ID number"),
+        max_length=24,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )
+    mobile = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
+    )
+    password = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password_again = forms.CharField(
+        label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    town = forms.ChoiceField(label=_("Town or street"))
+    community = forms.ChoiceField(label=_("Village or community"))
+
+    def __init__(self, *args: Any, towns: list[TownCommunities], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.towns = towns
+        self.fields["town"].choices = [("", _("Choose your town or street")), *((t.code, t.name) for t in towns)]
+        self.fields["community"].choices = [
+            ("", _("Choose your village or community")),
+            *((t.name, t.communities) for t in towns),
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("password") and cleaned.get("password_again") not in (None, cleaned["password"]):
+            self.add_error("password_again", _("The two passwords are not the same."))
+        return cleaned
+
+
+class SignupVerifyForm(forms.Form):
+    code = forms.RegexField(
+        regex=r"^\d{6}$",
+        label=_("Code from the SMS"),
+        max_length=6,
+        error_messages={"invalid": _("Enter the six digits of the code.")},
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}", "maxlength": "6"}
+        ),
+    )
+
+
+# --- Applying -----------------------------------------------------------------------
+
+
+class ApplicationDetailsForm(forms.Form):
+    """Basis and delivery: chosen when applying, changed while a draft or returned."""
+
+    basis = forms.ChoiceField(
+        label=_("You live in Nanhai because of"),
+        choices=Application.Basis.choices,
+        initial=Application.Basis.JOB,
+        widget=forms.RadioSelect,
+    )
+    delivery = forms.ChoiceField(
+        label=_("How you get the result"),
+        choices=Application.Delivery.choices,
+        initial=Application.Delivery.PICKUP,
+        widget=forms.RadioSelect,
+    )
+    postal_address = forms.CharField(
+        label=_("Postal address"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("delivery") == Application.Delivery.POST and not cleaned.get("postal_address", "").strip():
+            self.add_error("postal_address", _("Give the address to post it to."))
+        return cleaned
+
+
+class ApplyForm(ApplicationDetailsForm):
+    kind = forms.ChoiceField(label=_("What do you apply for?"), choices=Kind.choices, widget=forms.RadioSelect)
+
+    field_order = ["kind", "basis", "delivery", "postal_address"]
+
+
+class DocumentUploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of document"), choices=Document.Kind.choices)
+    # Empty files, sizes and types are the service's to refuse, with its own words.
+    file = forms.FileField(label=_("File"), allow_empty_file=True)
+
+
+# --- Reviewing ----------------------------------------------------------------------
+
+
+class ReturnForm(forms.Form):
+    reasons = forms.CharField(
+        label=_("What should the resident correct? One reason per line."),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_reasons(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["reasons"].splitlines() if line.strip()]
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the rejection"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class DeliverForm(forms.Form):
+    tracking_number = forms.CharField(
+        label=_("Tracking number"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )
+
+
+class QueueFilterForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *Kind.choices])
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All states")), *((value, label) for value, label in Status.choices if value != Status.DRAFT)],
+    )
+    overdue = forms.ChoiceField(
+        label=_("Deadline"),
+        required=False,
+        choices=[("", _("All")), ("yes", _("Overdue only")), ("no", _("Not overdue"))],
+    )
+
+
+class UUIDListField(forms.Field):
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[uuid.UUID]:
+        if not value:
+            return []
+        try:
+            return [uuid.UUID(str(item)) for item in value]
+        except ValueError:
+            raise ValidationError(_("Choose applications from the list."), code="invalid") from None
+
+
+class BulkApproveForm(forms.Form):
+    ids = UUIDListField(error_messages={"required": _("Choose at least one application.")})

@@ -1,0 +1,475 @@
+"""Pages of the residents journey: sign up, apply with the pre-check, follow an application,
+the permit; and the town officers' queue and review page.
+
+Each view parses its input, calls a service or a selector, and renders or redirects (POST,
+redirect, GET). The services decide; their refusals are shown on the page, never a 500.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
+
+from nanhai_portal.errors import DomainError
+from residents import selectors, services, signup
+from residents.forms import (
+    DOCUMENT_TYPES,
+    PHOTO_TYPES,
+    ApplicationDetailsForm,
+    ApplyForm,
+    BulkApproveForm,
+    DeliverForm,
+    DocumentUploadForm,
+    QueueFilterForm,
+    RejectForm,
+    ReturnForm,
+    SignupForm,
+    SignupVerifyForm,
+    add_service_errors,
+    signup_towns,
+)
+from residents.models import Application, Document
+
+Status = Application.Status
+REVIEW_PERMISSION = "residents.review_application"
+QUEUE_PAGE_SIZE = 25
+APPLICATIONS_PAGE_SIZE = 25
+EDITABLE = (Status.DRAFT, Status.RETURNED)
+OPEN_ENDORSEMENT = (Status.DRAFT, Status.RETURNED, Status.SUBMITTED, Status.ACCEPTED, Status.APPROVED)
+# Which action forms the review page shows. The services decide what is allowed; a form
+# shown here that the service refuses ends in a message on the page.
+ACTIONS_BY_STATUS = {
+    Status.SUBMITTED: ("accept", "return", "reject"),
+    Status.ACCEPTED: ("approve", "return", "reject"),
+    Status.APPROVED: ("issue",),
+    Status.ISSUED: ("deliver",),
+}
+REVIEW_FORMS: dict[str, type[ReturnForm | RejectForm | DeliverForm]] = {
+    "return": ReturnForm,
+    "reject": RejectForm,
+    "deliver": DeliverForm,
+}
+REVIEW_SERVICES = {
+    "accept": services.application_accept,
+    "return": services.application_return,
+    "approve": services.application_approve,
+    "reject": services.application_reject,
+    "issue": services.application_issue,
+    "deliver": services.application_deliver,
+}
+
+
+def _error_status(error: ValidationError | DomainError) -> int:
+    return error.status if isinstance(error, DomainError) else 400
+
+
+# --- Access helpers -----------------------------------------------------------------
+
+
+def _own_applications(user: Any) -> QuerySet[Application]:
+    """The signed-in person's own applications (an officer's town's are on the queue)."""
+    return selectors.applications_for(user).filter(resident__user=user)
+
+
+def _get_own_application(request: HttpRequest, pk: UUID) -> Application:
+    return get_object_or_404(_own_applications(request.user).prefetch_related("documents", "steps"), pk=pk)
+
+
+def _get_reviewed_application(request: HttpRequest, pk: UUID) -> Application:
+    """One of the officer's town's applications; a draft, or another town's, is a 404."""
+    return get_object_or_404(selectors.review_queue(user=request.user).prefetch_related("documents", "steps"), pk=pk)
+
+
+# --- Sign-up ------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def signup_start(request: HttpRequest) -> HttpResponse:
+    """Anyone: name, ID number, mobile number, password, town and community; a code is texted."""
+    if request.user.is_authenticated:
+        return redirect("residents:my-applications")
+    form = SignupForm(request.POST or None, towns=signup_towns())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            started = signup.signup_start(
+                name=data["name"],
+                id_number=data["id_number"],
+                mobile=data["mobile"],
+                password=data["password"],
+                town=data["town"],
+                community=data["community"],
+            )
+        except (ValidationError, DomainError) as error:
+            add_service_errors(form, error)
+        else:
+            request.session["signup_mobile"] = started.verification.user.mobile_masked
+            return redirect("residents:signup-verify", signup_id=started.verification.pk)
+    status = 400 if form.errors else 200
+    return render(request, "residents/signup.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def signup_verify(request: HttpRequest, signup_id: UUID) -> HttpResponse:
+    """The six-digit code: the account is activated, signed in, and sent to its applications."""
+    if request.user.is_authenticated:
+        return redirect("residents:my-applications")
+    form = SignupVerifyForm(request.POST or None)
+    start_again = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = signup.signup_verify(verification_id=str(signup_id), code=form.cleaned_data["code"])
+        except DomainError as error:
+            add_service_errors(form, error)
+            start_again = not isinstance(error, signup.WrongCode)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session.pop("signup_mobile", None)
+            messages.success(request, _("Your mobile number is confirmed and your account is ready."))
+            return redirect("residents:my-applications")
+    context = {"form": form, "mobile": request.session.get("signup_mobile", ""), "start_again": start_again}
+    return render(request, "residents/signup_verify.html", context, status=400 if form.errors else 200)
+
+
+# --- The resident's pages -----------------------------------------------------------
+
+
+@login_required
+def my_applications(request: HttpRequest) -> HttpResponse:
+    applications = _own_applications(request.user).order_by("-created_at")
+    page = Paginator(applications, APPLICATIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "residents/my_applications.html",
+        {"page": page, "is_resident": selectors.resident_of(request.user) is not None},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def apply(request: HttpRequest) -> HttpResponse:
+    """Step 1: what, on what basis, and how to get it; a draft is made and step 2 follows."""
+    resident = selectors.resident_of(request.user)
+    form = ApplyForm(request.POST or None)
+    if resident is not None and request.method == "POST" and form.is_valid():
+        try:
+            application = services.application_create(resident=resident, by=request.user, **form.cleaned_data)
+        except (ValidationError, DomainError) as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Your application is saved as a draft. Now upload the documents it needs."))
+            return redirect("residents:application", pk=application.pk)
+    status = 400 if form.errors else 200
+    return render(request, "residents/apply.html", {"form": form, "resident": resident, "step": 1}, status=status)
+
+
+def _upload_slot(request: HttpRequest) -> str:
+    slot = request.POST.get("slot", "")
+    return slot if re.fullmatch(r"[a-z_]{1,40}", slot) else "other"
+
+
+def _application_page(
+    request: HttpRequest,
+    application: Application,
+    *,
+    failed_upload: tuple[str, DocumentUploadForm] | None = None,
+    details_form: ApplicationDetailsForm | None = None,
+    submit_error: ValidationError | DomainError | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    editable = application.status in EDITABLE
+    missing = services.application_precheck(application) if editable else []
+
+    def upload_form(slot: str, kind: str | None) -> DocumentUploadForm:
+        if failed_upload is not None and failed_upload[0] == slot:
+            return failed_upload[1]
+        return DocumentUploadForm(initial={"kind": kind}, auto_id=f"upload-{slot}-%s")
+
+    uploads = [
+        {"missing": item, "form": upload_form(item.code, item.document_kind)}
+        for item in missing
+        if item.document_kind
+    ]
+    context = {
+        "application": application,
+        "editable": editable,
+        "missing": missing,
+        "blocking": [item for item in missing if not item.document_kind],
+        "uploads": uploads,
+        "other_upload": upload_form("other", None),
+        "details_form": details_form
+        or ApplicationDetailsForm(
+            initial={
+                "basis": application.basis,
+                "delivery": application.delivery,
+                "postal_address": application.postal_address,
+            },
+            auto_id="details-%s",
+        ),
+        "submit_error": submit_error,
+        "step": (3 if not missing else 2) if editable else None,
+        "photo_kind": Document.Kind.PHOTO,
+        "photo_types": PHOTO_TYPES,
+        "document_types": DOCUMENT_TYPES,
+    }
+    return render(request, "residents/application_detail.html", context, status=status)
+
+
+@login_required
+def application_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """Step 2 and 3 while a draft (the pre-check, uploads, submit); then its progress."""
+    return _application_page(request, _get_own_application(request, pk))
+
+
+@login_required
+@require_POST
+def application_upload(request: HttpRequest, pk: UUID) -> HttpResponse:
+    application = _get_own_application(request, pk)
+    slot = _upload_slot(request)
+    form = DocumentUploadForm(request.POST, request.FILES, auto_id=f"upload-{slot}-%s")
+    if form.is_valid():
+        try:
+            document = services.application_add_document(
+                application=application,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+                by=request.user,
+            )
+        except (ValidationError, DomainError) as error:
+            add_service_errors(form, error)
+            return _application_page(request, application, failed_upload=(slot, form), status=_error_status(error))
+        messages.success(request, _("Uploaded: %(kind)s.") % {"kind": document.get_kind_display()})
+        return redirect(reverse("residents:application", kwargs={"pk": application.pk}) + "#precheck")
+    return _application_page(request, application, failed_upload=(slot, form), status=400)
+
+
+@login_required
+@require_POST
+def application_change(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """Correct the basis and delivery of a draft or returned application."""
+    application = _get_own_application(request, pk)
+    form = ApplicationDetailsForm(request.POST, auto_id="details-%s")
+    if form.is_valid():
+        try:
+            services.application_update(application=application, by=request.user, **form.cleaned_data)
+        except (ValidationError, DomainError) as error:
+            add_service_errors(form, error)
+            return _application_page(request, application, details_form=form, status=_error_status(error))
+        messages.success(request, _("Your changes are saved."))
+        return redirect(reverse("residents:application", kwargs={"pk": application.pk}) + "#precheck")
+    return _application_page(request, application, details_form=form, status=400)
+
+
+@login_required
+@require_POST
+def application_submit(request: HttpRequest, pk: UUID) -> HttpResponse:
+    application = _get_own_application(request, pk)
+    try:
+        services.application_submit(application=application, by=request.user)
+    except (ValidationError, DomainError) as error:
+        fresh = _get_own_application(request, pk)
+        return _application_page(request, fresh, submit_error=error, status=_error_status(error))
+    messages.success(request, _("Your application is submitted. The town service centre will look at it."))
+    return redirect("residents:application", pk=application.pk)
+
+
+@login_required
+def document(request: HttpRequest, pk: UUID, document_id: UUID) -> FileResponse:
+    """A document's file, for its applicant and the reviewing town's officers; 404 for anyone else."""
+    application = get_object_or_404(selectors.applications_for(request.user), pk=pk)
+    is_applicant = application.resident.user_id == request.user.pk
+    if not is_applicant and not request.user.has_perm(REVIEW_PERMISSION):
+        raise Http404
+    found = get_object_or_404(application.documents.all(), pk=document_id)
+    extension = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}.get(found.content_type, "bin")
+    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
+    response["Content-Disposition"] = f'inline; filename="{found.kind}.{extension}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def my_permit(request: HttpRequest) -> HttpResponse:
+    permit = selectors.permits_for(request.user).filter(resident__user=request.user).order_by("-valid_from").first()
+    view = selectors.permit_view(permit) if permit is not None else None
+    endorsement = (
+        _own_applications(request.user)
+        .filter(kind=Application.Kind.PERMIT_ENDORSEMENT, status__in=OPEN_ENDORSEMENT)
+        .order_by("-created_at")
+        .first()
+    )
+    return render(request, "residents/my_permit.html", {"permit": view, "endorsement": endorsement})
+
+
+@login_required
+@require_POST
+def permit_endorse(request: HttpRequest) -> HttpResponse:
+    """Start an endorsement (签注) application for the resident's permit."""
+    resident = selectors.resident_of(request.user)
+    if resident is None:
+        raise Http404
+    try:
+        application = services.application_create(
+            resident=resident, kind=Application.Kind.PERMIT_ENDORSEMENT, by=request.user
+        )
+    except (ValidationError, DomainError) as error:
+        message = error.message if isinstance(error, DomainError) else " ".join(error.messages)
+        messages.error(request, message)
+        return redirect("residents:my-permit")
+    messages.success(request, _("Your endorsement application is saved as a draft."))
+    return redirect("residents:application", pk=application.pk)
+
+
+# --- The town officers' pages -------------------------------------------------------
+
+
+def _queue_query(data: QueryDict) -> str:
+    """The queue's filters and page from ``data``, as a query string (nothing else)."""
+    kept = QueryDict(mutable=True)
+    for key in ("kind", "status", "overdue", "page"):
+        if data.get(key):
+            kept[key] = data[key]
+    return kept.urlencode()
+
+
+@login_required
+@permission_required(REVIEW_PERMISSION, raise_exception=True)
+def queue(request: HttpRequest) -> HttpResponse:
+    """The town's applications, soonest deadline first, filtered by kind, state and overdue."""
+    form = QueueFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    applications = selectors.review_queue(
+        user=request.user,
+        kind=filters.get("kind") or None,
+        status=filters.get("status") or None,
+        overdue={"yes": True, "no": False}.get(filters.get("overdue") or ""),
+    )
+    page = Paginator(applications, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [{"application": item, "overdue": selectors.is_overdue(item, now=now)} for item in page]
+    without_page = request.GET.copy()
+    without_page.pop("page", None)
+    return render(
+        request,
+        "residents/queue.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "filters": _queue_query(without_page),
+            "query": _queue_query(request.GET),
+        },
+    )
+
+
+@login_required
+@permission_required(REVIEW_PERMISSION, raise_exception=True)
+@require_POST
+def queue_approve(request: HttpRequest) -> HttpResponse:
+    """Approve the chosen applications; each is approved or refused on its own."""
+    back = reverse("residents:queue")
+    query = _queue_query(QueryDict(request.POST.get("query", "")))
+    if query:
+        back += "?" + query
+    form = BulkApproveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["ids"]))
+        return redirect(back)
+    ids = form.cleaned_data["ids"]
+    found = {item.pk: item for item in selectors.review_queue(user=request.user).filter(pk__in=ids)}
+    approved, refused = services.applications_approve_many(applications=list(found.values()), by=request.user)
+    if approved:
+        messages.success(
+            request,
+            ngettext("%(count)d application approved.", "%(count)d applications approved.", len(approved))
+            % {"count": len(approved)},
+        )
+    reasons = [f"{found[UUID(item['id'])].resident.name}: {item['message']}" for item in refused]
+    reasons += [_("Not found.")] * len(set(ids) - set(found))
+    if reasons:
+        messages.warning(
+            request,
+            ngettext("%(count)d not approved:", "%(count)d not approved:", len(reasons)) % {"count": len(reasons)}
+            + " "
+            + "; ".join(reasons),
+        )
+    return redirect(back)
+
+
+def _review_page(
+    request: HttpRequest,
+    application: Application,
+    *,
+    failed: tuple[str, Any] | None = None,
+    error: ValidationError | DomainError | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    forms = {name: form_class(auto_id=f"{name}-%s") for name, form_class in REVIEW_FORMS.items()}
+    if failed is not None and failed[1] is not None:
+        forms[failed[0]] = failed[1]
+    error_message = ""
+    if error is not None:
+        error_message = error.message if isinstance(error, DomainError) else " ".join(error.messages)
+    context = {
+        "application": application,
+        "resident": application.resident,
+        "actions": ACTIONS_BY_STATUS.get(Status(application.status), ()),
+        "forms": forms,
+        "failed_action": failed[0] if failed else "",
+        "error_message": error_message,
+        "overdue": selectors.is_overdue(application),
+    }
+    return render(request, "residents/review.html", context, status=status)
+
+
+@login_required
+@permission_required(REVIEW_PERMISSION, raise_exception=True)
+def review(request: HttpRequest, pk: UUID) -> HttpResponse:
+    return _review_page(request, _get_reviewed_application(request, pk))
+
+
+@login_required
+@permission_required(REVIEW_PERMISSION, raise_exception=True)
+@require_POST
+def review_action(request: HttpRequest, pk: UUID, action: str) -> HttpResponse:
+    """Accept, return, approve, reject, issue or deliver; a refusal is shown on the page."""
+    if action not in REVIEW_SERVICES:
+        raise Http404
+    application = _get_reviewed_application(request, pk)
+    form_class = REVIEW_FORMS.get(action)
+    form = form_class(request.POST, auto_id=f"{action}-%s") if form_class else None
+    if form is not None and not form.is_valid():
+        return _review_page(request, application, failed=(action, form), status=400)
+    try:
+        REVIEW_SERVICES[action](application=application, by=request.user, **(form.cleaned_data if form else {}))
+    except (ValidationError, DomainError) as error:
+        if form is not None:
+            add_service_errors(form, error)
+        fresh = _get_reviewed_application(request, pk)
+        return _review_page(request, fresh, failed=(action, form), error=error, status=_error_status(error))
+    done = {
+        "accept": _("Accepted. The deadline runs from now."),
+        "return": _("Returned to the resident for correction."),
+        "approve": _("Approved."),
+        "reject": _("Rejected."),
+        "issue": _("Issued."),
+        "deliver": _("Marked as delivered."),
+    }
+    messages.success(request, done[action])
+    return redirect("residents:review", pk=application.pk)
