@@ -9,13 +9,15 @@ under row-level security, and the INSERT runs under it, in the town's own scope.
 from __future__ import annotations
 
 import io
+import multiprocessing
 import random
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from nanhai_portal.areas.models import Community, Town
 from nanhai_portal.pii import crypto
@@ -60,36 +62,64 @@ def _rows(start: int, count: int, town: str, communities: list[tuple[str, str]],
     return buffer
 
 
-def seed_district_residents(
-    *, count: int = DISTRICT_RESIDENTS, seed: int = 2021, report: Callable[[str], object] | None = None
-) -> int:
-    """Load ``count`` residents spread over the seven towns; return how many were new."""
+def _load_town(plan: tuple[str, int, int, int]) -> tuple[str, int]:
+    """Load one town's share (run in a worker process, or in this one)."""
+    town, first, town_count, seed = plan
     rng = random.Random(seed)  # noqa: S311 - synthetic data
+    with town_context(town):
+        communities = [(str(pk), name) for pk, name in Community.objects.values_list("pk", "name")]
+    loaded = 0
+    for offset in range(0, town_count, BATCH):
+        size = min(BATCH, town_count - offset)
+        with town_context(town), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS resident_staging (LIKE residents_resident INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+            )
+            cursor.execute("TRUNCATE resident_staging")  # empty even inside an outer transaction
+            cursor.copy_expert(
+                f"COPY resident_staging ({', '.join(COLUMNS)}) FROM STDIN",
+                _rows(first + offset, size, town, communities, rng),
+            )
+            cursor.execute(
+                f"INSERT INTO residents_resident ({', '.join(COLUMNS)}) "  # noqa: S608 - fixed names
+                f"SELECT {', '.join(COLUMNS)} FROM resident_staging ON CONFLICT (id_number_index) DO NOTHING"
+            )
+            loaded += cursor.rowcount
+    return town, loaded
+
+
+def seed_district_residents(
+    *,
+    count: int = DISTRICT_RESIDENTS,
+    seed: int = 2021,
+    processes: int = 1,
+    report: Callable[[str], object] | None = None,
+) -> int:
+    """Load ``count`` residents spread over the seven towns; return how many were new.
+
+    With ``processes`` > 1 the towns load side by side in forked processes, each with its
+    own connection (not inside a transaction of the caller's: the children commit).
+    """
     towns = list(Town.objects.values_list("code", flat=True))
     share = count // len(towns)
-    loaded, started = 0, time.monotonic()
-    for town_number, town in enumerate(towns):
-        town_count = share if town_number < len(towns) - 1 else count - share * (len(towns) - 1)
-        with town_context(town):
-            communities = [(str(pk), name) for pk, name in Community.objects.values_list("pk", "name")]
-        first = town_number * share
-        for offset in range(0, town_count, BATCH):
-            size = min(BATCH, town_count - offset)
-            with town_context(town), transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(
-                    "CREATE TEMP TABLE IF NOT EXISTS resident_staging (LIKE residents_resident INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-                )
-                cursor.execute("TRUNCATE resident_staging")  # empty even inside an outer transaction
-                cursor.copy_expert(
-                    f"COPY resident_staging ({', '.join(COLUMNS)}) FROM STDIN",
-                    _rows(first + offset, size, town, communities, rng),
-                )
-                cursor.execute(
-                    f"INSERT INTO residents_resident ({', '.join(COLUMNS)}) "  # noqa: S608 - fixed names
-                    f"SELECT {', '.join(COLUMNS)} FROM resident_staging ON CONFLICT (id_number_index) DO NOTHING"
-                )
-                loaded += cursor.rowcount
-            if report:
-                rate = loaded / max(time.monotonic() - started, 1e-6)
-                report(f"{town}: {offset + size:,}/{town_count:,} ({rate:,.0f} rows/s)")
+    plans = [
+        (town, number * share, share if number < len(towns) - 1 else count - share * (len(towns) - 1), seed + number)
+        for number, town in enumerate(towns)
+    ]
+    started, loaded = time.monotonic(), 0
+    results: Iterator[tuple[str, int]]
+    if processes <= 1:
+        results = map(_load_town, plans)
+    else:
+        connections.close_all()
+        pool = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork"))
+        results = pool.map(_load_town, plans)
+    for town, town_loaded in results:
+        loaded += town_loaded
+        if report:
+            report(
+                f"{town}: {town_loaded:,} new residents ({loaded / (time.monotonic() - started):,.0f} rows/s so far)"
+            )
+    if processes > 1:
+        pool.shutdown()
     return loaded

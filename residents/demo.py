@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from datetime import date, timedelta
 
@@ -129,5 +130,5 @@ def seed_residents(report: DemoReport, scale: str) -> None:
                     _permit(resident, since=today - relativedelta(months=5))
     report.lines.append(f"{made + 3} residents with applications and permits in 7 towns")
     if scale == "district":
-        loaded = seed_district_residents(report=print)
+        loaded = seed_district_residents(processes=os.cpu_count() or 1, report=print)
         report.lines.append(f"{loaded:,} synthetic residents at district scale")
