@@ -42,6 +42,12 @@ def check_workers(timeout: float = 1.0) -> str:
 
 
 @never_cache
+def livez(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers. No database, no Redis: for restarts, and the floor of benchmarks."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     report = {"db": check_database(), "redis": check_redis()}
     report["workers"] = check_workers() if report["redis"] == "ok" else "not checked: Redis is down"

@@ -10,7 +10,7 @@ from nanhai_portal.accounts import api as accounts_api
 from nanhai_portal.accounts import views as accounts_views
 from nanhai_portal.areas import api as areas_api
 from nanhai_portal.areas import views as areas_views
-from nanhai_portal.health import healthz
+from nanhai_portal.health import healthz, livez
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -32,6 +32,7 @@ admin.site.site_title = _("Nanhai back office")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("livez", livez, name="livez"),
     path("api/auth/token/", accounts_api.TokenCreateApi.as_view(), name="api-token"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -45,6 +46,7 @@ urlpatterns = [
     path("audit/", include("nanhai_portal.audit.urls")),
     path("inbox/", include("nanhai_portal.notifications.urls")),
     path("jobs/", include("nanhai_portal.jobs.urls")),
+    path("residents/", include("residents.urls")),
     path("admin/", admin.site.urls),
 ]
 
