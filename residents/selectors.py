@@ -33,7 +33,10 @@ def resident_of(user: Any) -> Resident | None:
 
 def applications_for(user: Any) -> QuerySet[Application]:
     """A resident's own applications; a reviewer's town's; a district role's every town's."""
-    queryset = _scoped(Application).select_related("resident", "permit")
+    # The resident's personal data is not decrypted for a list that shows only the name.
+    queryset = (
+        _scoped(Application).select_related("resident", "permit").defer("resident__id_number", "resident__mobile")
+    )
     if user.has_perm("residents.review_application") or is_district_scope():
         return queryset
     return queryset.filter(resident__user=user)
