@@ -8,6 +8,13 @@ from nanhai_portal.tenancy.admin import TenantAdmin
 from residents.models import Application, ApplicationStep, Permit, Resident
 
 
+RESIDENT_FIELDS = [
+    "name", "masked_id_number", "masked_mobile", "sex", "birth_date", "origin", "community", "address",
+    "registered_since", "user",
+]  # fmt: skip
+STEP_FIELDS = ["status", "actor", "note", "at"]
+
+
 class ReadOnlyAdmin(TenantAdmin):
     """Records change through the services (with audit and notifications), not by hand."""
 
@@ -54,8 +61,7 @@ class ResidentAdmin(ReadOnlyAdmin):
 
 class StepInline(admin.TabularInline):
     model = ApplicationStep
-    fields = ["status", "actor", "note", "at"]
-    readonly_fields = fields
+    fields = readonly_fields = STEP_FIELDS
     extra = 0
     can_delete = False
 
