@@ -45,7 +45,7 @@ class ResidentAdmin(ReadOnlyAdmin):
         "registered_since",
         "user",
     ]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]
 
     @admin.display(description=_("ID number"))
     def masked_id_number(self, resident: Resident) -> str:
@@ -61,7 +61,7 @@ class ResidentAdmin(ReadOnlyAdmin):
 
 class StepInline(admin.TabularInline):
     model = ApplicationStep
-    fields = readonly_fields = STEP_FIELDS
+    fields = readonly_fields = STEP_FIELDS  # type: ignore[assignment]
     extra = 0
     can_delete = False
 
