@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from nanhai_portal.tenancy.admin import TenantAdmin
 from residents.models import Application, ApplicationStep, Permit, Resident
 
-
 RESIDENT_FIELDS = [
     "name", "masked_id_number", "masked_mobile", "sex", "birth_date", "origin", "community", "address",
     "registered_since", "user",

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -134,6 +135,13 @@ def celery_worker_process(django_db_setup: None) -> Iterator[str]:
     except subprocess.TimeoutExpired:
         process.kill()
     log.close()
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_keys(settings: Any) -> None:
+    """Each test its own cache namespace: counters (sign-up codes, unread counts) start at zero,
+    and runs side by side on one Redis never meet. (cache.clear() would flush the broker too.)"""
+    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
 
 
 @pytest.fixture

@@ -1,0 +1,149 @@
+"""Writes to the inbox: notify someone, mark read, choose preferences.
+
+``notify`` is the one way other apps tell a person something. It writes the inbox entry
+and one outbox row per channel inside the caller's transaction, and asks for delivery only
+once that transaction commits: a change that rolls back never sends anything, and a
+process that dies between the commit and the enqueue leaves outbox rows that the sweep
+(``notifications.sweep_outbox``) delivers.
+
+Delivery (``delivery.py``) and fan-out (``fanouts.py``) have their own modules.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from functools import partial
+from typing import Any
+from uuid import UUID
+
+from django.core.cache import cache
+from django.db import models, transaction
+from django.utils import timezone
+from redis.exceptions import RedisError
+
+from nanhai_portal.notifications import messages, selectors
+from nanhai_portal.notifications.channels import channels_for
+from nanhai_portal.notifications.models import Notification, NotificationPreference, OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+
+def forget_unread_counts(user_ids: Iterable[int]) -> None:
+    """Drop the cached unread counts of ``user_ids``, now and again when the transaction commits.
+
+    Now, so that the rest of this transaction counts its own changes; after the commit, so
+    that a count cached meanwhile by another request (which could not see them) goes too.
+    """
+    keys = [selectors.unread_cache_key(user_id) for user_id in set(user_ids)]
+    if not keys:
+        return
+
+    def forget() -> None:
+        try:
+            cache.delete_many(keys)
+        except RedisError:
+            logger.warning("unread count: cache unavailable, %d counts may be stale", len(keys))
+
+    forget()
+    transaction.on_commit(forget)
+
+
+def deliver_after_commit(outbox_ids: Iterable[UUID]) -> None:
+    """Enqueue delivery of ``outbox_ids`` once the current transaction commits (a task each)."""
+    from nanhai_portal.notifications.tasks import deliver_outbox  # tasks import this module
+
+    for outbox_id in outbox_ids:
+        transaction.on_commit(partial(deliver_outbox.delay, str(outbox_id)))
+
+
+def _target_fields(target: models.Model | None) -> dict[str, str]:
+    if target is None:
+        return {}
+    get_url = getattr(target, "get_absolute_url", None)
+    url = str(get_url()) if callable(get_url) else ""
+    is_local = url.startswith("/") and not url.startswith("//")  # a link stays inside the portal
+    return {
+        "target_type": target._meta.label_lower,
+        "target_id": str(target.pk)[:64],
+        "url": url[:300] if is_local else "",
+    }
+
+
+@transaction.atomic
+def notify(*, user: Any, event: str, context: Mapping[str, Any], target: models.Model | None = None) -> Notification:
+    """Tell ``user`` that ``event`` happened: an inbox entry, and the channels they accept.
+
+    Runs inside the caller's transaction (or its own): the inbox entry and the outbox rows
+    commit or roll back with the change that caused them, and delivery is enqueued only
+    after the commit. The message is rendered now, in the user's language; the channels are
+    those the event allows, the user opted into, and the user has an address for.
+    ``context`` must hold the event's required keys (``ValidationError`` otherwise); extra
+    keys are ignored. ``target`` (optional) is the object the message is about: its label,
+    key and ``get_absolute_url()`` are kept for the inbox link. Needs no town.
+    """
+    spec = messages.event_named(event)
+    cleaned = messages.clean_context(spec, context, allow_extra=True)
+    preference = selectors.preference_for(user)
+    rendered = messages.render(event, cleaned, language=preference.language)
+    notification = Notification(
+        recipient=user,
+        event=event,
+        title=rendered.subject,
+        body=rendered.body,
+        language=preference.language,
+        **_target_fields(target),
+    )
+    notification.full_clean()
+    notification.save()
+    channels = channels_for(user, spec.wanted_channels(preference.opted_in_channels()))
+    outbox = OutboxMessage.objects.bulk_create(
+        [OutboxMessage(notification=notification, recipient_id=user.pk, channel=channel) for channel in channels]
+    )
+    forget_unread_counts([user.pk])
+    deliver_after_commit(message.pk for message in outbox)
+    return notification
+
+
+@transaction.atomic
+def notification_mark_read(*, notification: Notification) -> Notification:
+    """Mark one notification read (once: a second call keeps the first time).
+
+    The caller has made sure the notification is the reader's own (``selectors.inbox_for``).
+    """
+    if notification.read_at is None:
+        now = timezone.now()
+        if Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now):
+            notification.read_at = now
+            forget_unread_counts([notification.recipient_id])
+        else:
+            notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+@transaction.atomic
+def notification_mark_all_read(*, user: Any) -> int:
+    """Mark every unread notification of ``user`` read; returns how many there were."""
+    marked = selectors.inbox_for(user).filter(read_at__isnull=True).update(read_at=timezone.now())
+    if marked:
+        forget_unread_counts([user.pk])
+    return marked
+
+
+@transaction.atomic
+def preference_set(
+    *,
+    user: Any,
+    language: str | None = None,
+    sms: bool | None = None,
+    email: bool | None = None,
+    wechat: bool | None = None,
+) -> NotificationPreference:
+    """Change ``user``'s language or channel choices; what is not given stays as it was."""
+    preference = selectors.preference_for(user)
+    for name, value in (("language", language), ("sms", sms), ("email", email), ("wechat", wechat)):
+        if value is not None:
+            setattr(preference, name, value)
+    preference.full_clean()
+    preference.save()
+    return preference
