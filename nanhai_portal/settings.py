@@ -283,6 +283,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a field called "kind": name each set of choices after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationKindEnum": "residents.models.Application.Kind",
+        "DocumentKindEnum": "residents.models.Document.Kind",
+        "CommunityKindEnum": "nanhai_portal.areas.models.Community.Kind",
+    },
 }
 
 # --- Language, time -----------------------------------------------------------------
