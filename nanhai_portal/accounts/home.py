@@ -26,10 +26,27 @@ def home_sections(user: User) -> list[Section]:
     admin = reverse("admin:index")
     sections: dict[str, list[Section]] = {
         Role.RESIDENT: [
-            Section(_("Residence registration"), _("Register where you live, online, without visiting a window.")),
             Section(
-                _("Residence permit"),
-                _("Apply for a residence permit, endorse it each year, and have it posted to you."),
+                _("Apply online"),
+                _(
+                    "Residence registration, a residence permit, its yearly endorsement or a new card: checked before you send it, and posted to you if you like."
+                ),
+                reverse("residents:apply"),
+            ),
+            Section(
+                _("My applications"),
+                _("Where each application stands, step by step."),
+                reverse("residents:my-applications"),
+            ),
+            Section(
+                _("My residence permit"),
+                _("Your permit, its status and when the next endorsement is due."),
+                reverse("residents:my-permit"),
+            ),
+            Section(
+                _("Messages"),
+                _("What the town has told you: every step of your applications."),
+                reverse("notifications:inbox"),
             ),
             Section(_("School places"), _("Apply for a public school place for your child by points.")),
             Section(_("Community life"), _("Take part in your village or community committee.")),
@@ -41,13 +58,21 @@ def home_sections(user: User) -> list[Section]:
             ),
         ],
         Role.TOWN_OFFICER: [
-            Section(_("Application queue"), _("Review your town's residence and permit applications by deadline.")),
+            Section(
+                _("Application queue"),
+                _("Review your town's residence and permit applications by deadline."),
+                reverse("residents:queue"),
+            ),
             Section(_("Hazards"), _("See open fire hazards in rental houses and who is fixing them.")),
             Section(_("Villages and communities"), _("Your town's villages, communities and grids."), communities),
         ],
         Role.TOWN_ADMIN: [
             Section(_("Back office"), _("Manage your town's communities, grids and staff accounts."), admin),
-            Section(_("Application queue"), _("Review your town's residence and permit applications by deadline.")),
+            Section(
+                _("Application queue"),
+                _("Review your town's residence and permit applications by deadline."),
+                reverse("residents:queue"),
+            ),
             Section(_("Audit trail"), _("Who did what in your town, and when."), reverse("audit-events")),
         ],
         Role.DISTRICT_OFFICIAL: [

@@ -51,7 +51,7 @@ def test_english_is_one_switch_away() -> None:
     browser.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = browser.get("/").content.decode()
     assert '<html lang="en">' in page
-    assert "Residence permit" in page
+    assert "My residence permit" in page
 
 
 def test_signing_out_ends_the_session() -> None:
