@@ -65,9 +65,19 @@ def home_sections(user: User) -> list[Section]:
             ),
             Section(_("Hazards"), _("See open fire hazards in rental houses and who is fixing them.")),
             Section(_("Villages and communities"), _("Your town's villages, communities and grids."), communities),
+            Section(
+                _("Bulk imports"),
+                _("Load villages, grids or residents from a spreadsheet, with a report of every bad row."),
+                reverse("jobs:list"),
+            ),
         ],
         Role.TOWN_ADMIN: [
             Section(_("Back office"), _("Manage your town's communities, grids and staff accounts."), admin),
+            Section(
+                _("Bulk imports"),
+                _("Load villages, grids or residents from a spreadsheet, with a report of every bad row."),
+                reverse("jobs:list"),
+            ),
             Section(
                 _("Application queue"),
                 _("Review your town's residence and permit applications by deadline."),

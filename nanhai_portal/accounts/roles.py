@@ -35,6 +35,7 @@ _REVIEW_RESIDENTS = [
     "residents.view_permit",
     "residents.view_document",
 ]
+_IMPORT_JOBS = ["jobs.add_importjob", "jobs.view_importjob", "jobs.cancel_importjob"]
 _FAN_OUT = ["notifications.add_fanout", "notifications.view_fanout"]
 _VIEW_RESIDENTS = ["residents.view_resident", "residents.view_application", "residents.view_permit"]
 
@@ -43,7 +44,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.RESIDENT: ["areas.view_town", "areas.view_community"],
     # Grids come from object permissions (areas.serve_grid), not from the role.
     Role.GRID_WORKER: ["areas.view_town", "areas.view_community"],
-    Role.TOWN_OFFICER: [*_VIEW_AREAS, "accounts.reveal_pii", *_REVIEW_RESIDENTS, *_FAN_OUT],
+    Role.TOWN_OFFICER: [*_VIEW_AREAS, "accounts.reveal_pii", *_REVIEW_RESIDENTS, *_FAN_OUT, *_IMPORT_JOBS],
     Role.TOWN_ADMIN: [
         *_VIEW_AREAS,
         *["areas.add_community", "areas.change_community", "areas.add_grid", "areas.change_grid"],
@@ -51,9 +52,25 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "audit.view_auditevent",
         *_REVIEW_RESIDENTS,
         *_FAN_OUT,
+        *_IMPORT_JOBS,
     ],
-    Role.DISTRICT_OFFICIAL: [*_VIEW_AREAS, "accounts.view_user", *_VIEW_RESIDENTS, "notifications.view_fanout"],
-    Role.DISTRICT_ADMIN: ["areas.*", "accounts.*", "auth.*", "axes.*", "audit.*", "notifications.*", *_VIEW_RESIDENTS],
+    Role.DISTRICT_OFFICIAL: [
+        *_VIEW_AREAS,
+        "accounts.view_user",
+        *_VIEW_RESIDENTS,
+        "notifications.view_fanout",
+        "jobs.view_importjob",
+    ],
+    Role.DISTRICT_ADMIN: [
+        "areas.*",
+        "accounts.*",
+        "auth.*",
+        "axes.*",
+        "audit.*",
+        "notifications.*",
+        "jobs.*",
+        *_VIEW_RESIDENTS,
+    ],
 }
 
 

@@ -1,3 +1,13 @@
-"""Pages of this app (mounted by nanhai_portal.urls)."""
+"""Pages of this app (mounted at /jobs/ by nanhai_portal.urls)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from nanhai_portal.jobs import views
+
+app_name = "jobs"
+
+urlpatterns = [
+    path("", views.job_list, name="list"),
+    path("<uuid:job_id>/", views.job_detail, name="detail"),
+    path("<uuid:job_id>/cancel/", views.job_cancel, name="cancel"),
+]

@@ -1,0 +1,143 @@
+"""API of import jobs: upload, list, progress, cancel, error reports (``/api/v1/jobs/``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import FileResponse
+from django.utils.translation import gettext as _
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, permissions, status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from nanhai_portal.api.errors import ServiceError
+from nanhai_portal.api.viewsets import DistrictReadOnly, TenantViewSet
+from nanhai_portal.jobs import reports, services
+from nanhai_portal.jobs.files import UploadRejected
+from nanhai_portal.jobs.models import ImportJob
+from nanhai_portal.jobs.serializers import ImportJobCreateSerializer, ImportJobSerializer
+
+
+class ImportJobPermission(permissions.BasePermission):
+    """Model permissions per action: view to read, add to upload, cancel to cancel."""
+
+    required = {
+        "list": "jobs.view_importjob",
+        "retrieve": "jobs.view_importjob",
+        "errors_csv": "jobs.view_importjob",
+        "errors_xlsx": "jobs.view_importjob",
+        "create": "jobs.add_importjob",
+        "cancel": "jobs.cancel_importjob",
+    }
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        needed = self.required.get(getattr(view, "action", None) or "")
+        return needed is not None and request.user.has_perm(needed)
+
+
+class _FileRenderer(BaseRenderer):
+    """Lets a client ask for the report's type; refusals are still JSON."""
+
+    charset = None
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        return JSONRenderer().render(data, accepted_media_type, renderer_context)
+
+
+class CSVFileRenderer(_FileRenderer):
+    media_type = "text/csv"
+    format = "csv"
+
+
+class XLSXFileRenderer(_FileRenderer):
+    media_type = reports.XLSX_TYPE
+    format = "xlsx"
+
+
+class ImportJobFilter(filters.FilterSet):
+    town = filters.CharFilter(field_name="town_id")
+
+    class Meta:
+        model = ImportJob
+        fields = ["town", "kind", "status"]
+
+
+class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """Bulk imports of the caller's town (every town's, read-only, for district roles).
+
+    Upload a CSV or XLSX file with ``kind`` and ``file`` (multipart); a worker imports it
+    in the background. Follow ``percent``, ``rows_per_second`` and ``seconds_left``; fetch
+    the rows that could not be imported from ``errors.csv`` or ``errors.xlsx``, in the
+    language of ``Accept-Language`` (Chinese by default).
+    """
+
+    model = ImportJob
+    serializer_class = ImportJobSerializer
+    filterset_class = ImportJobFilter
+    permission_classes = [permissions.IsAuthenticated, DistrictReadOnly, ImportJobPermission]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.order_by("-created_at")
+
+    def get_renderers(self) -> list[BaseRenderer]:
+        if getattr(self, "action", None) in ("errors_csv", "errors_xlsx"):
+            return [JSONRenderer(), CSVFileRenderer(), XLSXFileRenderer()]
+        return super().get_renderers()
+
+    @extend_schema(request=ImportJobCreateSerializer, responses={201: ImportJobSerializer})
+    def create(self, request: Request) -> Response:
+        given = ImportJobCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            job = services.job_create(
+                kind=given.validated_data["kind"], upload=given.validated_data["file"], by=request.user
+            )
+        except UploadRejected as refusal:
+            raise ServiceError(refusal.code, refusal.message, fields={"file": [refusal.message]}) from None
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: ImportJobSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        job = self.get_object()
+        try:
+            job = services.job_cancel(job=job, by=request.user)
+        except services.JobNotCancellable:
+            raise ServiceError(
+                "job_finished", _("This import has already ended; it cannot be cancelled."), status.HTTP_409_CONFLICT
+            ) from None
+        return Response(ImportJobSerializer(job).data)
+
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="The error report as CSV.")}
+    )
+    def errors_csv(self, request: Request, pk: str | None = None) -> FileResponse:
+        job = self.get_object()
+        return FileResponse(
+            reports.render_csv(job),
+            as_attachment=True,
+            filename=reports.report_file_name(job, "csv"),
+            content_type=reports.CSV_TYPE,
+        )
+
+    @extend_schema(
+        responses={
+            (200, reports.XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="The error report as XLSX.")
+        }
+    )
+    def errors_xlsx(self, request: Request, pk: str | None = None) -> FileResponse:
+        job = self.get_object()
+        return FileResponse(
+            reports.render_xlsx(job),
+            as_attachment=True,
+            filename=reports.report_file_name(job, "xlsx"),
+            content_type=reports.XLSX_TYPE,
+        )

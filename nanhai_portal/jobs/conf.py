@@ -1,0 +1,39 @@
+"""The bulk jobs' knobs, read from the environment when this module is imported.
+
+Read them as ``conf.LEASE_SECONDS`` (not ``from conf import ...``) so that tests can change
+them with ``monkeypatch.setattr``.
+
+| variable | default | meaning |
+|---|---|---|
+| ``JOB_LEASE_SECONDS`` | 60 | how long a worker holds a job without renewing its lease |
+| ``JOB_CHUNK_SIZE`` | 5000 | rows validated, copied and merged in one transaction |
+| ``JOB_UPLOAD_MAX_BYTES`` | 52428800 (50 MB) | the largest file accepted |
+| ``JOB_MAX_ATTEMPTS`` | 5 | claims of one job before it is failed (a file that kills its worker) |
+| ``JOB_RECLAIM_SECONDS`` | 30 | how often beat looks for jobs whose worker died |
+| ``JOB_QUEUE`` | the default queue | the Celery queue that imports run on |
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+def _positive_int(name: str, default: int) -> int:
+    value = os.getenv(name, "").strip() or str(default)
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+    if number < 1:
+        raise ImproperlyConfigured(f"{name} must be at least 1, not {number}.")
+    return number
+
+
+LEASE_SECONDS = _positive_int("JOB_LEASE_SECONDS", 60)
+CHUNK_SIZE = _positive_int("JOB_CHUNK_SIZE", 5000)
+MAX_UPLOAD_BYTES = _positive_int("JOB_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+MAX_ATTEMPTS = _positive_int("JOB_MAX_ATTEMPTS", 5)
+RECLAIM_SECONDS = _positive_int("JOB_RECLAIM_SECONDS", 30)
+QUEUE: str | None = os.getenv("JOB_QUEUE", "").strip() or None

@@ -1,0 +1,103 @@
+"""Celery worker processes of the import tests' own (the session's shared worker is never killed)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from tests.conftest import BASE_DIR, test_database_url
+
+T = TypeVar("T")
+
+
+def start_worker(name: str, *, queue: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """A ``celery worker`` like the session's, on ``queue`` only, in a process group of its own.
+
+    Returns once the worker answers a ping. Stop it with ``kill_worker``.
+    """
+    from nanhai_portal.celery import app
+
+    hostname = f"{name}-{os.getpid()}@localhost"
+    log_path = BASE_DIR / ".var" / f"test-{name}-{os.getpid()}.log"
+    log_path.parent.mkdir(exist_ok=True)
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "nanhai_portal",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "1",
+                "--without-gossip",
+                "--without-mingle",
+                "--hostname",
+                hostname,
+                "--queues",
+                queue,
+            ],
+            env={**os.environ, "DATABASE_URL": test_database_url(), "PORTAL_ENV": "test", **env},
+            cwd=BASE_DIR,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its pool children share its process group: one kill stops all
+        )
+    try:
+        wait_until(
+            lambda: process.poll() is None and bool(app.control.ping(destination=[hostname], timeout=0.5)),
+            timeout=60,
+            what=f"worker {hostname} to answer (log: {log_path})",
+            give_up=lambda: process.poll() is not None,
+        )
+    except BaseException:
+        kill_worker(process)
+        raise
+    return process
+
+
+def kill_worker(process: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
+    """Send ``sig`` to the worker and every process of its group, and wait until the leader is gone."""
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+
+def wait_until(
+    condition: Callable[[], T | None],
+    *,
+    timeout: float,
+    what: str,
+    every: float = 0.05,
+    give_up: Callable[[], bool] = lambda: False,
+) -> T:
+    """Poll ``condition`` until it returns something true; fail with ``what`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        if give_up():
+            break
+        time.sleep(every)
+    raise AssertionError(f"Timed out after {timeout:.0f} s waiting for {what}.")
+
+
+def default_media_root() -> Path:
+    """Where the session's worker (started with the test run's environment) keeps uploads."""
+    return Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / ".var" / "media")
