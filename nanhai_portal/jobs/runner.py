@@ -234,7 +234,7 @@ def _import_chunk(run: _Run, importer: Importer, chunk: list[list[str]]) -> None
         if clashed:
             by_number = {int(row[0]): row[1:] for row in good}
             for number in clashed:
-                problems[number] = [RowProblem(importer.conflict_column, "already_exists")]
+                problems[number] = [RowProblem(importer.conflict_column, importer.conflict_code)]
                 values_of[number] = by_number[number]
         ImportRowError.objects.bulk_create(_error_rows(run, importer, problems, values_of), batch_size=2000)
         ImportJob.objects.filter(pk=run.job_id).update(

@@ -74,6 +74,7 @@ class Importer:
     columns: ClassVar[tuple[Column, ...]]
     merge_sql: ClassVar[str]
     conflict_column: ClassVar[str]  # where a clash with an existing row is reported
+    conflict_code: ClassVar[str] = "already_exists"  # and how (a key of problems.ROW_MESSAGES)
 
     def __init__(self, *, town: str) -> None:
         self.town = town
