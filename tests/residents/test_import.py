@@ -13,7 +13,6 @@ from nanhai_portal.jobs.models import ImportJob
 from nanhai_portal.tenancy import town_context
 from residents import synthetic
 from residents.models import Resident
-from tests.jobs.conftest import media, run_job  # noqa: F401 - fixtures
 from tests.jobs.files import csv_upload
 
 pytestmark = pytest.mark.django_db
