@@ -22,7 +22,7 @@ from nanhai_portal.areas.models import Community, Town
 from nanhai_portal.jobs.importers import register_importer
 from nanhai_portal.jobs.importers.base import Column, Importer, RowProblem
 from nanhai_portal.jobs.problems import ROW_MESSAGES
-from nanhai_portal.pii import crypto, validate_id_number, validate_mobile
+from nanhai_portal.pii import crypto, normalize_id_number, normalize_mobile, validate_id_number, validate_mobile
 from nanhai_portal.pii.validators import PROVINCE_NAMES
 
 ROW_MESSAGES.update(
@@ -125,8 +125,8 @@ class ResidentImporter(Importer):
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         for row_number, name, id_number, mobile, _town, community, address, registered in rows:
-            number = validate_id_number(id_number)
-            phone = validate_mobile(mobile) if mobile else ""
+            number = normalize_id_number(id_number)  # checked already (check_row)
+            phone = normalize_mobile(mobile) if mobile else ""
             writer.writerow(
                 [
                     row_number, name, crypto.encrypt(number), crypto.blind_index("id_number", number),

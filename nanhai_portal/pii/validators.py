@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import operator
 import re
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # The province-level codes of GB/T 2260 that ID numbers start with.
@@ -33,8 +35,12 @@ _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 def id_check_character(first17: str) -> str:
     """The ISO 7064 MOD 11-2 check character of the first 17 digits."""
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
-    return _CHECK_CHARACTERS[total % 11]
+    return _CHECK_CHARACTERS[sum(map(operator.mul, map(int, first17), _WEIGHTS)) % 11]
+
+
+def _today() -> date:
+    """Today in the portal's time zone (cheaper than timezone.localdate() in a hot loop)."""
+    return datetime.now(ZoneInfo(settings.TIME_ZONE)).date()
 
 
 def normalize_id_number(value: str) -> str:
@@ -71,7 +77,7 @@ def validate_id_number(value: str) -> str:
             code="id_birth_date",
             params={"date": f"{number[6:10]}-{number[10:12]}-{number[12:14]}"},
         ) from None
-    if birth > timezone.localdate() or birth.year < 1900:
+    if birth > _today() or birth.year < 1900:
         raise ValidationError(
             _("The birth date in the ID number (%(date)s) is not possible."),
             code="id_birth_date",
