@@ -5,14 +5,27 @@ PY := $(VENV)/bin/python
 RUNTIME_STAMP := $(VENV)/.runtime-$(shell cat requirements.txt | sha1sum | cut -c1-12)
 DEV_STAMP := $(VENV)/.dev-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 
-.PHONY: run test lint format messages clean
+.PHONY: run test browser lint format messages clean
 
 run: $(RUNTIME_STAMP)
 	@$(PY) -m nanhai_portal.devservices run
 
-test: $(DEV_STAMP)
+test: $(DEV_STAMP) browser
 	@$(VENV)/bin/ruff check .
 	@$(PY) -m nanhai_portal.devservices test -- $(PYTEST_ARGS)
+
+# The browser test (tests/e2e) drives Debian's Chromium; Chinese text needs a CJK font. Installed
+# as root when missing; elsewhere say so (E2E_OPTIONAL=1 skips that test instead).
+BROWSER_PACKAGES := chromium fonts-wqy-microhei
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "[browser] installing $(BROWSER_PACKAGES)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; \
+	  elif [ "$(E2E_OPTIONAL)" != 1 ]; then \
+	    echo "[browser] tests/e2e needs $(BROWSER_PACKAGES): run 'make browser' as root, or set E2E_OPTIONAL=1"; exit 1; \
+	  fi; \
+	fi
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .

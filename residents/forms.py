@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -56,7 +56,9 @@ def signup_towns() -> list[TownCommunities]:
     read-only); the names of villages and communities are public.
     """
     english = (get_language() or "").startswith("en")
-    towns = {town.code: TownCommunities(town.code, town.name_en if english else town.name, []) for town in Town.objects.all()}
+    towns = {
+        town.code: TownCommunities(town.code, town.name_en if english else town.name, []) for town in Town.objects.all()
+    }
     with district_context():
         rows = Community.objects.for_all_towns().order_by("town_id", "code").values_list("town_id", "id", "name")
         for town_code, community_id, name in rows:
@@ -73,16 +75,21 @@ class SignupForm(forms.Form):
     )
     id_number = forms.CharField(
         label=_("ID number"),
+        help_text=_("18 characters, as on your ID card; the last may be X."),
         max_length=24,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
     )
     mobile = forms.CharField(
         label=_("Mobile number"),
+        help_text=_("We text a six-digit code to it. You can sign in with it later."),
         max_length=20,
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
     )
     password = forms.CharField(
-        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("Password"),
+        help_text=_("At least 8 characters, not only digits."),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password_again = forms.CharField(
         label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
@@ -93,8 +100,11 @@ class SignupForm(forms.Form):
     def __init__(self, *args: Any, towns: list[TownCommunities], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.towns = towns
-        self.fields["town"].choices = [("", _("Choose your town or street")), *((t.code, t.name) for t in towns)]
-        self.fields["community"].choices = [
+        cast(forms.ChoiceField, self.fields["town"]).choices = [
+            ("", _("Choose your town or street")),
+            *((t.code, t.name) for t in towns),
+        ]
+        cast(forms.ChoiceField, self.fields["community"]).choices = [
             ("", _("Choose your village or community")),
             *((t.name, t.communities) for t in towns),
         ]
@@ -110,6 +120,7 @@ class SignupVerifyForm(forms.Form):
     code = forms.RegexField(
         regex=r"^\d{6}$",
         label=_("Code from the SMS"),
+        help_text=_("Six digits, valid for 10 minutes."),
         max_length=6,
         error_messages={"invalid": _("Enter the six digits of the code.")},
         widget=forms.TextInput(
@@ -138,6 +149,7 @@ class ApplicationDetailsForm(forms.Form):
     )
     postal_address = forms.CharField(
         label=_("Postal address"),
+        help_text=_("Only for postal delivery: the card is posted to you, no visit needed."),
         required=False,
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
@@ -157,7 +169,9 @@ class ApplyForm(ApplicationDetailsForm):
 
 
 class DocumentUploadForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind of document"), choices=Document.Kind.choices)
+    kind = forms.ChoiceField(
+        label=_("Kind of document"), choices=[("", _("Choose the kind of document")), *Document.Kind.choices]
+    )
     # Empty files, sizes and types are the service's to refuse, with its own words.
     file = forms.FileField(label=_("File"), allow_empty_file=True)
 
@@ -186,6 +200,7 @@ class RejectForm(forms.Form):
 class DeliverForm(forms.Form):
     tracking_number = forms.CharField(
         label=_("Tracking number"),
+        help_text=_("Needed when the result goes by post."),
         required=False,
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),

@@ -8,7 +8,9 @@ redirect, GET). The services decide; their refusals are shown on the page, never
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from django.contrib import messages
@@ -25,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from nanhai_portal.accounts.models import User
 from nanhai_portal.errors import DomainError
 from residents import selectors, services, signup
 from residents.forms import (
@@ -43,13 +46,14 @@ from residents.forms import (
     add_service_errors,
     signup_towns,
 )
-from residents.models import Application, Document
+from residents.models import Application, Document, Permit
 
 Status = Application.Status
 REVIEW_PERMISSION = "residents.review_application"
 QUEUE_PAGE_SIZE = 25
 APPLICATIONS_PAGE_SIZE = 25
 EDITABLE = (Status.DRAFT, Status.RETURNED)
+ENDORSABLE = (Permit.Status.ENDORSEMENT_DUE, Permit.Status.SUSPENDED)
 OPEN_ENDORSEMENT = (Status.DRAFT, Status.RETURNED, Status.SUBMITTED, Status.ACCEPTED, Status.APPROVED)
 # Which action forms the review page shows. The services decide what is allowed; a form
 # shown here that the service refuses ends in a message on the page.
@@ -64,7 +68,7 @@ REVIEW_FORMS: dict[str, type[ReturnForm | RejectForm | DeliverForm]] = {
     "reject": RejectForm,
     "deliver": DeliverForm,
 }
-REVIEW_SERVICES = {
+REVIEW_SERVICES: dict[str, Callable[..., Application]] = {
     "accept": services.application_accept,
     "return": services.application_return,
     "approve": services.application_approve,
@@ -78,16 +82,25 @@ def _error_status(error: ValidationError | DomainError) -> int:
     return error.status if isinstance(error, DomainError) else 400
 
 
+def _error_message(error: ValidationError | DomainError) -> str:
+    return error.message if isinstance(error, DomainError) else " ".join(error.messages)
+
+
 # --- Access helpers -----------------------------------------------------------------
 
 
-def _own_applications(user: Any) -> QuerySet[Application]:
+def _signed_in(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # login_required
+    return request.user
+
+
+def _own_applications(user: User) -> QuerySet[Application]:
     """The signed-in person's own applications (an officer's town's are on the queue)."""
     return selectors.applications_for(user).filter(resident__user=user)
 
 
 def _get_own_application(request: HttpRequest, pk: UUID) -> Application:
-    return get_object_or_404(_own_applications(request.user).prefetch_related("documents", "steps"), pk=pk)
+    return get_object_or_404(_own_applications(_signed_in(request)).prefetch_related("documents", "steps"), pk=pk)
 
 
 def _get_reviewed_application(request: HttpRequest, pk: UUID) -> Application:
@@ -151,7 +164,7 @@ def signup_verify(request: HttpRequest, signup_id: UUID) -> HttpResponse:
 
 @login_required
 def my_applications(request: HttpRequest) -> HttpResponse:
-    applications = _own_applications(request.user).order_by("-created_at")
+    applications = _own_applications(_signed_in(request)).order_by("-created_at")
     page = Paginator(applications, APPLICATIONS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -201,7 +214,11 @@ def _application_page(
         return DocumentUploadForm(initial={"kind": kind}, auto_id=f"upload-{slot}-%s")
 
     uploads = [
-        {"missing": item, "form": upload_form(item.code, item.document_kind)}
+        {
+            "missing": item,
+            "form": upload_form(item.code, item.document_kind),
+            "kind_label": Document.Kind(item.document_kind).label,
+        }
         for item in missing
         if item.document_kind
     ]
@@ -221,7 +238,7 @@ def _application_page(
             },
             auto_id="details-%s",
         ),
-        "submit_error": submit_error,
+        "submit_error": _error_message(submit_error) if submit_error is not None else "",
         "step": (3 if not missing else 2) if editable else None,
         "photo_kind": Document.Kind.PHOTO,
         "photo_types": PHOTO_TYPES,
@@ -306,15 +323,22 @@ def document(request: HttpRequest, pk: UUID, document_id: UUID) -> FileResponse:
 
 @login_required
 def my_permit(request: HttpRequest) -> HttpResponse:
-    permit = selectors.permits_for(request.user).filter(resident__user=request.user).order_by("-valid_from").first()
+    user = _signed_in(request)
+    permit = selectors.permits_for(user).filter(resident__user=user).order_by("-valid_from").first()
     view = selectors.permit_view(permit) if permit is not None else None
     endorsement = (
-        _own_applications(request.user)
+        _own_applications(user)
         .filter(kind=Application.Kind.PERMIT_ENDORSEMENT, status__in=OPEN_ENDORSEMENT)
         .order_by("-created_at")
         .first()
     )
-    return render(request, "residents/my_permit.html", {"permit": view, "endorsement": endorsement})
+    context = {
+        "permit": view,
+        "status_label": Permit.Status(view.status).label if view is not None else "",
+        "may_endorse": view is not None and view.status in ENDORSABLE,
+        "endorsement": endorsement,
+    }
+    return render(request, "residents/my_permit.html", context)
 
 
 @login_required
@@ -329,8 +353,7 @@ def permit_endorse(request: HttpRequest) -> HttpResponse:
             resident=resident, kind=Application.Kind.PERMIT_ENDORSEMENT, by=request.user
         )
     except (ValidationError, DomainError) as error:
-        message = error.message if isinstance(error, DomainError) else " ".join(error.messages)
-        messages.error(request, message)
+        messages.error(request, _error_message(error))
         return redirect("residents:my-permit")
     messages.success(request, _("Your endorsement application is saved as a draft."))
     return redirect("residents:application", pk=application.pk)
@@ -341,11 +364,7 @@ def permit_endorse(request: HttpRequest) -> HttpResponse:
 
 def _queue_query(data: QueryDict) -> str:
     """The queue's filters and page from ``data``, as a query string (nothing else)."""
-    kept = QueryDict(mutable=True)
-    for key in ("kind", "status", "overdue", "page"):
-        if data.get(key):
-            kept[key] = data[key]
-    return kept.urlencode()
+    return urlencode({key: value for key in ("kind", "status", "overdue", "page") if (value := data.get(key))})
 
 
 @login_required
@@ -389,7 +408,7 @@ def queue_approve(request: HttpRequest) -> HttpResponse:
         back += "?" + query
     form = BulkApproveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors["ids"]))
+        messages.error(request, " ".join(str(error) for error in form.errors["ids"]))
         return redirect(back)
     ids = form.cleaned_data["ids"]
     found = {item.pk: item for item in selectors.review_queue(user=request.user).filter(pk__in=ids)}
@@ -423,16 +442,13 @@ def _review_page(
     forms = {name: form_class(auto_id=f"{name}-%s") for name, form_class in REVIEW_FORMS.items()}
     if failed is not None and failed[1] is not None:
         forms[failed[0]] = failed[1]
-    error_message = ""
-    if error is not None:
-        error_message = error.message if isinstance(error, DomainError) else " ".join(error.messages)
     context = {
         "application": application,
         "resident": application.resident,
         "actions": ACTIONS_BY_STATUS.get(Status(application.status), ()),
         "forms": forms,
         "failed_action": failed[0] if failed else "",
-        "error_message": error_message,
+        "error_message": _error_message(error) if error is not None else "",
         "overdue": selectors.is_overdue(application),
     }
     return render(request, "residents/review.html", context, status=status)

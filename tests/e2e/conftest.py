@@ -1,0 +1,181 @@
+"""Browser tests: the real portal in a subprocess, driven by Debian's Chromium through Playwright.
+
+The server is gunicorn on a free port of 127.0.0.1, on this run's test database (seeded by
+``django_db_setup``) and the same Redis and queue as the tests. What the browser does is
+committed for real, so the tests create their own people and leave the demo's alone.
+
+Without Chromium or Playwright these tests fail, saying what to install (``make browser``);
+with ``E2E_OPTIONAL=1`` they are skipped instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from django.db import connections
+
+from tests.conftest import BASE_DIR, test_database_url
+
+CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))  # Debian's, installed by `make browser`
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "zh-CN",
+    "timezone_id": "Asia/Shanghai",
+}
+ARTIFACTS = BASE_DIR / "tests" / "artifacts"
+SERVER_START_SECONDS = 60
+GUNICORN_OPTIONS = ["--workers", "2", "--timeout", "60", "--access-logfile", "-"]
+
+
+def _missing_browser() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the Python package playwright is not installed (requirements-dev.txt)"
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (run `make browser` as root: apt-get install chromium fonts-wqy-microhei)"
+    return None
+
+
+@pytest.fixture
+def chromium(live_db: None) -> Iterator[Any]:
+    """A headless Chromium, or a failure (a skip with E2E_OPTIONAL=1) saying what is missing.
+
+    It closes before ``live_db`` closes the database connections: while Playwright's sync API
+    runs, its event loop is current in this thread and Django refuses synchronous database
+    calls here (see ``outside_the_browser_loop``).
+    """
+    missing = _missing_browser()
+    if missing:
+        if os.environ.get("E2E_OPTIONAL") == "1":
+            pytest.skip(f"browser test skipped (E2E_OPTIONAL=1): {missing}")
+        pytest.fail(f"browser test cannot run: {missing}. Set E2E_OPTIONAL=1 to skip it.", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+T = TypeVar("T")
+
+
+def outside_the_browser_loop(function: Callable[..., T], *args: Any) -> T:
+    """Call ``function`` (database work) in a thread of its own, away from Playwright's event loop."""
+
+    def call() -> T:
+        try:
+            return function(*args)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_until_serving(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the portal exited with {process.returncode}; see {log_path}")
+        try:
+            with urllib.request.urlopen(url + "/login/", timeout=2) as response:  # noqa: S310 - our own loopback server
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+    raise RuntimeError(f"the portal did not answer within {SERVER_START_SECONDS} s; see {log_path}")
+
+
+@pytest.fixture(scope="session")
+def portal_url(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of the real portal (gunicorn) on this run's test database."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "PORTAL_ENV": "test",
+        "MEDIA_ROOT": str(tmp_path_factory.mktemp("e2e-media")),
+    }
+    (BASE_DIR / ".var").mkdir(exist_ok=True)
+    log_path = BASE_DIR / ".var" / f"test-e2e-server-{os.getpid()}.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "nanhai_portal.wsgi", "--bind", f"127.0.0.1:{port}", *GUNICORN_OPTIONS],
+            env=env,
+            cwd=BASE_DIR,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_serving(url, process, log_path)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture
+def phone(chromium: Any) -> Iterator[Callable[[], Any]]:
+    """``phone()``: a new phone-sized browser context (its own cookies) and a page in it."""
+    contexts: list[Any] = []
+
+    def open_page() -> Any:
+        context = chromium.new_context(**PHONE)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def screenshot(request: pytest.FixtureRequest) -> Callable[[Any, str], Path]:
+    """``screenshot(page, "01-signup")``: a full-page PNG under tests/artifacts/<test name>/."""
+    folder = ARTIFACTS / request.node.name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+
+    def take(page: Any, name: str) -> Path:
+        path = folder / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

@@ -1,0 +1,213 @@
+"""The residents journey on a phone, in a real browser against the real portal.
+
+A new person signs up (the code read from their inbox, as the SMS would bring it), applies for
+a permit with the basis "home" and postal delivery, uploads a photo and a lease through the
+file inputs, and submits. The officer of the town returns it for a missing property
+certificate; the person uploads it and submits again; the officer accepts, approves, issues
+and posts it. The person sees every step, and a message for each in the inbox.
+
+Everything is committed: the person is new, in a town whose other tests count nothing of it.
+Screenshots of each step go to tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dateutil.relativedelta import relativedelta
+from django.utils import timezone
+
+from nanhai_portal.demo import DEMO_PASSWORD
+from nanhai_portal.notifications.models import Notification
+from nanhai_portal.pii.fields import lookup_index
+from nanhai_portal.pii.validators import id_check_character
+from nanhai_portal.tenancy import town_context
+from residents.models import Resident
+from tests.e2e.conftest import outside_the_browser_loop
+from tests.residents.helpers import pdf, png
+
+pytestmark = pytest.mark.slow
+
+TOWN = "shishan"
+OFFICER = "officer.shishan"
+JOURNEY = ["draft", "submitted", "returned", "submitted", "accepted", "approved", "issued", "delivered"]
+
+
+def a_new_person() -> dict[str, str]:
+    rng = random.SystemRandom()
+    first17 = f"440605{rng.randrange(1970, 2000)}{rng.randrange(1, 13):02d}{rng.randrange(1, 29):02d}{rng.randrange(1000):03d}"
+    return {
+        "name": "王小红",
+        "id_number": first17 + id_check_character(first17),
+        "mobile": f"137{rng.randrange(10**8):08d}",
+        "password": "Shi-Shan-2026",
+    }
+
+
+def texted_code(mobile: str) -> str:
+    """The code of the latest sign-up SMS to ``mobile``, from the inbox copy of the message."""
+    body = (
+        Notification.objects.filter(
+            event="account.verify_mobile", recipient__mobile_index=lookup_index("mobile", mobile)
+        )
+        .latest("created_at")
+        .body
+    )
+    return re.search(r"\d{6}", body).group(0)  # type: ignore[union-attr]
+
+
+def registered_a_year_ago(mobile: str) -> None:
+    """Given: the person registered their residence at the window a year ago (a permit needs 6 months)."""
+    with town_context(TOWN):
+        resident = Resident.objects.get(mobile_index=lookup_index("mobile", mobile))
+        resident.registered_since = timezone.localdate() - relativedelta(years=1)
+        resident.save(update_fields=["registered_since"])
+
+
+def file_payload(upload: Any) -> dict[str, Any]:
+    return {"name": upload.name, "mimeType": upload.content_type, "buffer": upload.read()}
+
+
+def timeline(page: Any) -> list[str]:
+    return page.locator("ol.timeline > li").evaluate_all("items => items.map(item => item.dataset.status)")
+
+
+def press(page: Any, button: Any) -> None:
+    """Click a button that submits a form, and wait for the page it leads to."""
+    with page.expect_navigation():
+        button.click()
+
+
+def sign_in(page: Any, base: str, username: str, password: str) -> None:
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    press(page, page.locator("main form button[type=submit]"))
+    assert page.url == f"{base}/"
+
+
+def upload(page: Any, slot: str, payload: dict[str, Any]) -> None:
+    form = page.locator(f"form.upload-form[data-slot={slot}]")
+    form.locator("input[type=file]").set_input_files(payload)
+    press(page, form.locator("button[type=submit]"))
+
+
+def officer_does(page: Any, action: str) -> None:
+    press(page, page.locator(f"#actions button[value={action}]"))
+    assert page.locator("#action-error").count() == 0, page.locator("#action-error").inner_text()
+
+
+def test_a_new_resident_signs_up_applies_and_gets_the_permit_by_post_on_a_phone(
+    phone: Callable[[], Any], portal_url: str, screenshot: Callable[[Any, str], Path]
+) -> None:
+    base, person = portal_url, a_new_person()
+    resident = phone()
+
+    # Sign up: the community list follows the town chosen.
+    resident.goto(f"{base}/residents/signup/")
+    assert resident.locator("html").get_attribute("lang") == "zh-hans"
+    resident.fill("#id_name", person["name"])
+    resident.fill("#id_id_number", person["id_number"])
+    resident.fill("#id_mobile", person["mobile"])
+    resident.select_option("#id_town", TOWN)
+    groups = resident.locator("#id_community optgroup").evaluate_all("groups => groups.map(g => g.dataset.town)")
+    assert groups == [TOWN], "only the chosen town's villages and communities are offered"
+    community = resident.locator("#id_community optgroup option").first.get_attribute("value")
+    resident.select_option("#id_community", community)
+    resident.fill("#id_password", person["password"])
+    resident.fill("#id_password_again", person["password"])
+    screenshot(resident, "01-signup")
+    press(resident, resident.locator("form.signup-form button[type=submit]"))
+    assert re.search(r"/residents/signup/[0-9a-f-]{36}/verify/$", resident.url), resident.url
+
+    code = resident.locator("#id_code")
+    assert (code.get_attribute("inputmode"), code.get_attribute("autocomplete")) == ("numeric", "one-time-code")
+    code.fill(outside_the_browser_loop(texted_code, person["mobile"]))
+    screenshot(resident, "02-verify")
+    press(resident, resident.locator("main form button[type=submit]"))
+    assert resident.url == f"{base}/residents/applications/"
+    outside_the_browser_loop(registered_a_year_ago, person["mobile"])
+
+    # Step 1: a permit, because of a home, by post.
+    press(resident, resident.locator("#new-application"))
+    resident.check("input[name=kind][value=permit_issue]")
+    resident.check("input[name=basis][value=home]")
+    assert resident.locator("#id_postal_address").is_hidden(), "asked only for postal delivery"
+    resident.check("input[name=delivery][value=post]")
+    resident.fill("#id_postal_address", "狮山镇博爱路1号")
+    screenshot(resident, "03-apply")
+    press(resident, resident.locator("main form.apply-form button[type=submit]"))
+    assert re.search(r"/residents/applications/[0-9a-f-]{36}/$", resident.url), resident.url
+    application_url = resident.url
+
+    # Step 2: the pre-check first; the submit button waits until nothing is missing.
+    missing = resident.locator("[data-document-kind]").evaluate_all("items => items.map(i => i.dataset.documentKind)")
+    assert sorted(missing) == ["lease", "photo", "property_certificate"]
+    assert resident.locator("#submit-button").is_disabled()
+    assert resident.locator("form[data-slot=photo] input[type=file]").get_attribute("capture") == "user"
+    screenshot(resident, "04-precheck")
+    upload(resident, "photo", file_payload(png("me.png", size=(300, 400))))
+    upload(resident, "address_proof", file_payload(pdf("lease.pdf")))
+    assert resident.locator("[data-document-kind]").count() == 0
+    assert resident.locator("#submit-button").is_enabled()
+
+    # Step 3: submit.
+    press(resident, resident.locator("#submit-button"))
+    assert resident.locator("h1 + .badge").get_attribute("data-status") == "submitted"
+    screenshot(resident, "05-submitted")
+
+    # The officer finds it in the queue and returns it for the property certificate.
+    officer = phone()
+    sign_in(officer, base, OFFICER, DEMO_PASSWORD)
+    officer.goto(f"{base}/residents/queue/?status=submitted")
+    application_id = application_url.rstrip("/").rsplit("/", 1)[1]
+    screenshot(officer, "06-queue")
+    press(officer, officer.locator(f"tr[data-id='{application_id}'] th a"))
+    assert officer.url == f"{base}/residents/queue/{application_id}/"
+    thumbnail = officer.locator("img.document-thumb")
+    assert thumbnail.count() == 1
+    thumbnail.scroll_into_view_if_needed()  # it loads lazily
+    officer.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle())
+    assert thumbnail.evaluate("img => img.naturalWidth") == 300, "the photo is shown inline"
+    screenshot(officer, "07-review")
+    officer.locator("details.action-form summary").first.click()
+    officer.fill("#return-reasons", "请补充房产证")
+    officer_does(officer, "return")
+
+    # The person sees why, uploads the certificate, and submits again.
+    resident.goto(application_url)
+    assert "请补充房产证" in resident.locator("#return-reasons").inner_text()
+    screenshot(resident, "08-returned")
+    other = resident.locator("form.upload-form[data-slot=other]")
+    other.locator("select[name=kind]").select_option("property_certificate")
+    other.locator("input[type=file]").set_input_files(file_payload(pdf("certificate.pdf")))
+    press(resident, other.locator("button[type=submit]"))
+    press(resident, resident.locator("#submit-button"))
+    assert resident.locator("h1 + .badge").get_attribute("data-status") == "submitted"
+
+    # The officer accepts, approves, issues and posts it with a tracking number.
+    officer.goto(f"{base}/residents/queue/{application_id}/")
+    for action in ["accept", "approve", "issue"]:
+        officer_does(officer, action)
+    officer.fill("#deliver-tracking_number", "EMS9876543210")
+    officer_does(officer, "deliver")
+    assert officer.locator("h1 + .badge").get_attribute("data-status") == "delivered"
+    screenshot(officer, "09-officer-delivered")
+
+    # The person sees every step, the tracking number, no visit, the permit and the messages.
+    resident.goto(application_url)
+    assert timeline(resident) == JOURNEY
+    assert resident.locator("#tracking-number").inner_text() == "EMS9876543210"
+    assert resident.locator("#visits-required").get_attribute("data-visits") == "0"
+    screenshot(resident, "10-resident-delivered")
+    resident.goto(f"{base}/residents/permit/")
+    assert resident.locator("#permit-number").inner_text().startswith("440605")
+    screenshot(resident, "11-permit")
+    resident.goto(f"{base}/inbox/")
+    assert resident.locator(".inbox-item").count() >= len(JOURNEY) - 1  # every step but the draft, and the welcome
+    screenshot(resident, "12-inbox")
