@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from nanhai_portal.pii import mask_id_number, mask_mobile, validate_id_number, validate_mobile
@@ -172,6 +174,13 @@ class Application(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.resident}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("residents:application", kwargs={"pk": self.pk})
+
+    def clean(self) -> None:
+        if self.delivery == self.Delivery.POST and not self.postal_address.strip():
+            raise ValidationError({"postal_address": _("Postal delivery needs the address to post the card to.")})
 
     @property
     def visits_required(self) -> int:

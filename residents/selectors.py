@@ -42,6 +42,16 @@ def applications_for(user: Any) -> QuerySet[Application]:
     return queryset.filter(resident__user=user)
 
 
+def applications_of(user: Any) -> QuerySet[Application]:
+    """The person's own applications, whatever their role."""
+    return Application.objects.select_related("permit").filter(resident__user=user)
+
+
+def permits_of(user: Any) -> QuerySet[Permit]:
+    """The person's own permits, newest first."""
+    return Permit.objects.filter(resident__user=user).order_by("-valid_from")
+
+
 def review_queue(
     *, user: Any, kind: str | None = None, status: str | None = None, overdue: bool | None = None
 ) -> QuerySet[Application]:

@@ -34,6 +34,7 @@ from residents.uploads import check_upload
 Status = Application.Status
 REVIEW_PERMISSION = "residents.review_application"
 EDITABLE = {Status.DRAFT, Status.RETURNED}
+FINAL = {Status.DELIVERED, Status.REJECTED}
 EDITABLE_FIELDS = {"basis", "address", "delivery", "postal_address"}
 DEFAULT_DUE_DAYS = {kind: 15 for kind in Application.Kind.values}
 PERMIT_VALIDITY_YEARS = getattr(settings, "RESIDENTS_PERMIT_VALIDITY_YEARS", 3)
@@ -174,8 +175,18 @@ def application_create(
     postal_address: str = "",
     basis: str = Application.Basis.JOB,
 ) -> Application:
-    """A draft application of the resident's own; the rest defaults from their record."""
+    """A draft application of the resident's own; the rest defaults from their record.
+
+    A resident has at most one open application of a kind (a double tap makes no second draft).
+    """
     _require_owner(Application(resident=resident), by)
+    open_one = resident.applications.filter(kind=kind).exclude(status__in=FINAL).first()
+    if open_one is not None:
+        raise DomainError(
+            _("You already have an open application of this kind."),
+            code="already_open",
+            application_id=str(open_one.pk),
+        )
     application = Application(
         town_id=resident.town_id,
         resident=resident,

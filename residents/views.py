@@ -96,7 +96,7 @@ def _signed_in(request: HttpRequest) -> User:
 
 def _own_applications(user: User) -> QuerySet[Application]:
     """The signed-in person's own applications (an officer's town's are on the queue)."""
-    return selectors.applications_for(user).filter(resident__user=user)
+    return selectors.applications_of(user)
 
 
 def _get_own_application(request: HttpRequest, pk: UUID) -> Application:
@@ -324,7 +324,7 @@ def document(request: HttpRequest, pk: UUID, document_id: UUID) -> FileResponse:
 @login_required
 def my_permit(request: HttpRequest) -> HttpResponse:
     user = _signed_in(request)
-    permit = selectors.permits_for(user).filter(resident__user=user).order_by("-valid_from").first()
+    permit = selectors.permits_of(user).first()
     view = selectors.permit_view(permit) if permit is not None else None
     endorsement = (
         _own_applications(user)
