@@ -145,7 +145,7 @@ def _check_csv_encoding(upload: UploadedFile, head: bytes) -> str:
         return encoding
     raise UploadRejected(
         "file_encoding",
-        _("The file is neither UTF-8 nor GB18030 text. In Excel, save it as \u201cCSV UTF-8\u201d or as .xlsx."),
+        _("The file is neither UTF-8 nor GB18030 text. In Excel, save it as “CSV UTF-8” or as .xlsx."),
     )
 
 

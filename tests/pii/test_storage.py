@@ -47,7 +47,7 @@ def test_encrypted_columns_cannot_be_searched_by_value() -> None:
 def test_one_mobile_number_belongs_to_one_account() -> None:
     user_create(username="li.si", password=DEMO_PASSWORD, role=Role.RESIDENT, town_code="dali", mobile=MOBILE)
     other = user_create(username="wang.wu", password=DEMO_PASSWORD, role=Role.RESIDENT, town_code="dali")
-    with pytest.raises(ValidationError, match="another account"):
+    with pytest.raises(ValidationError, match="已被其他账号使用"):
         user_set_mobile(user=other, mobile="+86 139 1234 5670")
 
 
