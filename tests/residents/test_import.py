@@ -27,7 +27,15 @@ def test_residents_are_imported_and_every_bad_row_is_reported(run_job: Any) -> N
     rows = [
         ["张三", good[0], "13911112222", "guicheng", "440605011001", "平洲一路1号", "2025-03-01"],  # 2 good
         ["李四", good[1], "", "桂城街道", "440605011002", "", ""],  # 3 good, no mobile or date
-        ["王五", good[2][:17] + ("0" if good[2][17] != "0" else "1"), "", "guicheng", "440605011001", "", ""],  # 4 check char
+        [
+            "王五",
+            good[2][:17] + ("0" if good[2][17] != "0" else "1"),
+            "",
+            "guicheng",
+            "440605011001",
+            "",
+            "",
+        ],  # 4 check char
         ["赵六", good[0], "", "guicheng", "440605011001", "", ""],  # 5 same ID as row 2
         ["钱七", taken, "", "guicheng", "440605011001", "", ""],  # 6 registered already
         ["孙八", synthetic.id_number(rng), "12345", "guicheng", "440605011001", "", ""],  # 7 mobile
@@ -44,7 +52,9 @@ def test_residents_are_imported_and_every_bad_row_is_reported(run_job: Any) -> N
     assert job.status == ImportJob.Status.SUCCEEDED
     assert (job.imported, job.failed) == (2, 6)
     with town_context("guicheng"):
-        errors = list(job.row_errors.order_by("row_number", "column").values_list("row_number", "column", "code", "value"))
+        errors = list(
+            job.row_errors.order_by("row_number", "column").values_list("row_number", "column", "code", "value")
+        )
         imported = Resident.objects.get(name="张三")
     assert [(row, column, code) for row, column, code, _value in errors] == [
         (4, "id_number", "invalid_id_number"),
@@ -57,4 +67,8 @@ def test_residents_are_imported_and_every_bad_row_is_reported(run_job: Any) -> N
         (9, "registered_since", "future_date"),
     ]
     assert all("********" in value for row, column, _code, value in errors if column == "id_number")
-    assert (imported.id_number, imported.mobile, str(imported.registered_since)) == (good[0], "13911112222", "2025-03-01")
+    assert (imported.id_number, imported.mobile, str(imported.registered_since)) == (
+        good[0],
+        "13911112222",
+        "2025-03-01",
+    )
