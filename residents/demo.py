@@ -121,9 +121,11 @@ def seed_residents(report: DemoReport, scale: str) -> None:
                         resident=resident,
                         kind=Application.Kind.PERMIT_ISSUE,
                         status=status,
-                        submitted_at=now - timedelta(days=3 + index),
-                        accepted_at=None if index == 0 else now - timedelta(days=2 + index),
-                        due_at=None if index == 0 else now + timedelta(days=13 - 9 * index),
+                        # The accepted one is two days past its 15-day deadline: the queue shows what
+                        # overdue looks like; the issued one was issued in time.
+                        submitted_at=now - timedelta(days=18 + 3 * index),
+                        accepted_at=None if index == 0 else now - timedelta(days=17 + 3 * index),
+                        due_at=None if index == 0 else now - timedelta(days=2 + 3 * index),
                     )
                     ApplicationStep.objects.create(town_id=town.code, application=application, status=status)
                 if index == 2:

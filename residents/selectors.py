@@ -14,12 +14,9 @@ from nanhai_portal.tenancy import is_district_scope
 from residents import permits
 from residents.models import Application, Permit, Resident
 
-OPEN = [
-    Application.Status.SUBMITTED,
-    Application.Status.ACCEPTED,
-    Application.Status.APPROVED,
-    Application.Status.ISSUED,
-]
+# The deadline runs from acceptance to issue: an application issued (or not yet issued) late
+# is the town's to answer for; once issued, delivery is the post's.
+AWAITING_ISSUE = [Application.Status.SUBMITTED, Application.Status.ACCEPTED, Application.Status.APPROVED]
 
 
 def _scoped(model: Any) -> QuerySet[Any]:
@@ -62,13 +59,15 @@ def review_queue(
     if status:
         queryset = queryset.filter(status=status)
     if overdue is not None:
-        late = Q(status__in=OPEN, due_at__lt=timezone.now())
+        late = Q(status__in=AWAITING_ISSUE, due_at__lt=timezone.now())
         queryset = queryset.filter(late) if overdue else queryset.exclude(late)
     return queryset.order_by(F("due_at").asc(nulls_last=True), "submitted_at")
 
 
 def is_overdue(application: Application, *, now: datetime | None = None) -> bool:
-    return bool(application.due_at and application.status in OPEN and application.due_at < (now or timezone.now()))
+    return bool(
+        application.due_at and application.status in AWAITING_ISSUE and application.due_at < (now or timezone.now())
+    )
 
 
 def permits_for(user: Any) -> QuerySet[Permit]:

@@ -21,5 +21,6 @@ urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("queue/approve/", views.queue_approve, name="queue-approve"),
     path("queue/<uuid:pk>/", views.review, name="review"),
+    path("queue/<uuid:pk>/reveal/<slug:field>/", views.review_reveal, name="review-reveal"),
     path("queue/<uuid:pk>/<slug:action>/", views.review_action, name="review-action"),
 ]

@@ -16,7 +16,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
@@ -29,6 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from nanhai_portal.accounts.models import User
 from nanhai_portal.errors import DomainError
+from nanhai_portal.pii.services import REVEAL_PERMISSION, pii_reveal
 from residents import selectors, services, signup
 from residents.forms import (
     DOCUMENT_TYPES,
@@ -438,6 +439,7 @@ def _review_page(
     failed: tuple[str, Any] | None = None,
     error: ValidationError | DomainError | None = None,
     status: int = 200,
+    revealed: dict[str, str] | None = None,
 ) -> HttpResponse:
     forms = {name: form_class(auto_id=f"{name}-%s") for name, form_class in REVIEW_FORMS.items()}
     if failed is not None and failed[1] is not None:
@@ -450,8 +452,30 @@ def _review_page(
         "failed_action": failed[0] if failed else "",
         "error_message": _error_message(error) if error is not None else "",
         "overdue": selectors.is_overdue(application),
+        "revealed": revealed or {},
+        "may_reveal": request.user.has_perm(REVEAL_PERMISSION),
     }
-    return render(request, "residents/review.html", context, status=status)
+    response = render(request, "residents/review.html", context, status=status)
+    if revealed:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@permission_required(REVIEW_PERMISSION, raise_exception=True)
+@require_POST
+def review_reveal(request: HttpRequest, pk: UUID, field: str) -> HttpResponse:
+    """Show the applicant's full ID or mobile number once: an explicit, audited action."""
+    if field not in ("id_number", "mobile"):
+        raise Http404
+    application = _get_reviewed_application(request, pk)
+    try:
+        value = pii_reveal(
+            actor=request.user, object_type="residents.resident", object_id=str(application.resident_id), field=field
+        )
+    except ObjectDoesNotExist:
+        raise Http404 from None
+    return _review_page(request, application, revealed={field: value})
 
 
 @login_required

@@ -378,3 +378,29 @@ def test_pages_need_a_signed_in_person() -> None:
     for url in ["/residents/applications/", "/residents/apply/", "/residents/permit/", "/residents/queue/"]:
         response = Client().get(url)
         assert response.status_code == 302 and response["Location"].startswith("/login/"), url
+
+
+def test_an_officer_reveals_the_full_id_number_once_and_it_is_audited() -> None:
+    from django.test import Client
+
+    from nanhai_portal.audit.models import AuditEvent
+    from nanhai_portal.tenancy import district_context, town_context
+    from residents.models import Application
+
+    browser = Client()
+    browser.post("/login/", {"username": "officer.guicheng", "password": "Nanhai-2026"})
+    with town_context("guicheng"):
+        application = Application.objects.exclude(status="draft").first()
+        full = application.resident.id_number
+    page = browser.get(f"/residents/queue/{application.pk}/").content.decode()
+    assert full not in page and full[:6] + "********" in page
+    shown = browser.post(f"/residents/queue/{application.pk}/reveal/id_number/")
+    assert full in shown.content.decode() and shown["Cache-Control"] == "no-store"
+    with district_context():
+        assert (
+            AuditEvent.objects.for_all_towns().filter(action="pii.revealed", actor_username="officer.guicheng").count()
+            == 1
+        )
+    other_town = Client()
+    other_town.post("/login/", {"username": "officer.dali", "password": "Nanhai-2026"})
+    assert other_town.post(f"/residents/queue/{application.pk}/reveal/id_number/").status_code == 404
