@@ -24,6 +24,7 @@ from residents import selectors, services, signup
 from residents.models import Application, Permit
 from residents.serializers import (
     ApplicationCreateSerializer,
+    ApplicationListSerializer,
     ApplicationSerializer,
     ApplicationUpdateSerializer,
     BulkApproveSerializer,
@@ -62,7 +63,12 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
         )
         if not user.has_perm("residents.review_application") and not self.request.query_params.get("status"):
             queue = selectors.applications_for(user).order_by("-created_at")  # a resident sees drafts too
+        if self.action == "list":
+            return queue
         return queue.prefetch_related("documents", "steps__actor")
+
+    def get_serializer_class(self) -> Any:
+        return ApplicationListSerializer if self.action == "list" else ApplicationSerializer
 
     def _reply(self, application: Application, code: int = status.HTTP_200_OK) -> Response:
         fresh = self.scope_queryset(self.get_queryset()).get(pk=application.pk)

@@ -54,6 +54,26 @@ class ApplicationSerializer(serializers.ModelSerializer[Application]):
         return selectors.is_overdue(application)
 
 
+class ApplicationListSerializer(serializers.ModelSerializer[Application]):
+    """A queue row: what an officer sorts and picks by. Documents and timeline are on the detail."""
+
+    town = serializers.CharField(source="town_id", read_only=True)
+    resident_name = serializers.CharField(source="resident.name", read_only=True)
+    visits_required = serializers.IntegerField(read_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Application
+        fields = [
+            "id", "town", "kind", "status", "resident", "resident_name", "delivery", "visits_required", "overdue",
+            "created_at", "submitted_at", "accepted_at", "due_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_overdue(self, application: Application) -> bool:
+        return selectors.is_overdue(application)
+
+
 class ApplicationCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Application.Kind.choices)
     delivery = serializers.ChoiceField(choices=Application.Delivery.choices, default=Application.Delivery.PICKUP)

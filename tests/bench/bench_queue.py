@@ -47,6 +47,48 @@ def officer_token() -> str:
     return token
 
 
+MARK = "bench-queue"
+
+
+def fill_queue(count: int) -> int:
+    """Give guicheng's queue ``count`` submitted applications (of residents without one)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from nanhai_portal.tenancy import town_context
+    from residents.models import Application, Resident
+
+    from django.db import connection
+
+    from nanhai_portal.tenancy.owner import owner_connection
+
+    with town_context("guicheng"):
+        free = Resident.objects.filter(applications=None).values_list("pk", flat=True)[:count]
+        now = timezone.now()
+        made = Application.objects.bulk_create(
+            [
+                Application(
+                    town_id="guicheng", resident_id=pk, kind="permit_issue", status="submitted",
+                    submitted_at=now - timedelta(minutes=n), address=MARK,
+                )
+                for n, pk in enumerate(free)
+            ]
+        )  # fmt: skip
+    # Fresh statistics, as autovacuum would gather them (it is off on these machines' servers).
+    with owner_connection(), connection.cursor() as cursor:
+        cursor.execute("ANALYZE residents_application, residents_resident")
+    return len(made)
+
+
+def empty_queue() -> None:
+    from nanhai_portal.tenancy import town_context
+    from residents.models import Application
+
+    with town_context("guicheng"):
+        Application.objects.filter(address=MARK).delete()
+
+
 def drive(port: int, path: str, headers: dict[str, str], seconds: float) -> tuple[int, int]:
     """(requests done, errors) from CLIENTS keep-alive connections during ``seconds``."""
     done, errors = [0] * CLIENTS, [0] * CLIENTS
@@ -74,6 +116,7 @@ def drive(port: int, path: str, headers: dict[str, str], seconds: float) -> tupl
 
 def main() -> None:
     token = officer_token()
+    queued = fill_queue(int(os.environ.get("BENCH_APPLICATIONS", "2000")))
     port = free_port()
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "nanhai_portal.wsgi", "--bind", f"127.0.0.1:{port}",
@@ -103,9 +146,11 @@ def main() -> None:
         print(
             f"(gunicorn sync workers: {WORKERS}, clients: {CLIENTS}, {SECONDS:.0f} s each, this machine: {os.cpu_count()} cores)"
         )
+        print(f"(the queue held {queued:,} more submitted applications, removed again)")
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)
+        empty_queue()
 
 
 if __name__ == "__main__":
