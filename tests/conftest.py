@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
-import sys
-import time
+import signal
 import uuid
 from collections.abc import Iterator
 from contextlib import closing
@@ -89,52 +87,12 @@ test_database_url.__test__ = False  # type: ignore[attr-defined]
 
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup: None) -> Iterator[str]:
-    """A real ``celery worker`` process on the test database and the test queue."""
-    from nanhai_portal.celery import app
+    """A real ``celery worker`` process on the test database and this run's queue; its hostname."""
+    from tests.workers import kill_worker, start_worker
 
-    name = f"test-{os.getpid()}@localhost"
-    env = {**os.environ, "DATABASE_URL": test_database_url(), "PORTAL_ENV": "test"}
-    (BASE_DIR / ".var").mkdir(exist_ok=True)
-    log_path = BASE_DIR / ".var" / f"test-worker-{os.getpid()}.log"
-    log = open(log_path, "w")  # closed at teardown
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "nanhai_portal",
-            "worker",
-            "--loglevel",
-            "INFO",
-            "--concurrency",
-            "1",
-            "--without-gossip",
-            "--without-mingle",
-            "--hostname",
-            name,
-        ],
-        env=env,
-        cwd=BASE_DIR,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"celery worker exited with {process.returncode}; see {log_path}")
-        if app.control.ping(destination=[name], timeout=0.5):
-            break
-    else:
-        process.kill()
-        raise RuntimeError(f"celery worker did not answer within 60 s; see {log_path}")
-    yield name
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    process, hostname = start_worker("worker", database_url=test_database_url())
+    yield hostname
+    kill_worker(process, signal.SIGTERM)
 
 
 @pytest.fixture(autouse=True)

@@ -75,10 +75,10 @@ def time_import(path: Path) -> tuple[ImportJob, float, float]:
     return job, uploaded, ran
 
 
-def time_raw_copy(path: Path) -> float:
+def time_raw_copy(path: Path, columns: tuple[str, ...] = ("town", "code", "name", "kind")) -> float:
     """Seconds to COPY the same file into an unindexed TEMP table (dropped again)."""
     with town_context(TOWN), connection.cursor() as cursor:
-        cursor.execute("CREATE TEMP TABLE bench_raw_copy (town text, code text, name text, kind text) ON COMMIT DROP")
+        cursor.execute(f"CREATE TEMP TABLE bench_raw_copy ({', '.join(f'{c} text' for c in columns)}) ON COMMIT DROP")
         with open(path, encoding="utf-8") as source:
             started = time.perf_counter()
             cursor.cursor.copy_expert("COPY bench_raw_copy FROM STDIN WITH (FORMAT csv, HEADER true)", source)
@@ -97,10 +97,10 @@ def clean_up(job_id: object, prefix: str) -> int:
     return removed
 
 
-def vacuum() -> None:
+def vacuum(tables: tuple[str, ...] = TOUCHED) -> None:
     """VACUUM ANALYZE the touched tables as their owner (VACUUM cannot run in a transaction)."""
     with owner_connection(), connection.cursor() as cursor:
-        cursor.execute(f"VACUUM ANALYZE {', '.join(TOUCHED)}")
+        cursor.execute(f"VACUUM ANALYZE {', '.join(tables)}")
 
 
 def main() -> None:

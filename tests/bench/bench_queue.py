@@ -54,14 +54,12 @@ def fill_queue(count: int) -> int:
     """Give guicheng's queue ``count`` submitted applications (of residents without one)."""
     from datetime import timedelta
 
+    from django.db import connection
     from django.utils import timezone
 
     from nanhai_portal.tenancy import town_context
-    from residents.models import Application, Resident
-
-    from django.db import connection
-
     from nanhai_portal.tenancy.owner import owner_connection
+    from residents.models import Application, Resident
 
     with town_context("guicheng"):
         free = Resident.objects.filter(applications=None).values_list("pk", flat=True)[:count]

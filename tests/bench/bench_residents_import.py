@@ -35,9 +35,9 @@ from nanhai_portal.areas.models import Community  # noqa: E402
 from nanhai_portal.jobs import conf, files, runner, services  # noqa: E402
 from nanhai_portal.jobs.models import ImportJob  # noqa: E402
 from nanhai_portal.tenancy import town_context  # noqa: E402
-from nanhai_portal.tenancy.owner import owner_connection  # noqa: E402
 from residents import synthetic  # noqa: E402
 from residents.bulk import _id_number  # noqa: E402
+from tests.bench import bench_import  # noqa: E402
 
 TOWN = "guicheng"
 TOUCHED = ("residents_resident", "jobs_importjob", "jobs_importrowerror")
@@ -74,16 +74,6 @@ def time_import(path: Path) -> tuple[ImportJob, float]:
         return ImportJob.objects.get(pk=job.pk), ran
 
 
-def time_raw_copy(path: Path) -> float:
-    with town_context(TOWN), connection.cursor() as cursor:
-        columns = ", ".join(f"{name} text" for name in HEADER)
-        cursor.execute(f"CREATE TEMP TABLE bench_raw_copy ({columns}) ON COMMIT DROP")
-        with open(path, encoding="utf-8") as source:
-            started = time.perf_counter()
-            cursor.cursor.copy_expert("COPY bench_raw_copy FROM STDIN WITH (FORMAT csv, HEADER true)", source)
-            return time.perf_counter() - started
-
-
 def clean_up(job_id: object, prefix: str) -> int:
     with town_context(TOWN), connection.cursor() as cursor:
         cursor.execute("DELETE FROM residents_resident WHERE town_id = %s AND name LIKE %s", [TOWN, prefix + "%"])
@@ -96,11 +86,6 @@ def clean_up(job_id: object, prefix: str) -> int:
     return removed
 
 
-def vacuum() -> None:
-    with owner_connection(), connection.cursor() as cursor:
-        cursor.execute(f"VACUUM ANALYZE {', '.join(TOUCHED)}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
@@ -109,7 +94,7 @@ def main() -> None:
     conf.CHUNK_SIZE = options.chunk_size
     prefix = f"基准{secrets.token_hex(2)}"
     job_id = None
-    vacuum()
+    bench_import.vacuum(TOUCHED)
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "residents.csv"
         write_file(path, options.rows, prefix)
@@ -117,10 +102,10 @@ def main() -> None:
             job, ran = time_import(path)
             job_id = job.pk
             assert (job.imported, job.failed) == (options.rows, 0), (job.imported, job.failed)
-            copied = time_raw_copy(path)
+            copied = bench_import.time_raw_copy(path, tuple(HEADER))
         finally:
             removed = clean_up(job_id, prefix)
-            vacuum()
+            bench_import.vacuum(TOUCHED)
     import_rate, copy_rate = options.rows / ran, options.rows / copied
     print(f"rows: {options.rows:,} residents of {TOWN}; chunk size {options.chunk_size:,}")
     print(f"import (check, encrypt, index, COPY, merge): {ran:8.2f} s  {import_rate:10,.0f} rows/s")

@@ -25,8 +25,9 @@ from nanhai_portal.accounts.tokens import token_issue, token_revoke
 from nanhai_portal.jobs import conf, services, tasks
 from nanhai_portal.jobs.models import ImportJob, ImportRowError
 from nanhai_portal.tenancy import town_context
+from tests.conftest import test_database_url
 from tests.jobs.files import csv_upload
-from tests.jobs.workers import default_media_root, kill_worker, start_worker, wait_until
+from tests.workers import default_media_root, kill_worker, start_worker, wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
 
@@ -127,7 +128,7 @@ def test_a_worker_killed_mid_import_loses_nothing_and_duplicates_nothing(
     workers = []
     job_id = None
     try:
-        workers.append(start_worker("jobs-kill-a", queue=queue, env=worker_env))
+        workers.append(start_worker("jobs-kill-a", database_url=test_database_url(), queue=queue, env=worker_env)[0])
         with town_context("guicheng"):
             job = services.job_create(
                 kind="communities",
@@ -160,7 +161,7 @@ def test_a_worker_killed_mid_import_loses_nothing_and_duplicates_nothing(
                 what="the dead worker's lease to run out",
                 every=0.2,
             )
-        workers.append(start_worker("jobs-kill-b", queue=queue, env=worker_env))
+        workers.append(start_worker("jobs-kill-b", database_url=test_database_url(), queue=queue, env=worker_env)[0])
         assert tasks.reclaim_stalled() >= 1
 
         # then the import ends with every good row imported exactly once, every bad one reported once.

@@ -1,4 +1,5 @@
-"""Celery worker processes of the import tests' own (the session's shared worker is never killed)."""
+"""Real Celery worker processes for the tests: the session's shared one (conftest), and those
+a test starts and kills itself (the import tests kill theirs; never the shared one)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from tests.conftest import BASE_DIR, test_database_url
+BASE_DIR = Path(__file__).resolve().parent.parent
 
 T = TypeVar("T")
 
 
-def start_worker(name: str, *, queue: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """A ``celery worker`` like the session's, on ``queue`` only, in a process group of its own.
-
-    Returns once the worker answers a ping. Stop it with ``kill_worker``.
+def start_worker(
+    name: str, *, database_url: str, queue: str | None = None, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """A ``celery worker`` on the test database (on ``queue`` only, if given), in a process group
+    of its own. Returns the process and its hostname once it answers a ping; stop it with
+    ``kill_worker``.
     """
     from nanhai_portal.celery import app
 
@@ -43,10 +46,9 @@ def start_worker(name: str, *, queue: str, env: dict[str, str]) -> subprocess.Po
                 "--without-mingle",
                 "--hostname",
                 hostname,
-                "--queues",
-                queue,
+                *(["--queues", queue] if queue else []),
             ],
-            env={**os.environ, "DATABASE_URL": test_database_url(), "PORTAL_ENV": "test", **env},
+            env={**os.environ, "DATABASE_URL": database_url, "PORTAL_ENV": "test", **(env or {})},
             cwd=BASE_DIR,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -62,7 +64,7 @@ def start_worker(name: str, *, queue: str, env: dict[str, str]) -> subprocess.Po
     except BaseException:
         kill_worker(process)
         raise
-    return process
+    return process, hostname
 
 
 def kill_worker(process: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
