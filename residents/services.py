@@ -35,6 +35,24 @@ Status = Application.Status
 REVIEW_PERMISSION = "residents.review_application"
 EDITABLE = {Status.DRAFT, Status.RETURNED}
 FINAL = {Status.DELIVERED, Status.REJECTED}
+# The states each officer action starts from: the services check it, the pages offer it.
+REVIEW_ACTIONS_FROM: dict[str, set[str]] = {
+    "accept": {Status.SUBMITTED},
+    "return": {Status.SUBMITTED, Status.ACCEPTED},
+    "approve": {Status.ACCEPTED},
+    "reject": {Status.SUBMITTED, Status.ACCEPTED},
+    "issue": {Status.APPROVED},
+    "deliver": {Status.ISSUED},
+}
+
+
+def review_actions(application: Application, by: Any) -> list[str]:
+    """The officer actions ``by`` may take on ``application`` now, in workflow order."""
+    if not by.has_perm(REVIEW_PERMISSION):
+        return []
+    return [action for action, states in REVIEW_ACTIONS_FROM.items() if application.status in states]
+
+
 EDITABLE_FIELDS = {"basis", "address", "delivery", "postal_address"}
 DEFAULT_DUE_DAYS = {kind: 15 for kind in Application.Kind.values}
 PERMIT_VALIDITY_YEARS = getattr(settings, "RESIDENTS_PERMIT_VALIDITY_YEARS", 3)
@@ -277,7 +295,7 @@ def application_accept(*, application: Application, by: Any) -> Application:
     """Accept (受理): the deadline starts now."""
     _require_reviewer(by)
     application = _lock(application)
-    _require_state(application, {Status.SUBMITTED}, _("accept"))
+    _require_state(application, REVIEW_ACTIONS_FROM["accept"], _("accept"))
     application.accepted_at = timezone.now()
     application.due_at = application.accepted_at + timedelta(days=due_days(application.kind))
     return _move(application, to=Status.ACCEPTED, by=by, due=timezone.localdate(application.due_at).isoformat())
@@ -291,7 +309,7 @@ def application_return(*, application: Application, by: Any, reasons: list[str])
     if not reasons:
         raise ValidationError({"reasons": [_("Say what the resident should correct.")]})
     application = _lock(application)
-    _require_state(application, {Status.SUBMITTED, Status.ACCEPTED}, _("return"))
+    _require_state(application, REVIEW_ACTIONS_FROM["return"], _("return"))
     application.return_reasons = reasons
     return _move(application, to=Status.RETURNED, by=by, note="; ".join(reasons), reasons="; ".join(reasons))
 
@@ -300,7 +318,7 @@ def application_return(*, application: Application, by: Any, reasons: list[str])
 def application_approve(*, application: Application, by: Any) -> Application:
     _require_reviewer(by)
     application = _lock(application)
-    _require_state(application, {Status.ACCEPTED}, _("approve"))
+    _require_state(application, REVIEW_ACTIONS_FROM["approve"], _("approve"))
     application.decided_at = timezone.now()
     return _move(application, to=Status.APPROVED, by=by)
 
@@ -311,7 +329,7 @@ def application_reject(*, application: Application, by: Any, reason: str) -> App
     if not reason or not reason.strip():
         raise ValidationError({"reason": [_("Give the reason for the rejection.")]})
     application = _lock(application)
-    _require_state(application, {Status.SUBMITTED, Status.ACCEPTED}, _("reject"))
+    _require_state(application, REVIEW_ACTIONS_FROM["reject"], _("reject"))
     application.decided_at = timezone.now()
     application.reject_reason = reason.strip()
     return _move(application, to=Status.REJECTED, by=by, note=reason.strip(), reason=reason.strip())
@@ -322,7 +340,7 @@ def application_issue(*, application: Application, by: Any) -> Application:
     """Issue what was applied for: the registration, a permit, the endorsement, the new card."""
     _require_reviewer(by)
     application = _lock(application)
-    _require_state(application, {Status.APPROVED}, _("issue"))
+    _require_state(application, REVIEW_ACTIONS_FROM["issue"], _("issue"))
     today = timezone.localdate()
     resident = application.resident
     if application.kind == Application.Kind.RESIDENCE_REGISTRATION:
@@ -352,7 +370,7 @@ def application_deliver(*, application: Application, by: Any, tracking_number: s
     """Handed over at the window, or posted with a tracking number."""
     _require_reviewer(by)
     application = _lock(application)
-    _require_state(application, {Status.ISSUED}, _("deliver"))
+    _require_state(application, REVIEW_ACTIONS_FROM["deliver"], _("deliver"))
     if application.delivery == Application.Delivery.POST:
         if not tracking_number.strip():
             raise ValidationError({"tracking_number": [_("Postal delivery needs the tracking number.")]})

@@ -56,14 +56,6 @@ APPLICATIONS_PAGE_SIZE = 25
 EDITABLE = (Status.DRAFT, Status.RETURNED)
 ENDORSABLE = (Permit.Status.ENDORSEMENT_DUE, Permit.Status.SUSPENDED)
 OPEN_ENDORSEMENT = (Status.DRAFT, Status.RETURNED, Status.SUBMITTED, Status.ACCEPTED, Status.APPROVED)
-# Which action forms the review page shows. The services decide what is allowed; a form
-# shown here that the service refuses ends in a message on the page.
-ACTIONS_BY_STATUS = {
-    Status.SUBMITTED: ("accept", "return", "reject"),
-    Status.ACCEPTED: ("approve", "return", "reject"),
-    Status.APPROVED: ("issue",),
-    Status.ISSUED: ("deliver",),
-}
 REVIEW_FORMS: dict[str, type[ReturnForm | RejectForm | DeliverForm]] = {
     "return": ReturnForm,
     "reject": RejectForm,
@@ -447,7 +439,7 @@ def _review_page(
     context = {
         "application": application,
         "resident": application.resident,
-        "actions": ACTIONS_BY_STATUS.get(Status(application.status), ()),
+        "actions": services.review_actions(application, request.user),
         "forms": forms,
         "failed_action": failed[0] if failed else "",
         "error_message": _error_message(error) if error is not None else "",
