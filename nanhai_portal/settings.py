@@ -286,6 +286,7 @@ SPECTACULAR_SETTINGS = {
     # Several models have a field called "kind": name each set of choices after its model.
     "ENUM_NAME_OVERRIDES": {
         "ApplicationKindEnum": "residents.models.Application.Kind",
+        "ApplicationStatusEnum": "residents.models.Application.Status",
         "DocumentKindEnum": "residents.models.Document.Kind",
         "CommunityKindEnum": "nanhai_portal.areas.models.Community.Kind",
     },
