@@ -148,6 +148,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".var" / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, Any] = {
     # Endorsement reminders and suspensions, after midnight Beijing time.
     "residents-permits-daily": {"task": "residents.permits_daily", "schedule": crontab(hour=1, minute=5)},
+    # Work whose process died: outbox rows and fan-out chunks stuck or lost, imports whose lease ran out.
+    "notifications.sweep_outbox": {"task": "notifications.sweep_outbox", "schedule": 60.0},
+    "notifications.sweep_fanouts": {"task": "notifications.sweep_fanouts", "schedule": 60.0},
+    "jobs.reclaim_stalled": {"task": "jobs.reclaim_stalled", "schedule": float(envint("JOB_RECLAIM_SECONDS", "30"))},
 }
 
 # --- Applications -------------------------------------------------------------------
