@@ -1,4 +1,4 @@
-"""Writes for residents: registration, the application workflow, permits and endorsements.
+"""Writes for applications: the workflow from draft to delivered.
 
 Every transition is one function: it locks the application, checks who may do it in which
 state, changes it, adds a step to the timeline, writes the audit event and notifies the
@@ -14,21 +14,16 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nanhai_portal.areas.models import Community
 from nanhai_portal.audit.services import audit_record
 from nanhai_portal.errors import DomainError, InvalidTransition
 from nanhai_portal.notifications.services import notify
-from nanhai_portal.pii import validate_id_number
-from nanhai_portal.pii.fields import lookup_index
-from nanhai_portal.pii.validators import PROVINCE_NAMES, birth_date_from_id, sex_from_id
-from nanhai_portal.tenancy import district_context, get_current_town
-from residents import permits
 from residents.eligibility import Missing, precheck
-from residents.models import Application, ApplicationStep, Document, Permit, Resident
+from residents.models import Application, ApplicationStep, Document, Resident
+from residents.services.permits import permit_create, permit_endorse
 from residents.uploads import check_upload
 
 Status = Application.Status
@@ -55,15 +50,10 @@ def review_actions(application: Application, by: Any) -> list[str]:
 
 EDITABLE_FIELDS = {"basis", "address", "delivery", "postal_address"}
 DEFAULT_DUE_DAYS = {kind: 15 for kind in Application.Kind.values}
-PERMIT_VALIDITY_YEARS = getattr(settings, "RESIDENTS_PERMIT_VALIDITY_YEARS", 3)
 
 
 class NotEligible(DomainError):
     code = "not_eligible"
-
-
-class AlreadyRegistered(DomainError):
-    code = "already_registered"
 
 
 def due_days(kind: str) -> int:
@@ -72,64 +62,6 @@ def due_days(kind: str) -> int:
 
 
 # --- People -------------------------------------------------------------------------
-
-
-@transaction.atomic
-def resident_register(
-    *,
-    name: str,
-    id_number: str,
-    community: Community,
-    mobile: str | None = None,
-    address: str = "",
-    registered_since: date | None = None,
-    user: Any = None,
-    by: Any = None,
-) -> Resident:
-    """Record a new resident in the current town. One person per ID number in the district."""
-    number = validate_id_number(id_number)
-    if is_registered(number):
-        raise _already_registered()
-    town = get_current_town()
-    if town is None:
-        raise RuntimeError("resident_register needs the current town (town_context).")
-    resident = Resident(
-        town_id=town,
-        name=name.strip(),
-        id_number=number,
-        mobile=mobile or None,
-        community=community,
-        address=address,
-        registered_since=registered_since,
-        user=user,
-        sex=sex_from_id(number),
-        birth_date=birth_date_from_id(number),
-        origin=PROVINCE_NAMES.get(number[:2], ""),
-    )
-    resident.full_clean(exclude=["id_number_index"])
-    try:
-        with transaction.atomic():
-            resident.save()
-    except IntegrityError:  # registered at the same moment elsewhere: the unique index decides
-        raise _already_registered() from None
-    audit_record(action="residents.registered", actor=by or user, target=resident)
-    return resident
-
-
-def _already_registered() -> AlreadyRegistered:
-    return AlreadyRegistered(
-        _("A person with this ID number is already registered. Ask the town service centre to move the record."),
-        fields={"id_number": [_("Already registered.")]},
-    )
-
-
-def is_registered(id_number: str) -> bool:
-    """Whether any town holds this person: a named cross-town read of the blind index only."""
-    with district_context():
-        return Resident.objects.for_all_towns().filter(id_number_index=lookup_index("id_number", id_number)).exists()
-
-
-# --- Applications -------------------------------------------------------------------
 
 
 def _require_owner(application: Application, by: Any) -> None:
@@ -395,106 +327,3 @@ def applications_approve_many(
 
 
 # --- Permits ------------------------------------------------------------------------
-
-
-def next_permit_number(on: date) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval('residents_permit_number_seq')")
-        sequence = cursor.fetchone()[0]
-    return f"440605{on:%y}{sequence:08d}"
-
-
-def permit_create(*, resident: Resident, on: date) -> Permit:
-    permit = Permit(
-        town_id=resident.town_id,
-        resident=resident,
-        permit_number=next_permit_number(on),
-        valid_from=on,
-        valid_until=permits.anniversary(on, PERMIT_VALIDITY_YEARS),
-        continuous_since=on,
-    )
-    permit.full_clean()
-    permit.save()
-    return permit
-
-
-def permit_endorse(*, permit: Permit, on: date, by: Any) -> Permit:
-    """Endorse (签注) on ``on``; a late endorsement restarts the continuous years."""
-    try:
-        result = permits.endorse(
-            continuous_since=permit.continuous_since, last_endorsed_on=permit.last_endorsed_on, on=on
-        )
-    except ValueError as opens:
-        raise InvalidTransition(_("Endorsement opens on %(date)s.") % {"date": opens.args[0].isoformat()}) from None
-    before = {"continuous_since": permit.continuous_since.isoformat(), "status": permit.status}
-    permit.continuous_since = result.continuous_since
-    permit.last_endorsed_on = result.last_endorsed_on
-    permit.status = permit_status(permit, today=on)
-    permit.save()
-    audit_record(
-        action="permit.endorsed",
-        actor=by,
-        target=permit,
-        changes={
-            "late": result.late,
-            "continuous_since": [before["continuous_since"], permit.continuous_since.isoformat()],
-            "status": [before["status"], permit.status],
-        },
-    )
-    return permit
-
-
-def permit_status(permit: Permit, *, today: date) -> str:
-    return permits.status_on(
-        continuous_since=permit.continuous_since,
-        last_endorsed_on=permit.last_endorsed_on,
-        valid_until=permit.valid_until,
-        today=today,
-    )
-
-
-@transaction.atomic
-def permits_refresh_town(*, today: date) -> dict[str, int]:
-    """Daily, per town: remind residents whose endorsement is due, suspend the missed ones.
-
-    Needs the current town. Idempotent: a reminder goes once per anniversary, a suspension
-    once; running it twice on one day changes nothing the second time.
-    """
-    counts = {"reminded": 0, "suspended": 0, "expired": 0}
-    live = (
-        Permit.objects.select_for_update(of=("self",))
-        .select_related("resident__user")
-        .filter(status__in=[Permit.Status.VALID, Permit.Status.ENDORSEMENT_DUE, Permit.Status.SUSPENDED])
-    )
-    for permit in live:
-        status = permit_status(permit, today=today)
-        pending = permits.calendar(
-            continuous_since=permit.continuous_since, last_endorsed_on=permit.last_endorsed_on, today=today
-        )
-        user = permit.resident.user
-        if status == Permit.Status.ENDORSEMENT_DUE and permit.reminded_for != pending.anniversary:
-            permit.reminded_for = pending.anniversary
-            counts["reminded"] += 1
-            if user is not None:
-                notify(
-                    user=user,
-                    event="permit.endorsement_due",
-                    context={"permit_number": permit.permit_number, "endorse_by": pending.endorse_by.isoformat()},
-                    target=permit,
-                )
-        if status != permit.status:
-            if status == Permit.Status.SUSPENDED:
-                counts["suspended"] += 1
-                audit_record(action="permit.suspended", target=permit, changes={"status": [permit.status, status]})
-                if user is not None:
-                    notify(
-                        user=user,
-                        event="permit.suspended",
-                        context={"permit_number": permit.permit_number},
-                        target=permit,
-                    )
-            elif status == Permit.Status.EXPIRED:
-                counts["expired"] += 1
-            permit.status = status
-        permit.save()
-    return counts

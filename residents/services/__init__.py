@@ -1,0 +1,70 @@
+"""Writes for residents, one module per concern; import them from here.
+
+- ``people``: a new resident, one per ID number in the whole district;
+- ``applications``: the workflow, each transition one locked, audited, notified service;
+- ``permits``: permit numbers, issue, endorsement and the nightly check.
+"""
+
+from residents.services.applications import (
+    DEFAULT_DUE_DAYS,
+    EDITABLE,
+    FINAL,
+    REVIEW_ACTIONS_FROM,
+    REVIEW_PERMISSION,
+    NotEligible,
+    application_accept,
+    application_add_document,
+    application_approve,
+    application_create,
+    application_deliver,
+    application_issue,
+    application_precheck,
+    application_reject,
+    application_return,
+    application_submit,
+    application_update,
+    applications_approve_many,
+    due_days,
+    review_actions,
+)
+from residents.services.people import AlreadyRegistered, is_registered, resident_register
+from residents.services.permits import (
+    PERMIT_VALIDITY_YEARS,
+    next_permit_number,
+    permit_create,
+    permit_endorse,
+    permit_status,
+    permits_refresh_town,
+)
+
+__all__ = [
+    "DEFAULT_DUE_DAYS",
+    "EDITABLE",
+    "FINAL",
+    "PERMIT_VALIDITY_YEARS",
+    "REVIEW_ACTIONS_FROM",
+    "REVIEW_PERMISSION",
+    "AlreadyRegistered",
+    "NotEligible",
+    "application_accept",
+    "application_add_document",
+    "application_approve",
+    "application_create",
+    "application_deliver",
+    "application_issue",
+    "application_precheck",
+    "application_reject",
+    "application_return",
+    "application_submit",
+    "application_update",
+    "applications_approve_many",
+    "due_days",
+    "is_registered",
+    "next_permit_number",
+    "permit_create",
+    "permit_endorse",
+    "permit_status",
+    "permits_refresh_town",
+    "resident_register",
+    "review_actions",
+]

@@ -1,0 +1,119 @@
+"""Writes for residence permits: numbers, issue, endorsement, the nightly check."""
+
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from nanhai_portal.audit.services import audit_record
+from nanhai_portal.errors import InvalidTransition
+from nanhai_portal.notifications.services import notify
+from residents import permits
+from residents.models import Permit, Resident
+
+PERMIT_VALIDITY_YEARS = getattr(settings, "RESIDENTS_PERMIT_VALIDITY_YEARS", 3)
+
+
+def next_permit_number(on: date) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('residents_permit_number_seq')")
+        sequence = cursor.fetchone()[0]
+    return f"440605{on:%y}{sequence:08d}"
+
+
+def permit_create(*, resident: Resident, on: date) -> Permit:
+    permit = Permit(
+        town_id=resident.town_id,
+        resident=resident,
+        permit_number=next_permit_number(on),
+        valid_from=on,
+        valid_until=permits.anniversary(on, PERMIT_VALIDITY_YEARS),
+        continuous_since=on,
+    )
+    permit.full_clean()
+    permit.save()
+    return permit
+
+
+def permit_endorse(*, permit: Permit, on: date, by: Any) -> Permit:
+    """Endorse (签注) on ``on``; a late endorsement restarts the continuous years."""
+    try:
+        result = permits.endorse(
+            continuous_since=permit.continuous_since, last_endorsed_on=permit.last_endorsed_on, on=on
+        )
+    except ValueError as opens:
+        raise InvalidTransition(_("Endorsement opens on %(date)s.") % {"date": opens.args[0].isoformat()}) from None
+    before = {"continuous_since": permit.continuous_since.isoformat(), "status": permit.status}
+    permit.continuous_since = result.continuous_since
+    permit.last_endorsed_on = result.last_endorsed_on
+    permit.status = permit_status(permit, today=on)
+    permit.save()
+    audit_record(
+        action="permit.endorsed",
+        actor=by,
+        target=permit,
+        changes={
+            "late": result.late,
+            "continuous_since": [before["continuous_since"], permit.continuous_since.isoformat()],
+            "status": [before["status"], permit.status],
+        },
+    )
+    return permit
+
+
+def permit_status(permit: Permit, *, today: date) -> str:
+    return permits.status_on(
+        continuous_since=permit.continuous_since,
+        last_endorsed_on=permit.last_endorsed_on,
+        valid_until=permit.valid_until,
+        today=today,
+    )
+
+
+@transaction.atomic
+def permits_refresh_town(*, today: date) -> dict[str, int]:
+    """Daily, per town: remind residents whose endorsement is due, suspend the missed ones.
+
+    Needs the current town. Idempotent: a reminder goes once per anniversary, a suspension
+    once; running it twice on one day changes nothing the second time.
+    """
+    counts = {"reminded": 0, "suspended": 0, "expired": 0}
+    live = (
+        Permit.objects.select_for_update(of=("self",))
+        .select_related("resident__user")
+        .filter(status__in=[Permit.Status.VALID, Permit.Status.ENDORSEMENT_DUE, Permit.Status.SUSPENDED])
+    )
+    for permit in live:
+        status = permit_status(permit, today=today)
+        pending = permits.calendar(
+            continuous_since=permit.continuous_since, last_endorsed_on=permit.last_endorsed_on, today=today
+        )
+        user = permit.resident.user
+        if status == Permit.Status.ENDORSEMENT_DUE and permit.reminded_for != pending.anniversary:
+            permit.reminded_for = pending.anniversary
+            counts["reminded"] += 1
+            if user is not None:
+                notify(
+                    user=user,
+                    event="permit.endorsement_due",
+                    context={"permit_number": permit.permit_number, "endorse_by": pending.endorse_by.isoformat()},
+                    target=permit,
+                )
+        if status != permit.status:
+            if status == Permit.Status.SUSPENDED:
+                counts["suspended"] += 1
+                audit_record(action="permit.suspended", target=permit, changes={"status": [permit.status, status]})
+                if user is not None:
+                    notify(
+                        user=user,
+                        event="permit.suspended",
+                        context={"permit_number": permit.permit_number},
+                        target=permit,
+                    )
+            elif status == Permit.Status.EXPIRED:
+                counts["expired"] += 1
+            permit.status = status
+        permit.save()
+    return counts
