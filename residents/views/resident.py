@@ -1,5 +1,4 @@
-"""Pages of the residents journey: sign up, apply with the pre-check, follow an application,
-the permit; and the town officers' queue and review page.
+"""Pages of residents: sign up, apply with the pre-check first, follow an application, the permit.
 
 Each view parses its input, calls a service or a selector, and renders or redirects (POST,
 redirect, GET). The services decide; their refusals are shown on the page, never a 500.
@@ -8,98 +7,45 @@ redirect, GET). The services decide; their refusals are shown on the page, never
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any
-from urllib.parse import urlencode
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from nanhai_portal.accounts.models import User
 from nanhai_portal.errors import DomainError
-from nanhai_portal.pii.services import REVEAL_PERMISSION, pii_reveal
 from residents import selectors, services, signup
 from residents.forms import (
     DOCUMENT_TYPES,
     PHOTO_TYPES,
     ApplicationDetailsForm,
     ApplyForm,
-    BulkApproveForm,
-    DeliverForm,
     DocumentUploadForm,
-    QueueFilterForm,
-    RejectForm,
-    ReturnForm,
     SignupForm,
     SignupVerifyForm,
     add_service_errors,
     signup_towns,
 )
 from residents.models import Application, Document, Permit
-
-Status = Application.Status
-REVIEW_PERMISSION = "residents.review_application"
-QUEUE_PAGE_SIZE = 25
-APPLICATIONS_PAGE_SIZE = 25
-EDITABLE = (Status.DRAFT, Status.RETURNED)
-ENDORSABLE = (Permit.Status.ENDORSEMENT_DUE, Permit.Status.SUSPENDED)
-OPEN_ENDORSEMENT = (Status.DRAFT, Status.RETURNED, Status.SUBMITTED, Status.ACCEPTED, Status.APPROVED)
-REVIEW_FORMS: dict[str, type[ReturnForm | RejectForm | DeliverForm]] = {
-    "return": ReturnForm,
-    "reject": RejectForm,
-    "deliver": DeliverForm,
-}
-REVIEW_SERVICES: dict[str, Callable[..., Application]] = {
-    "accept": services.application_accept,
-    "return": services.application_return,
-    "approve": services.application_approve,
-    "reject": services.application_reject,
-    "issue": services.application_issue,
-    "deliver": services.application_deliver,
-}
-
-
-def _error_status(error: ValidationError | DomainError) -> int:
-    return error.status if isinstance(error, DomainError) else 400
-
-
-def _error_message(error: ValidationError | DomainError) -> str:
-    return error.message if isinstance(error, DomainError) else " ".join(error.messages)
-
-
-# --- Access helpers -----------------------------------------------------------------
-
-
-def _signed_in(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # login_required
-    return request.user
-
-
-def _own_applications(user: User) -> QuerySet[Application]:
-    """The signed-in person's own applications (an officer's town's are on the queue)."""
-    return selectors.applications_of(user)
-
-
-def _get_own_application(request: HttpRequest, pk: UUID) -> Application:
-    return get_object_or_404(_own_applications(_signed_in(request)).prefetch_related("documents", "steps"), pk=pk)
-
-
-def _get_reviewed_application(request: HttpRequest, pk: UUID) -> Application:
-    """One of the officer's town's applications; a draft, or another town's, is a 404."""
-    return get_object_or_404(selectors.review_queue(user=request.user).prefetch_related("documents", "steps"), pk=pk)
-
+from residents.views.common import (
+    APPLICATIONS_PAGE_SIZE,
+    EDITABLE,
+    ENDORSABLE,
+    OPEN_ENDORSEMENT,
+    REVIEW_PERMISSION,
+    _error_message,
+    _error_status,
+    _get_own_application,
+    _own_applications,
+    _signed_in,
+)
 
 # --- Sign-up ------------------------------------------------------------------------
 
@@ -350,158 +296,3 @@ def permit_endorse(request: HttpRequest) -> HttpResponse:
         return redirect("residents:my-permit")
     messages.success(request, _("Your endorsement application is saved as a draft."))
     return redirect("residents:application", pk=application.pk)
-
-
-# --- The town officers' pages -------------------------------------------------------
-
-
-def _queue_query(data: QueryDict) -> str:
-    """The queue's filters and page from ``data``, as a query string (nothing else)."""
-    return urlencode({key: value for key in ("kind", "status", "overdue", "page") if (value := data.get(key))})
-
-
-@login_required
-@permission_required(REVIEW_PERMISSION, raise_exception=True)
-def queue(request: HttpRequest) -> HttpResponse:
-    """The town's applications, soonest deadline first, filtered by kind, state and overdue."""
-    form = QueueFilterForm(request.GET)
-    filters = form.cleaned_data if form.is_valid() else {}
-    applications = selectors.review_queue(
-        user=request.user,
-        kind=filters.get("kind") or None,
-        status=filters.get("status") or None,
-        overdue={"yes": True, "no": False}.get(filters.get("overdue") or ""),
-    )
-    page = Paginator(applications, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    now = timezone.now()
-    rows = [{"application": item, "overdue": selectors.is_overdue(item, now=now)} for item in page]
-    without_page = request.GET.copy()
-    without_page.pop("page", None)
-    return render(
-        request,
-        "residents/queue.html",
-        {
-            "form": form,
-            "page": page,
-            "rows": rows,
-            "filters": _queue_query(without_page),
-            "query": _queue_query(request.GET),
-        },
-    )
-
-
-@login_required
-@permission_required(REVIEW_PERMISSION, raise_exception=True)
-@require_POST
-def queue_approve(request: HttpRequest) -> HttpResponse:
-    """Approve the chosen applications; each is approved or refused on its own."""
-    back = reverse("residents:queue")
-    query = _queue_query(QueryDict(request.POST.get("query", "")))
-    if query:
-        back += "?" + query
-    form = BulkApproveForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(str(error) for error in form.errors["ids"]))
-        return redirect(back)
-    ids = form.cleaned_data["ids"]
-    found = {item.pk: item for item in selectors.review_queue(user=request.user).filter(pk__in=ids)}
-    approved, refused = services.applications_approve_many(applications=list(found.values()), by=request.user)
-    if approved:
-        messages.success(
-            request,
-            ngettext("%(count)d application approved.", "%(count)d applications approved.", len(approved))
-            % {"count": len(approved)},
-        )
-    reasons = [f"{found[UUID(item['id'])].resident.name}: {item['message']}" for item in refused]
-    reasons += [_("Not found.")] * len(set(ids) - set(found))
-    if reasons:
-        messages.warning(
-            request,
-            ngettext("%(count)d not approved:", "%(count)d not approved:", len(reasons)) % {"count": len(reasons)}
-            + " "
-            + "; ".join(reasons),
-        )
-    return redirect(back)
-
-
-def _review_page(
-    request: HttpRequest,
-    application: Application,
-    *,
-    failed: tuple[str, Any] | None = None,
-    error: ValidationError | DomainError | None = None,
-    status: int = 200,
-    revealed: dict[str, str] | None = None,
-) -> HttpResponse:
-    forms = {name: form_class(auto_id=f"{name}-%s") for name, form_class in REVIEW_FORMS.items()}
-    if failed is not None and failed[1] is not None:
-        forms[failed[0]] = failed[1]
-    context = {
-        "application": application,
-        "resident": application.resident,
-        "actions": services.review_actions(application, request.user),
-        "forms": forms,
-        "failed_action": failed[0] if failed else "",
-        "error_message": _error_message(error) if error is not None else "",
-        "overdue": selectors.is_overdue(application),
-        "revealed": revealed or {},
-        "may_reveal": request.user.has_perm(REVEAL_PERMISSION),
-    }
-    response = render(request, "residents/review.html", context, status=status)
-    if revealed:
-        response["Cache-Control"] = "no-store"
-    return response
-
-
-@login_required
-@permission_required(REVIEW_PERMISSION, raise_exception=True)
-@require_POST
-def review_reveal(request: HttpRequest, pk: UUID, field: str) -> HttpResponse:
-    """Show the applicant's full ID or mobile number once: an explicit, audited action."""
-    if field not in ("id_number", "mobile"):
-        raise Http404
-    application = _get_reviewed_application(request, pk)
-    try:
-        value = pii_reveal(
-            actor=request.user, object_type="residents.resident", object_id=str(application.resident_id), field=field
-        )
-    except ObjectDoesNotExist:
-        raise Http404 from None
-    return _review_page(request, application, revealed={field: value})
-
-
-@login_required
-@permission_required(REVIEW_PERMISSION, raise_exception=True)
-def review(request: HttpRequest, pk: UUID) -> HttpResponse:
-    return _review_page(request, _get_reviewed_application(request, pk))
-
-
-@login_required
-@permission_required(REVIEW_PERMISSION, raise_exception=True)
-@require_POST
-def review_action(request: HttpRequest, pk: UUID, action: str) -> HttpResponse:
-    """Accept, return, approve, reject, issue or deliver; a refusal is shown on the page."""
-    if action not in REVIEW_SERVICES:
-        raise Http404
-    application = _get_reviewed_application(request, pk)
-    form_class = REVIEW_FORMS.get(action)
-    form = form_class(request.POST, auto_id=f"{action}-%s") if form_class else None
-    if form is not None and not form.is_valid():
-        return _review_page(request, application, failed=(action, form), status=400)
-    try:
-        REVIEW_SERVICES[action](application=application, by=request.user, **(form.cleaned_data if form else {}))
-    except (ValidationError, DomainError) as error:
-        if form is not None:
-            add_service_errors(form, error)
-        fresh = _get_reviewed_application(request, pk)
-        return _review_page(request, fresh, failed=(action, form), error=error, status=_error_status(error))
-    done = {
-        "accept": _("Accepted. The deadline runs from now."),
-        "return": _("Returned to the resident for correction."),
-        "approve": _("Approved."),
-        "reject": _("Rejected."),
-        "issue": _("Issued."),
-        "deliver": _("Marked as delivered."),
-    }
-    messages.success(request, done[action])
-    return redirect("residents:review", pk=application.pk)
