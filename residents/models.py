@@ -196,6 +196,11 @@ class Application(TenantModel):
         return 0 if self.delivery == self.Delivery.POST else 1
 
 
+# A resident may change an application in these states; in these it is over.
+EDITABLE_STATUSES = frozenset({Application.Status.DRAFT, Application.Status.RETURNED})
+FINAL_STATUSES = frozenset({Application.Status.DELIVERED, Application.Status.REJECTED})
+
+
 class ApplicationStep(TenantModel):
     """One step of an application's timeline, as the resident sees it."""
 

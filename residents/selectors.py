@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from nanhai_portal.tenancy import is_district_scope
 from residents import permits
-from residents.models import Application, Permit, Resident
+from residents.models import FINAL_STATUSES, Application, Permit, Resident
 
 # The deadline runs from acceptance to issue: an application issued (or not yet issued) late
 # is the town's to answer for; once issued, delivery is the post's.
@@ -37,6 +37,11 @@ def applications_for(user: Any) -> QuerySet[Application]:
     if user.has_perm("residents.review_application") or is_district_scope():
         return queryset
     return queryset.filter(resident__user=user)
+
+
+def open_applications(applications: QuerySet[Application], *, kind: str) -> QuerySet[Application]:
+    """Those of ``kind`` that are not over yet (a resident has at most one: see the service)."""
+    return applications.filter(kind=kind).exclude(status__in=FINAL_STATUSES)
 
 
 def applications_of(user: Any) -> QuerySet[Application]:

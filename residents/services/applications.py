@@ -22,14 +22,15 @@ from nanhai_portal.audit.services import audit_record
 from nanhai_portal.errors import DomainError, InvalidTransition
 from nanhai_portal.notifications.services import notify
 from residents.eligibility import Missing, precheck
-from residents.models import Application, ApplicationStep, Document, Resident
+from residents.models import EDITABLE_STATUSES, FINAL_STATUSES, Application, ApplicationStep, Document, Resident
+from residents.selectors import open_applications
 from residents.services.permits import permit_create, permit_endorse
 from residents.uploads import check_upload
 
 Status = Application.Status
 REVIEW_PERMISSION = "residents.review_application"
-EDITABLE = {Status.DRAFT, Status.RETURNED}
-FINAL = {Status.DELIVERED, Status.REJECTED}
+EDITABLE = EDITABLE_STATUSES
+FINAL = FINAL_STATUSES
 # The states each officer action starts from: the services check it, the pages offer it.
 REVIEW_ACTIONS_FROM: dict[str, set[str]] = {
     "accept": {Status.SUBMITTED},
@@ -130,7 +131,7 @@ def application_create(
     A resident has at most one open application of a kind (a double tap makes no second draft).
     """
     _require_owner(Application(resident=resident), by)
-    open_one = resident.applications.filter(kind=kind).exclude(status__in=FINAL).first()
+    open_one = open_applications(resident.applications.all(), kind=kind).first()
     if open_one is not None:
         raise DomainError(
             _("You already have an open application of this kind."),

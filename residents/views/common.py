@@ -24,9 +24,7 @@ Status = Application.Status
 REVIEW_PERMISSION = "residents.review_application"
 QUEUE_PAGE_SIZE = 25
 APPLICATIONS_PAGE_SIZE = 25
-EDITABLE = (Status.DRAFT, Status.RETURNED)
 ENDORSABLE = (Permit.Status.ENDORSEMENT_DUE, Permit.Status.SUSPENDED)
-OPEN_ENDORSEMENT = (Status.DRAFT, Status.RETURNED, Status.SUBMITTED, Status.ACCEPTED, Status.APPROVED)
 REVIEW_FORMS: dict[str, type[ReturnForm | RejectForm | DeliverForm]] = {
     "return": ReturnForm,
     "reject": RejectForm,

@@ -33,12 +33,10 @@ from residents.forms import (
     add_service_errors,
     signup_towns,
 )
-from residents.models import Application, Document, Permit
+from residents.models import EDITABLE_STATUSES, Application, Document, Permit
 from residents.views.common import (
     APPLICATIONS_PAGE_SIZE,
-    EDITABLE,
     ENDORSABLE,
-    OPEN_ENDORSEMENT,
     REVIEW_PERMISSION,
     _error_message,
     _error_status,
@@ -144,7 +142,7 @@ def _application_page(
     submit_error: ValidationError | DomainError | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    editable = application.status in EDITABLE
+    editable = application.status in EDITABLE_STATUSES
     missing = services.application_precheck(application) if editable else []
 
     def upload_form(slot: str, kind: str | None) -> DocumentUploadForm:
@@ -265,12 +263,7 @@ def my_permit(request: HttpRequest) -> HttpResponse:
     user = _signed_in(request)
     permit = selectors.permits_of(user).first()
     view = selectors.permit_view(permit) if permit is not None else None
-    endorsement = (
-        _own_applications(user)
-        .filter(kind=Application.Kind.PERMIT_ENDORSEMENT, status__in=OPEN_ENDORSEMENT)
-        .order_by("-created_at")
-        .first()
-    )
+    endorsement = selectors.open_applications(_own_applications(user), kind=Application.Kind.PERMIT_ENDORSEMENT).first()
     context = {
         "permit": view,
         "status_label": Permit.Status(view.status).label if view is not None else "",

@@ -199,3 +199,40 @@ def test_uploads_are_checked_and_bad_ones_change_nothing(api: Any, settings: Any
     too_big = resident.post(url, {"kind": "lease", "file": pdf()}, format="multipart")
     assert too_big.status_code == 400 and too_big.json()["error"]["code"] == "file_too_large"
     assert resident.get(url.replace("documents/", "")).json()["documents"] == []
+
+
+def test_a_misused_idempotency_key_is_a_clear_error_and_does_nothing(api: Any) -> None:
+    officer = api("officer.shishan")
+    submitted = officer.get("/api/v1/applications/", {"status": "submitted"}).json()["results"][0]
+    url = f"/api/v1/applications/{submitted['id']}/"
+
+    too_long = officer.post(url + "accept/", HTTP_IDEMPOTENCY_KEY="k" * 101)
+    assert too_long.status_code == 400 and too_long.json()["error"]["code"] == "invalid_idempotency_key"
+    assert officer.get(url).json()["status"] == "submitted"
+
+    assert (
+        officer.post(
+            url + "return/", {"reasons": ["请补充租赁合同"]}, format="json", HTTP_IDEMPOTENCY_KEY="tap-9"
+        ).status_code
+        == 200
+    )
+    reused = officer.post(url + "reject/", {"reason": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="tap-9")
+    assert reused.status_code == 422 and reused.json()["error"]["code"] == "idempotency_key_reused"
+    assert officer.get(url).json()["status"] == "returned"
+
+
+def test_a_second_open_application_of_a_kind_is_refused(api: Any) -> None:
+    resident = api("resident.1")
+    first = resident.post("/api/v1/applications/", {"kind": "permit_issue"}, format="json")
+    second = resident.post("/api/v1/applications/", {"kind": "permit_issue"}, format="json")
+    assert first.status_code == 201
+    assert second.status_code == 400 and second.json()["error"]["code"] == "already_open"
+    assert second.json()["error"]["application_id"] == first.json()["id"]
+
+
+def test_postal_delivery_without_an_address_names_the_field(api: Any) -> None:
+    response = api("resident.1").post(
+        "/api/v1/applications/", {"kind": "permit_issue", "delivery": "post"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "postal_address" in response.json()["error"]["fields"]
