@@ -33,7 +33,8 @@ from psycopg2 import sql
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR = BASE_DIR / ".var"
-DATABASE_NAME = "nanhai"
+# `make smoke` names a database of its own, so a developer's portal is never touched.
+DATABASE_NAME = os.environ.get("PORTAL_DATABASE_NAME", "nanhai")
 OWNER_ROLE, OWNER_PASSWORD = "nanhai_owner", "nanhai-owner-dev"
 APP_ROLE, APP_PASSWORD = "nanhai_app", "nanhai-app-dev"
 

@@ -12,12 +12,12 @@ import os
 import random
 from datetime import date, timedelta
 
-from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from nanhai_portal.accounts.models import User
 from nanhai_portal.areas.models import Community, Town
 from nanhai_portal.demo import DemoReport, demo_seeder
+from nanhai_portal.periods import months_after, years_after
 from nanhai_portal.pii.fields import lookup_index
 from nanhai_portal.pii.validators import PROVINCE_NAMES, birth_date_from_id, sex_from_id
 from nanhai_portal.tenancy import town_context
@@ -68,7 +68,7 @@ def _permit(resident: Resident, *, since: date) -> Permit:
             resident=resident,
             permit_number=next_permit_number(since),
             valid_from=since,
-            valid_until=since + relativedelta(years=3),
+            valid_until=years_after(since, 3),
             continuous_since=since,
         )
     return permit
@@ -84,9 +84,9 @@ def seed_residents(report: DemoReport, scale: str) -> None:
             communities = list(Community.objects.order_by("code")[:5])
             if town.code == "guicheng":
                 plans = [
-                    ("resident.1", today - relativedelta(years=1), None),
-                    ("resident.2", today - relativedelta(months=3), None),
-                    ("resident.3", today - relativedelta(years=2), today + timedelta(days=15) - relativedelta(years=1)),
+                    ("resident.1", years_after(today, -1), None),
+                    ("resident.2", months_after(today, -3), None),
+                    ("resident.3", years_after(today, -2), years_after(today + timedelta(days=15), -1)),
                 ]
                 for number, (username, since, permit_since) in enumerate(plans, start=1):
                     user = User.objects.get(username=username)
@@ -107,7 +107,7 @@ def seed_residents(report: DemoReport, scale: str) -> None:
                     rng,
                     town=town.code,
                     community=communities[index % len(communities)],
-                    registered_since=today - relativedelta(months=8 + index),
+                    registered_since=months_after(today, -(8 + index)),
                     id_number=synthetic.id_number(random.Random(f"{town.code}-{index}")),
                 )
                 made += 1
@@ -129,7 +129,7 @@ def seed_residents(report: DemoReport, scale: str) -> None:
                     )
                     ApplicationStep.objects.create(town_id=town.code, application=application, status=status)
                 if index == 2:
-                    _permit(resident, since=today - relativedelta(months=5))
+                    _permit(resident, since=months_after(today, -5))
     report.lines.append(f"{made + 3} residents with applications and permits in 7 towns")
     if scale == "district":
         loaded = seed_district_residents(processes=os.cpu_count() or 1, report=print)

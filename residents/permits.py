@@ -5,7 +5,8 @@ full year of residence. A permit not endorsed by the anniversary is suspended; e
 late restarts the count of continuous years from the day of the late endorsement.
 
 A permit counted from 29 February has its anniversary on 28 February in common years (the
-last day of the month), and on 29 February again in leap years.
+last day of the month), and on 29 February again in leap years: every period here is counted
+by the one rule of ``nanhai_portal.periods`` (Civil Code arts. 201–203).
 """
 
 from __future__ import annotations
@@ -13,13 +14,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dateutil.relativedelta import relativedelta
+from nanhai_portal.periods import months_after, whole_years_between, years_after
 
-WINDOW = relativedelta(months=1)
+WINDOW_MONTHS = 1  # the endorsement window opens a month before the anniversary
 
 
 def anniversary(since: date, years: int) -> date:
-    return since + relativedelta(years=years)
+    return years_after(since, years)
+
+
+def window_opens(anniversary: date) -> date:
+    return months_after(anniversary, -WINDOW_MONTHS)
 
 
 @dataclass(frozen=True)
@@ -35,13 +40,13 @@ class EndorsementCalendar:
 def calendar(*, continuous_since: date, last_endorsed_on: date | None, today: date) -> EndorsementCalendar:
     """The pending anniversary: the first whose window opens after the last endorsement."""
     years = 1
-    while last_endorsed_on is not None and anniversary(continuous_since, years) - WINDOW <= last_endorsed_on:
+    while last_endorsed_on is not None and window_opens(anniversary(continuous_since, years)) <= last_endorsed_on:
         years += 1
     pending = anniversary(continuous_since, years)
-    continuous = relativedelta(today, continuous_since).years if today >= continuous_since else 0
+    continuous = whole_years_between(continuous_since, today)
     return EndorsementCalendar(
         anniversary=pending,
-        window_opens=pending - WINDOW,
+        window_opens=window_opens(pending),
         endorse_by=pending - timedelta(days=1),
         continuous_years=continuous,
     )
@@ -77,5 +82,6 @@ def endorse(*, continuous_since: date, last_endorsed_on: date | None, on: date) 
 
 
 def eligible_from(registered_since: date, months: int = 6) -> date:
-    """The first day on which ``months`` of registered residence are complete."""
-    return registered_since + relativedelta(months=months)
+    """The day from which ``months`` of registered residence count as complete: the last day
+    of the period that began with the registration (the resident may apply on it)."""
+    return months_after(registered_since, months)

@@ -29,6 +29,31 @@ from nanhai_portal.accounts.models import User
 from nanhai_portal.accounts.tokens import token_issue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``PORTAL_TEST_TODAY``: the whole run on another day (tests/clock.py), seeding included."""
+    from tests import clock
+
+    clock.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    from tests import clock
+
+    clock.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from datetime import datetime
+
+    from tests import clock
+
+    now = datetime.now(clock.NANHAI)
+    travelled = f" (travelled: {clock.TODAY}={os.environ[clock.TODAY]})" if os.environ.get(clock.TODAY) else ""
+    return f"clock: {now:%Y-%m-%d %H:%M} in Nanhai{travelled}"
+
+
 # One database per test run, so that runs side by side (two checkouts, helpers) never meet.
 TEST_DATABASE_PREFIX = "test_" + settings.DATABASES["default"]["NAME"] + "_"
 TEST_DATABASE = f"{TEST_DATABASE_PREFIX}{os.getpid()}"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,15 +24,14 @@ def start_worker(
     ``kill_worker``.
     """
     from nanhai_portal.celery import app
+    from tests import clock
 
     hostname = f"{name}-{os.getpid()}@localhost"
     log_path = BASE_DIR / ".var" / f"test-{name}-{os.getpid()}.log"
     log_path.parent.mkdir(exist_ok=True)
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
+            clock.command(
                 "celery",
                 "-A",
                 "nanhai_portal",
@@ -47,8 +45,14 @@ def start_worker(
                 "--hostname",
                 hostname,
                 *(["--queues", queue] if queue else []),
-            ],
-            env={**os.environ, "DATABASE_URL": database_url, "PORTAL_ENV": "test", **(env or {})},
+            ),
+            env={
+                **os.environ,
+                **clock.environment(),
+                "DATABASE_URL": database_url,
+                "PORTAL_ENV": "test",
+                **(env or {}),
+            },
             cwd=BASE_DIR,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -14,7 +14,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -26,6 +25,7 @@ from typing import Any, TypeVar
 import pytest
 from django.db import connections
 
+from tests import clock
 from tests.conftest import BASE_DIR, test_database_url
 
 CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))  # Debian's, installed by `make browser`
@@ -132,8 +132,8 @@ def portal_url(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) 
     log_path = BASE_DIR / ".var" / f"test-e2e-server-{os.getpid()}.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "nanhai_portal.wsgi", "--bind", f"127.0.0.1:{port}", *GUNICORN_OPTIONS],
-            env=env,
+            clock.command("gunicorn", "nanhai_portal.wsgi", "--bind", f"127.0.0.1:{port}", *GUNICORN_OPTIONS),
+            env={**env, **clock.environment()},
             cwd=BASE_DIR,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from nanhai_portal.demo import DEMO_PASSWORD
 from nanhai_portal.notifications.models import Notification
+from nanhai_portal.periods import years_after
 from nanhai_portal.pii.fields import lookup_index
 from nanhai_portal.pii.validators import id_check_character
 from nanhai_portal.tenancy import town_context
@@ -65,7 +65,7 @@ def registered_a_year_ago(mobile: str) -> None:
     """Given: the person registered their residence at the window a year ago (a permit needs 6 months)."""
     with town_context(TOWN):
         resident = Resident.objects.get(mobile_index=lookup_index("mobile", mobile))
-        resident.registered_since = timezone.localdate() - relativedelta(years=1)
+        resident.registered_since = years_after(timezone.localdate(), -1)  # the server's today: same clock
         resident.save(update_fields=["registered_since"])
 
 

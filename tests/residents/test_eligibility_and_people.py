@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from nanhai_portal.areas.models import Community
 from nanhai_portal.notifications.models import Notification
 from nanhai_portal.tenancy import town_context
-from residents import services, synthetic
+from residents import permits, services, synthetic
 from residents.eligibility import precheck
-from residents.models import Application, Document, Permit, Resident
+from residents.models import Application, Document, Resident
 
 pytestmark = pytest.mark.django_db
 
@@ -38,17 +36,34 @@ def a_permit_application(registered_since: Any) -> Application:
     return application
 
 
-@pytest.mark.parametrize(("months_ago", "days_more", "eligible"), [(6, 0, True), (6, -1, False), (7, 0, True)])
+@pytest.mark.parametrize(
+    ("registered", "today", "eligible"),
+    [
+        (date(2026, 5, 20), date(2026, 11, 20), True),  # six months to the day
+        (date(2026, 5, 21), date(2026, 11, 20), False),  # a day less
+        (date(2026, 4, 20), date(2026, 11, 20), True),  # seven months
+        (date(2026, 5, 30), date(2026, 11, 30), True),
+        (date(2026, 5, 31), date(2026, 11, 30), True),  # no 31 November: its last day ends the period
+        (date(2026, 6, 1), date(2026, 11, 30), False),
+        (date(2026, 6, 30), date(2026, 12, 31), True),
+        (date(2026, 7, 1), date(2026, 12, 31), False),
+        (date(2026, 7, 31), date(2027, 1, 31), True),
+        (date(2026, 8, 1), date(2027, 1, 31), False),
+        (date(2026, 8, 31), date(2027, 2, 28), True),  # a common year's February
+        (date(2026, 9, 1), date(2027, 2, 28), False),
+        (date(2027, 8, 29), date(2028, 2, 29), True),  # a leap year's February
+        (date(2027, 8, 31), date(2028, 2, 28), False),
+        (date(2027, 8, 31), date(2028, 2, 29), True),
+    ],
+)
 def test_six_months_of_registration_exactly_passes_and_a_day_less_fails(
-    months_ago: int, days_more: int, eligible: bool
+    registered: date, today: date, eligible: bool
 ) -> None:
-    today = timezone.localdate()
-    registered = today - relativedelta(months=months_ago) - timedelta(days=days_more)
     with town_context("jiujiang"):
         missing = precheck(a_permit_application(registered), today=today)
-    assert (missing == []) is eligible
+    assert [item.code for item in missing] == ([] if eligible else ["residence_too_short"])
     if not eligible:
-        assert [item.code for item in missing] == ["residence_too_short"]
+        assert permits.eligible_from(registered).isoformat() in missing[0].message
 
 
 def test_a_person_is_registered_once_in_the_whole_district() -> None:
@@ -77,25 +92,40 @@ def test_sex_birth_date_and_origin_come_from_the_id_number() -> None:
     assert resident.id_number_masked == "110105********002X"
 
 
-def test_the_daily_check_reminds_once_and_suspends_on_the_anniversary() -> None:
-    today = timezone.localdate()
+@pytest.mark.parametrize(
+    "since",
+    [date(2025, 12, 15), date(2026, 1, 31), date(2024, 2, 29), date(2025, 11, 30), date(2025, 12, 31)],
+)
+def test_the_daily_check_reminds_once_and_suspends_on_the_anniversary(user: Any, since: date) -> None:
+    resident_user = user("resident.2")  # registered, holds no permit
     with town_context("guicheng"):
-        permit = Permit.objects.get(resident__user__username="resident.3")  # due this month
-        first = services.permits_refresh_town(today=today)
-        second = services.permits_refresh_town(today=today)
-        assert first["reminded"] >= 1 and second["reminded"] == 0
+        resident = Resident.objects.get(user=resident_user)
+        permit = services.permit_create(resident=resident, on=since)
+        anniversary = permits.anniversary(since, 1)
+        window_opens = permits.window_opens(anniversary)
+        events = Notification.objects.filter(recipient=resident_user, target_id=str(permit.pk))
+
+        # The day before the window opens: nothing to say.
+        services.permits_refresh_town(today=window_opens - timedelta(days=1))
+        permit.refresh_from_db()
+        assert (permit.status, events.count()) == ("valid", 0)
+
+        # The window opens: one reminder, however often the check runs.
+        services.permits_refresh_town(today=window_opens)
+        services.permits_refresh_town(today=window_opens)
+        services.permits_refresh_town(today=anniversary - timedelta(days=1))
         permit.refresh_from_db()
         assert permit.status == "endorsement_due"
-        assert (
-            Notification.objects.filter(recipient__username="resident.3", event="permit.endorsement_due").count() == 1
-        )
+        assert list(events.values_list("event", flat=True)) == ["permit.endorsement_due"]
 
-        anniversary = permit.continuous_since + relativedelta(years=1)
+        # On the anniversary, unendorsed: suspended, and told once.
+        services.permits_refresh_town(today=anniversary)
         services.permits_refresh_town(today=anniversary)
         permit.refresh_from_db()
         assert permit.status == "suspended"
-        assert Notification.objects.filter(recipient__username="resident.3", event="permit.suspended").count() == 1
+        assert events.filter(event="permit.suspended").count() == 1
 
+        # A late endorsement restores it and restarts the count from that day.
         services.permit_endorse(permit=permit, on=anniversary + timedelta(days=3), by=None)
         permit.refresh_from_db()
         assert permit.status == "valid" and permit.continuous_since == anniversary + timedelta(days=3)
