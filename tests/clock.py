@@ -9,7 +9,11 @@ suite on each of the days its Makefile lists (31 January, 28 and 29 February of 
 
 Processes the tests start (Celery workers, the browser test's gunicorn) keep the same clock:
 start them with ``command("celery", ...)`` and ``environment()``, which run the module through
-this file with the parent's present instant.
+this file, travelled by the same offset from the real clock.
+
+Only Python's clock travels: PostgreSQL's ``now()`` does not. Code that keeps time by the
+database's clock (job leases, ``enqueued_at``) is unaffected, and a test must compare such a
+column with ``Now()``, never with ``timezone.now()``.
 """
 
 from __future__ import annotations
@@ -17,13 +21,15 @@ from __future__ import annotations
 import os
 import runpy
 import sys
+import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import time_machine
+from time_machine import escape_hatch
 
 TODAY = "PORTAL_TEST_TODAY"  # set by whoever runs the tests
-NOW = "PORTAL_TEST_NOW"  # set for a child process: the parent's present instant
+OFFSET = "PORTAL_TEST_OFFSET"  # set for a child process: seconds between the parent's clock and the real one
 NANHAI = ZoneInfo("Asia/Shanghai")
 
 _traveller: time_machine.travel | None = None
@@ -34,16 +40,20 @@ def destination(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=NANHAI)
 
 
-def start() -> str | None:
-    """Travel this process to ``PORTAL_TEST_NOW`` or ``PORTAL_TEST_TODAY``, if either is set;
-    return what it travelled to."""
+def start() -> None:
+    """Travel this process by ``PORTAL_TEST_OFFSET`` (a child: to its parent's clock, to the
+    microsecond) or to ``PORTAL_TEST_TODAY``, if either is set."""
     global _traveller
-    text = os.environ.get(NOW) or os.environ.get(TODAY)
-    if not text or _traveller is not None:
-        return None
-    _traveller = time_machine.travel(destination(text), tick=True)
+    offset, today = os.environ.get(OFFSET), os.environ.get(TODAY)
+    if _traveller is not None or not (offset or today):
+        return
+    if offset:
+        moment = datetime.fromtimestamp(time.time() + float(offset), UTC)
+    else:
+        moment = destination(str(today))
+    _traveller = time_machine.travel(moment, tick=True)
     _traveller.start()
-    return text
+    time.time()  # a ticking clock starts to tick at its first reading: now, not at the first task
 
 
 def stop() -> None:
@@ -60,7 +70,9 @@ def command(module: str, *args: str) -> list[str]:
 
 def environment() -> dict[str, str]:
     """What a child needs in its environment to share this process's clock."""
-    return {NOW: datetime.now(UTC).isoformat()} if _traveller is not None else {}
+    if _traveller is None:
+        return {}
+    return {OFFSET: repr(time.time() - escape_hatch.time.time())}
 
 
 if __name__ == "__main__":

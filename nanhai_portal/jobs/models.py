@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -53,7 +54,8 @@ class ImportJob(TenantModel):
         verbose_name=_("uploaded by"),
     )
     created_at = models.DateTimeField(_("uploaded at"), default=timezone.now, db_index=True)
-    enqueued_at = models.DateTimeField(_("last sent to a worker"), default=timezone.now)
+    # By the database's clock, like the leases it is compared with (jobs/services.py).
+    enqueued_at = models.DateTimeField(_("last sent to a worker"), db_default=Now())
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
