@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from nanhai_portal.areas.models import Grid
-from nanhai_portal.tenancy import district_context, town_context
+from nanhai_portal.areas.models import Community, Grid
+from nanhai_portal.tenancy import town_context
+from tests.factories import CommunityFactory
+from tests.unchanged import nothing_changes, rows
 
 pytestmark = pytest.mark.django_db
 
@@ -46,10 +48,26 @@ def test_a_district_official_reads_every_town_and_filters_by_town(api: object) -
 
 
 def test_a_district_official_cannot_change_anything(api: object) -> None:
-    with district_context():
-        community = Grid.objects.for_all_towns().first().community
-    response = api("official").patch(f"/api/v1/communities/{community.pk}/", {"name": "x"}, format="json")
-    assert response.status_code in (403, 405)
+    # District roles write nothing anywhere: refused for the role (403), before the method is looked at.
+    community = CommunityFactory(town_id="dali")
+    url = f"/api/v1/communities/{community.pk}/"
+
+    with nothing_changes(rows(Community, pk=community.pk)):
+        for method in ("patch", "put", "delete"):
+            response = getattr(api("official"), method)(url, {"name": "x"}, format="json")
+            assert response.status_code == 403, method
+            assert response.json()["error"]["code"] == "permission_denied"
+
+
+def test_the_areas_api_is_read_only_even_for_a_town_admin(api: object) -> None:
+    # A town admin may change communities (in the back office), but this API has no such method.
+    community = CommunityFactory(town_id="dali")
+
+    with nothing_changes(rows(Community, pk=community.pk)):
+        response = api("townadmin.dali").patch(f"/api/v1/communities/{community.pk}/", {"name": "x"}, format="json")
+
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
 
 
 def test_a_grid_worker_sees_only_the_grids_they_serve(api: object) -> None:

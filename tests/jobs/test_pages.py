@@ -7,11 +7,13 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from nanhai_portal.audit.models import AuditEvent
 from nanhai_portal.demo import DEMO_PASSWORD
 from nanhai_portal.jobs.models import ImportJob
 from nanhai_portal.tenancy import town_context
 from tests.jobs.files import csv_upload
 from tests.jobs.test_import import MIXED_ROWS, create_job
+from tests.unchanged import nothing_changes, rows
 
 pytestmark = pytest.mark.django_db
 
@@ -45,18 +47,15 @@ def test_an_upload_through_the_page_leads_to_its_progress_page() -> None:
 
 def test_a_refused_upload_shows_why_next_to_the_file_field() -> None:
     client = browser("officer.guicheng")
-    with town_context("guicheng"):
-        before = ImportJob.objects.count()
 
-    response = client.post(
-        "/jobs/", {"kind": "communities", "file": csv_upload([["x"]], header=("town",))}, HTTP_ACCEPT_LANGUAGE="en"
-    )
+    with nothing_changes(rows(ImportJob), rows(AuditEvent, action__startswith="jobs.")):
+        response = client.post(
+            "/jobs/", {"kind": "communities", "file": csv_upload([["x"]], header=("town",))}, HTTP_ACCEPT_LANGUAGE="en"
+        )
 
     assert response.status_code == 400
     page = response.content.decode()
     assert 'class="field-error" id="file-error"' in page and 'aria-invalid="true"' in page
-    with town_context("guicheng"):
-        assert ImportJob.objects.count() == before
 
 
 def test_a_finished_job_page_offers_the_error_reports_and_no_cancel(run_job: Any) -> None:
@@ -84,8 +83,9 @@ def test_another_towns_job_page_is_not_found() -> None:
     job = create_job(csv_upload(MIXED_ROWS))
     client = browser("officer.dali")
 
-    assert client.get(f"/jobs/{job.pk}/").status_code == 404
-    assert client.post(f"/jobs/{job.pk}/cancel/").status_code == 404
+    with nothing_changes(rows(ImportJob, pk=job.pk), rows(AuditEvent, object_id=str(job.pk))):
+        assert client.get(f"/jobs/{job.pk}/").status_code == 404
+        assert client.post(f"/jobs/{job.pk}/cancel/").status_code == 404
     with town_context("guicheng"):
         assert ImportJob.objects.get(pk=job.pk).status == "queued"
 
@@ -96,9 +96,16 @@ def test_a_district_official_reads_every_town_without_a_form() -> None:
 
     assert 'enctype="multipart/form-data"' not in page
     assert "大沥镇" in page and "桂城街道" in page
-    assert client.post("/jobs/", {"kind": "communities", "file": csv_upload(MIXED_ROWS)}).status_code == 403
+    with nothing_changes(rows(ImportJob), rows(AuditEvent, action__startswith="jobs.")):
+        assert client.post("/jobs/", {"kind": "communities", "file": csv_upload(MIXED_ROWS)}).status_code == 403
 
 
 @pytest.mark.parametrize("username", ["resident.1", "grid.guicheng"])
 def test_residents_and_grid_workers_have_no_imports_page(username: str) -> None:
-    assert browser(username).get("/jobs/").status_code == 403
+    client = browser(username)
+    job = create_job(csv_upload(MIXED_ROWS))
+
+    with nothing_changes(rows(ImportJob), rows(AuditEvent, action__startswith="jobs.")):
+        assert client.get("/jobs/").status_code == 403
+        assert client.post("/jobs/", {"kind": "communities", "file": csv_upload(MIXED_ROWS)}).status_code == 403
+        assert client.post(f"/jobs/{job.pk}/cancel/").status_code == 403

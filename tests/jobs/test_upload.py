@@ -150,22 +150,27 @@ def test_an_unknown_kind_is_a_validation_error(api: Any, media: Path) -> None:
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "validation_error"
-    assert "kind" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"kind"}
     assert counts() == before and job_files(media) == []
 
 
 def test_no_file_is_a_validation_error(api: Any) -> None:
+    before = counts()
     response = api("officer.guicheng").post("/api/v1/jobs/", {"kind": "communities"}, format="multipart")
 
     assert response.status_code == 400
-    assert "file" in response.json()["error"]["fields"]
+    assert response.json()["error"]["code"] == "validation_error"
+    assert set(response.json()["error"]["fields"]) == {"file"}
+    assert counts() == before
 
 
-def test_a_refusal_is_in_chinese_by_default(api: Any) -> None:
+def test_a_refusal_is_in_chinese_by_default(api: Any, media: Path) -> None:
+    before = counts()
     response = upload(api, csv_upload([GOOD_ROW], header=("town", "code", "name")), language="zh-hans")
 
     assert response.status_code == 400
     assert response["Content-Language"] == "zh-hans"
+    assert counts() == before and job_files(media) == []
 
 
 def test_nothing_is_imported_before_a_worker_runs_the_job(api: Any) -> None:

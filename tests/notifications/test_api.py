@@ -10,10 +10,13 @@ from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
 from nanhai_portal.accounts.models import User
+from nanhai_portal.accounts.roles import Role
 from nanhai_portal.notifications import fanouts
 from nanhai_portal.notifications.models import FanOut, Notification
 from nanhai_portal.notifications.services import notify
-from nanhai_portal.tenancy import town_context
+from nanhai_portal.tenancy import district_context, town_context
+from tests.factories import UserFactory
+from tests.unchanged import nothing_changes, rows
 
 pytestmark = pytest.mark.django_db
 
@@ -100,14 +103,15 @@ def test_marking_one_read_lowers_the_unread_count(api: Api, alice_and_bob: tuple
 
 def test_mark_all_read_touches_only_the_callers_inbox(api: Api, alice_and_bob: tuple[User, User]) -> None:
     alice, bob = alice_and_bob
-    bobs_unread = Notification.objects.filter(recipient=bob, read_at__isnull=True).count()
+    alices_unread = Notification.objects.filter(recipient=alice, read_at__isnull=True).count()
 
-    response = api("resident.1").post("/api/v1/notifications/read-all/")
+    with nothing_changes(rows(Notification, recipient=bob)):
+        response = api("resident.1").post("/api/v1/notifications/read-all/")
 
     assert response.status_code == 200
-    assert response.json()["unread_count"] == 0 and response.json()["marked"] >= 2
+    assert response.json() == {"unread_count": 0, "marked": alices_unread}
+    assert alices_unread >= 2, "the two of the fixture, at least"
     assert not Notification.objects.filter(recipient=alice, read_at__isnull=True).exists()
-    assert Notification.objects.filter(recipient=bob, read_at__isnull=True).count() == bobs_unread
 
 
 def test_the_inbox_needs_a_signed_in_caller(alice_and_bob: tuple[User, User]) -> None:
@@ -123,6 +127,8 @@ def test_an_officer_with_the_permission_starts_a_fanout_and_follows_its_progress
     api: Api, user: Callable[[str], User], recorded_deliveries: list[str]
 ) -> None:
     grant(user("officer.guicheng"), "add_fanout")
+    newcomers = UserFactory.create_batch(2, role=Role.RESIDENT, town_id="guicheng")
+    elsewhere = UserFactory(role=Role.RESIDENT, town_id="dali")
     client = api("officer.guicheng")
 
     response = client.post("/api/v1/fanouts/", BROADCAST, format="json")
@@ -140,15 +146,17 @@ def test_an_officer_with_the_permission_starts_a_fanout_and_follows_its_progress
             fanouts.fanout_process_chunk(chunk_id=chunk_id)
     progress = client.get(f"/api/v1/fanouts/{created['id']}/").json()
     assert (progress["status"], progress["percent"]) == ("finished", 100)
-    assert progress["total"] == progress["processed"] >= 3
+    reached = set(Notification.objects.filter(fanout_id=created["id"]).values_list("recipient__username", flat=True))
+    assert progress["total"] == progress["processed"] == len(reached)
+    assert {"resident.1", "resident.2", "resident.3", *(person.username for person in newcomers)} <= reached
+    assert elsewhere.username not in reached and "officer.guicheng" not in reached
 
 
 def test_a_resident_may_not_start_a_fanout(api: Api) -> None:
-    response = api("resident.1").post("/api/v1/fanouts/", BROADCAST, format="json")
+    with nothing_changes(rows(FanOut), rows(Notification, event=BROADCAST["event"])):
+        response = api("resident.1").post("/api/v1/fanouts/", BROADCAST, format="json")
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "permission_denied"
-    with town_context("guicheng"):
-        assert not FanOut.objects.filter(context__text=BROADCAST["context"]["text"]).exists()
 
 
 def test_a_district_official_reads_every_towns_fanouts_but_starts_none(api: Api, user: Callable[[str], User]) -> None:
@@ -160,12 +168,15 @@ def test_a_district_official_reads_every_towns_fanouts_but_starts_none(api: Api,
     assert dalis is not None
 
     assert client.get(f"/api/v1/fanouts/{dalis.pk}/").status_code == 200
-    assert {row["town"] for row in client.get("/api/v1/fanouts/", {"page_size": 100}).json()["results"]} >= {
-        "dali",
-        "guicheng",
-    }
-    response = client.post("/api/v1/fanouts/", BROADCAST, format="json")
+    listed = client.get("/api/v1/fanouts/", {"page_size": 100}).json()["results"]
+    with district_context():
+        every = {str(pk): town for pk, town in FanOut.objects.for_all_towns().values_list("pk", "town_id")}
+    assert {row["id"]: row["town"] for row in listed} == every
+    assert {"dali", "guicheng"} <= set(every.values())
+    with nothing_changes(rows(FanOut), rows(Notification, event=BROADCAST["event"])):
+        response = client.post("/api/v1/fanouts/", BROADCAST, format="json")
     assert response.status_code == 403
+    assert response.json()["error"]["code"] == "permission_denied"
 
 
 def test_another_towns_fanout_is_not_found_even_with_the_permission(api: Api, user: Callable[[str], User]) -> None:
@@ -174,7 +185,8 @@ def test_another_towns_fanout_is_not_found_even_with_the_permission(api: Api, us
         dalis = FanOut.objects.first()
     assert dalis is not None
 
-    response = api("officer.guicheng").get(f"/api/v1/fanouts/{dalis.pk}/")
+    with nothing_changes(rows(FanOut, pk=dalis.pk)):
+        response = api("officer.guicheng").get(f"/api/v1/fanouts/{dalis.pk}/")
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
@@ -200,9 +212,10 @@ def test_without_view_permission_staff_see_only_the_fanouts_they_started(api: Ap
 def test_a_bad_fanout_request_says_which_fields_are_wrong(api: Api, user: Callable[[str], User]) -> None:
     grant(user("officer.guicheng"), "add_fanout")
 
-    response = api("officer.guicheng").post(
-        "/api/v1/fanouts/", {"segment": "everyone", "event": "broadcast.message", "context": {}}, format="json"
-    )
+    with nothing_changes(rows(FanOut)):
+        response = api("officer.guicheng").post(
+            "/api/v1/fanouts/", {"segment": "everyone", "event": "broadcast.message", "context": {}}, format="json"
+        )
 
     assert response.status_code == 400
     error = response.json()["error"]

@@ -3,13 +3,20 @@ be accepted, approved and issued, and receive the permit by post with a tracking
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+from dateutil.relativedelta import relativedelta
 
+from nanhai_portal.accounts.models import User
 from nanhai_portal.notifications.models import Notification
-from residents.models import Application, Permit
-from tests.residents.helpers import pdf, png
+from residents.models import Application
+from tests.factories import ApplicationFactory, ResidentFactory
+from tests.residents.helpers import fake_png, pdf, png, truncated_png
+from tests.unchanged import about_application, nothing_changes, rows
+
+Status = Application.Status
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +75,9 @@ def test_a_resident_gets_a_permit_by_post_without_visiting_a_window(api: Any) ->
 
     # The officer accepts (the 15-day clock starts), approves and issues.
     accepted = officer.post(url + "accept/").json()
-    assert accepted["status"] == "accepted" and accepted["due_at"] and accepted["overdue"] is False
+    assert (accepted["status"], accepted["overdue"]) == ("accepted", False)
+    accepted_at, due_at = datetime.fromisoformat(accepted["accepted_at"]), datetime.fromisoformat(accepted["due_at"])
+    assert due_at - accepted_at == timedelta(days=15)
     assert officer.post(url + "approve/").json()["status"] == "approved"
     issued = officer.post(url + "issue/").json()
     assert issued["status"] == "issued" and issued["permit_number"].startswith("440605")
@@ -91,124 +100,185 @@ def test_a_resident_gets_a_permit_by_post_without_visiting_a_window(api: Any) ->
     ]  # fmt: skip
     permits = resident.get("/api/v1/permits/").json()["results"]
     assert [p["permit_number"] for p in permits] == [issued["permit_number"]]
-    assert permits[0]["status"] == "valid" and permits[0]["next_endorsement_due"]
+    # The first endorsement window opens a month before the first anniversary of issue.
+    valid_from = date.fromisoformat(permits[0]["valid_from"])
+    assert permits[0]["status"] == "valid"
+    assert permits[0]["next_endorsement_due"] == (valid_from + relativedelta(years=1, months=-1)).isoformat()
 
 
-def test_an_action_in_the_wrong_state_is_a_409_and_changes_nothing(api: Any) -> None:
-    application = Application.objects.for_all_towns().none()  # noqa: F841 - for readability below
-    resident, officer = api("resident.1"), api("officer.guicheng")
-    url = (
-        "/api/v1/applications/"
-        + resident.post("/api/v1/applications/", {"kind": "residence_registration"}, format="json").json()["id"]
-        + "/"
-    )
-    response = officer.post(url + "approve/")
-    assert response.status_code in (404, 409)  # a draft is the resident's own business
-    assert resident.get(url).json()["status"] == "draft"
+def test_an_officer_cannot_act_on_a_draft_it_is_404_and_changes_nothing(api: Any) -> None:
+    # A draft is the resident's own business: to the officer it is not there (not a 409).
+    draft = ApplicationFactory(town_id="guicheng", status=Status.DRAFT)
+
+    with nothing_changes(*about_application(draft)):
+        response = api("officer.guicheng").post(f"/api/v1/applications/{draft.pk}/approve/")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
 
 
 def test_a_submitted_application_cannot_be_approved_before_acceptance(api: Any) -> None:
-    officer = api("officer.dali")
-    queue = officer.get("/api/v1/applications/", {"status": "submitted"}).json()["results"]
-    url = f"/api/v1/applications/{queue[0]['id']}/"
-    response = officer.post(url + "approve/")
+    submitted = ApplicationFactory(town_id="dali", status=Status.SUBMITTED)
+    officer, url = api("officer.dali"), f"/api/v1/applications/{submitted.pk}/"
+
+    with nothing_changes(*about_application(submitted)):
+        response = officer.post(url + "approve/")
+
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "invalid_transition"
     assert officer.get(url).json()["status"] == "submitted"
 
 
 def test_a_repeated_submit_with_the_same_idempotency_key_does_the_work_once(api: Any) -> None:
-    officer = api("officer.lishui")
-    queue = officer.get("/api/v1/applications/", {"status": "submitted"}).json()["results"]
-    url = f"/api/v1/applications/{queue[0]['id']}/accept/"
+    submitted = ApplicationFactory(town_id="lishui", status=Status.SUBMITTED)
+    officer, url = api("officer.lishui"), f"/api/v1/applications/{submitted.pk}/accept/"
     first = officer.post(url, HTTP_IDEMPOTENCY_KEY="tap-1")
     second = officer.post(url, HTTP_IDEMPOTENCY_KEY="tap-1")
     assert first.status_code == second.status_code == 200
     assert second["Idempotent-Replayed"] == "true"
     assert first.json()["accepted_at"] == second.json()["accepted_at"]
     steps = [step["status"] for step in officer.get(url.replace("accept/", "")).json()["timeline"]]
-    assert steps.count("accepted") == 1
-    # Without the key, a second accept is a wrong-state 409.
-    assert officer.post(url).status_code == 409
+    assert steps == ["submitted", "accepted"]
+    # Without the key, a second accept is a wrong-state 409, and changes nothing.
+    with nothing_changes(*about_application(submitted)):
+        assert officer.post(url).status_code == 409
 
 
 def test_the_queue_is_sorted_by_deadline_and_filters_by_kind_state_and_overdue(api: Any) -> None:
+    # Accepted in 2025 with a 15-day deadline: overdue on any day this test runs.
+    overdue = ApplicationFactory(town_id="xiqiao", status=Status.ACCEPTED)
+    issued = ApplicationFactory(town_id="xiqiao", status=Status.ISSUED)  # past its deadline, but done
+    submitted = ApplicationFactory(town_id="xiqiao", status=Status.SUBMITTED)  # no deadline yet
+    endorsement = ApplicationFactory(town_id="xiqiao", status=Status.SUBMITTED, kind="permit_endorsement")
+    draft = ApplicationFactory(town_id="xiqiao", status=Status.DRAFT)
+    elsewhere = ApplicationFactory(town_id="dali", status=Status.ACCEPTED)
     officer = api("officer.xiqiao")
-    queue = officer.get("/api/v1/applications/").json()["results"]
-    due = [row["due_at"] for row in queue if row["due_at"]]
-    assert due == sorted(due)
+
+    queue = officer.get("/api/v1/applications/", {"page_size": 100}).json()["results"]
+    ids = [row["id"] for row in queue]
+    assert {str(overdue.pk), str(issued.pk), str(submitted.pk), str(endorsement.pk)} <= set(ids)
+    assert str(draft.pk) not in ids and str(elsewhere.pk) not in ids
     assert {row["town"] for row in queue} == {"xiqiao"}
-    overdue = officer.get("/api/v1/applications/", {"overdue": "true"}).json()["results"]
-    assert all(row["overdue"] for row in overdue)
-    assert officer.get("/api/v1/applications/", {"kind": "permit_endorsement"}).json()["count"] == 0
+    due = [row["due_at"] for row in queue if row["due_at"]]
+    assert due == sorted(due) and queue[-1]["due_at"] is None, "soonest deadline first, none last"
+
+    late = officer.get("/api/v1/applications/", {"overdue": "true", "page_size": 100}).json()["results"]
+    assert str(overdue.pk) in {row["id"] for row in late}
+    assert not {str(issued.pk), str(submitted.pk)} & {row["id"] for row in late}
+    assert {row["overdue"] for row in late} == {True}
+    in_time = officer.get("/api/v1/applications/", {"overdue": "false", "page_size": 100}).json()["results"]
+    assert {str(issued.pk), str(submitted.pk)} <= {row["id"] for row in in_time}
+    assert {row["overdue"] for row in in_time} == {False}
+
+    endorsements = officer.get("/api/v1/applications/", {"kind": "permit_endorsement"}).json()["results"]
+    assert [row["id"] for row in endorsements] == [str(endorsement.pk)]
+    accepted = officer.get("/api/v1/applications/", {"status": "accepted", "page_size": 100}).json()["results"]
+    assert str(overdue.pk) in {row["id"] for row in accepted} and {row["status"] for row in accepted} == {"accepted"}
 
 
 def test_bulk_approve_approves_the_accepted_and_reports_the_rest(api: Any) -> None:
-    officer = api("officer.danzao")
-    rows = officer.get("/api/v1/applications/").json()["results"]
-    ids = [row["id"] for row in rows if row["status"] in ("accepted", "submitted")]
-    result = officer.post("/api/v1/applications/bulk-approve/", {"ids": ids}, format="json").json()
-    accepted = {row["id"] for row in rows if row["status"] == "accepted"}
-    assert set(result["approved"]) == accepted
-    assert {row["id"] for row in result["refused"]} == set(ids) - accepted
+    accepted = [ApplicationFactory(town_id="danzao", status=Status.ACCEPTED) for _ in range(2)]
+    refused = [ApplicationFactory(town_id="danzao", status=status) for status in (Status.SUBMITTED, Status.ISSUED)]
+    elsewhere = ApplicationFactory(town_id="dali", status=Status.ACCEPTED)
+    untouched = [*refused, elsewhere]
+    ids = [str(item.pk) for item in [*accepted, *untouched]]
+
+    with nothing_changes(*(watched for item in untouched for watched in about_application(item)[:4])):
+        response = api("officer.danzao").post("/api/v1/applications/bulk-approve/", {"ids": ids}, format="json")
+
+    assert response.status_code == 200
+    assert set(response.json()["approved"]) == {str(item.pk) for item in accepted}
+    assert {row["id"] for row in response.json()["refused"]} == {str(item.pk) for item in untouched}
+    with_status = {row["id"]: row["status"] for row in rows(Application, pk__in=ids).read()}
+    assert with_status == {
+        **{item.pk: "approved" for item in accepted},
+        refused[0].pk: "submitted",
+        refused[1].pk: "issued",
+        elsewhere.pk: "accepted",
+    }
 
 
 def test_one_resident_cannot_see_anothers_application_and_another_town_gets_404(api: Any) -> None:
     mine = api("resident.1").post("/api/v1/applications/", {"kind": "residence_registration"}, format="json").json()
     url = f"/api/v1/applications/{mine['id']}/"
-    api("resident.1").post(url + "documents/", {"kind": "lease", "file": pdf()}, format="multipart")
+    assert (
+        api("resident.1").post(url + "documents/", {"kind": "lease", "file": pdf()}, format="multipart").status_code
+        == 201
+    )
     document_url = api("resident.1").get(url).json()["documents"][0]["url"]
-    assert api("resident.2").get(url).status_code == 404
-    assert api("resident.2").get(document_url).status_code == 404
-    assert api("officer.dali").get(url).status_code == 404
-    assert api("officer.dali").get(document_url).status_code == 404
+    with nothing_changes(*about_application(mine["id"])):
+        assert api("resident.2").get(url).status_code == 404
+        assert api("resident.2").get(document_url).status_code == 404
+        assert api("resident.2").patch(url, {"basis": "home"}, format="json").status_code == 404
+        assert (
+            api("resident.2").post(url + "documents/", {"kind": "photo", "file": png()}, format="multipart").status_code
+            == 404
+        )
+        assert api("officer.dali").get(url).status_code == 404
+        assert api("officer.dali").get(document_url).status_code == 404
     assert api("resident.1").get(document_url).status_code == 200
 
 
-def test_residents_cannot_review_and_officers_cannot_apply(api: Any) -> None:
-    officer = api("officer.guicheng")
-    assert (
-        officer.post("/api/v1/applications/", {"kind": "permit_issue"}, format="json").json()["error"]["code"]
-        == "no_resident_record"
-    )
-    queue = officer.get("/api/v1/applications/", {"status": "submitted"}).json()["results"]
-    target = queue[0]["id"]
-    assert api("resident.2").post(f"/api/v1/applications/{target}/accept/").status_code == 404
-    assert Permit.objects.for_all_towns().count() >= 0
+def test_an_officer_cannot_apply(api: Any) -> None:
+    officer = User.objects.get(username="officer.guicheng")
+    with nothing_changes(rows(Application, town_id="guicheng"), rows(Application, resident__user=officer)):
+        response = api("officer.guicheng").post("/api/v1/applications/", {"kind": "permit_issue"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "no_resident_record"
+
+
+def test_a_resident_cannot_review_anothers_application_it_is_404_and_changes_nothing(api: Any) -> None:
+    theirs = ApplicationFactory(town_id="guicheng", status=Status.SUBMITTED)
+
+    with nothing_changes(*about_application(theirs)):
+        response = api("resident.2").post(f"/api/v1/applications/{theirs.pk}/accept/")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("action", ["accept", "approve", "issue"])
+def test_a_resident_cannot_review_their_own_application_it_is_403_and_changes_nothing(api: Any, action: str) -> None:
+    # Their own, so they may see it: the refusal is of the role, and confirms nothing new.
+    resident = ResidentFactory(town_id="guicheng", account=True)
+    state = {"accept": Status.SUBMITTED, "approve": Status.ACCEPTED, "issue": Status.APPROVED}[action]
+    own = ApplicationFactory(town_id="guicheng", resident=resident, status=state)
+
+    with nothing_changes(*about_application(own)):
+        response = api(resident.user.username).post(f"/api/v1/applications/{own.pk}/{action}/")
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "permission_denied"
 
 
 def test_uploads_are_checked_and_bad_ones_change_nothing(api: Any, settings: Any) -> None:
-    from tests.residents.helpers import fake_png, truncated_png
-
     resident = api("resident.1")
-    url = (
-        "/api/v1/applications/"
-        + resident.post("/api/v1/applications/", {"kind": "permit_issue"}, format="json").json()["id"]
-        + "/documents/"
-    )
-    for kind, upload, code in [
-        ("photo", fake_png(), "wrong_file_type"),
-        ("photo", truncated_png(), "wrong_file_type"),
-        ("photo", pdf(), "wrong_file_type"),
-        ("unknown", png(), "validation_error"),
-    ]:
-        response = resident.post(url, {"kind": kind, "file": upload}, format="multipart")
-        assert response.status_code == 400, (kind, response.json())
-        assert response.json()["error"]["code"] == code
-    settings.RESIDENTS_MAX_DOCUMENT_BYTES = 20
-    too_big = resident.post(url, {"kind": "lease", "file": pdf()}, format="multipart")
-    assert too_big.status_code == 400 and too_big.json()["error"]["code"] == "file_too_large"
+    application_id = resident.post("/api/v1/applications/", {"kind": "permit_issue"}, format="json").json()["id"]
+    url = f"/api/v1/applications/{application_id}/documents/"
+    with nothing_changes(*about_application(application_id)):
+        for kind, upload, code in [
+            ("photo", fake_png(), "wrong_file_type"),
+            ("photo", truncated_png(), "wrong_file_type"),
+            ("photo", pdf(), "wrong_file_type"),
+            ("unknown", png(), "validation_error"),
+        ]:
+            response = resident.post(url, {"kind": kind, "file": upload}, format="multipart")
+            assert response.status_code == 400, (kind, response.json())
+            assert response.json()["error"]["code"] == code
+        settings.RESIDENTS_MAX_DOCUMENT_BYTES = 20
+        too_big = resident.post(url, {"kind": "lease", "file": pdf()}, format="multipart")
+        assert too_big.status_code == 400 and too_big.json()["error"]["code"] == "file_too_large"
     assert resident.get(url.replace("documents/", "")).json()["documents"] == []
 
 
 def test_a_misused_idempotency_key_is_a_clear_error_and_does_nothing(api: Any) -> None:
-    officer = api("officer.shishan")
-    submitted = officer.get("/api/v1/applications/", {"status": "submitted"}).json()["results"][0]
-    url = f"/api/v1/applications/{submitted['id']}/"
+    submitted = ApplicationFactory(town_id="shishan", status=Status.SUBMITTED)
+    officer, url = api("officer.shishan"), f"/api/v1/applications/{submitted.pk}/"
 
-    too_long = officer.post(url + "accept/", HTTP_IDEMPOTENCY_KEY="k" * 101)
+    with nothing_changes(*about_application(submitted)):
+        too_long = officer.post(url + "accept/", HTTP_IDEMPOTENCY_KEY="k" * 101)
     assert too_long.status_code == 400 and too_long.json()["error"]["code"] == "invalid_idempotency_key"
-    assert officer.get(url).json()["status"] == "submitted"
 
     assert (
         officer.post(
@@ -216,7 +286,8 @@ def test_a_misused_idempotency_key_is_a_clear_error_and_does_nothing(api: Any) -
         ).status_code
         == 200
     )
-    reused = officer.post(url + "reject/", {"reason": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="tap-9")
+    with nothing_changes(*about_application(submitted)):
+        reused = officer.post(url + "reject/", {"reason": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="tap-9")
     assert reused.status_code == 422 and reused.json()["error"]["code"] == "idempotency_key_reused"
     assert officer.get(url).json()["status"] == "returned"
 
@@ -224,15 +295,18 @@ def test_a_misused_idempotency_key_is_a_clear_error_and_does_nothing(api: Any) -
 def test_a_second_open_application_of_a_kind_is_refused(api: Any) -> None:
     resident = api("resident.1")
     first = resident.post("/api/v1/applications/", {"kind": "permit_issue"}, format="json")
-    second = resident.post("/api/v1/applications/", {"kind": "permit_issue"}, format="json")
     assert first.status_code == 201
+    with nothing_changes(rows(Application, resident__user__username="resident.1")):
+        second = resident.post("/api/v1/applications/", {"kind": "permit_issue"}, format="json")
     assert second.status_code == 400 and second.json()["error"]["code"] == "already_open"
     assert second.json()["error"]["application_id"] == first.json()["id"]
 
 
 def test_postal_delivery_without_an_address_names_the_field(api: Any) -> None:
-    response = api("resident.1").post(
-        "/api/v1/applications/", {"kind": "permit_issue", "delivery": "post"}, format="json"
-    )
+    with nothing_changes(rows(Application, resident__user__username="resident.1")):
+        response = api("resident.1").post(
+            "/api/v1/applications/", {"kind": "permit_issue", "delivery": "post"}, format="json"
+        )
     assert response.status_code == 400
-    assert "postal_address" in response.json()["error"]["fields"]
+    assert response.json()["error"]["code"] == "validation_error"
+    assert set(response.json()["error"]["fields"]) == {"postal_address"}

@@ -16,13 +16,18 @@ from django.test import Client
 
 from nanhai_portal.accounts.models import User
 from nanhai_portal.areas.models import Community
+from nanhai_portal.audit.models import AuditEvent
 from nanhai_portal.demo import DEMO_PASSWORD
 from nanhai_portal.notifications.models import Notification
 from nanhai_portal.pii.validators import id_check_character
 from nanhai_portal.tenancy import district_context, town_context
 from residents import services
-from residents.models import Application, Document, Resident
+from residents.models import Application, Document, Resident, SignupVerification
+from tests.factories import ApplicationFactory
 from tests.residents.helpers import fake_png, pdf, png
+from tests.unchanged import about_application, nothing_changes, rows
+
+Status = Application.Status
 
 pytestmark = pytest.mark.django_db
 
@@ -208,16 +213,16 @@ def test_signing_up_through_the_pages_confirms_the_code_and_signs_in() -> None:
     assert 'autocomplete="new-password"' in page
 
     # Mistakes are shown next to their fields, and nothing is sent.
-    for mistake, field in [
-        ({"password_again": "something-else"}, "password_again"),
-        ({"id_number": "440605199003071230"}, "id_number"),
-        ({"mobile": "12345"}, "mobile"),
-        ({"community": ""}, "community"),
-    ]:
-        response = browser.post("/residents/signup/", {**person, **mistake})
-        assert response.status_code == 400, mistake
-        assert f'id="id_{field}_error"' in html(response), mistake
-    assert not Notification.objects.filter(event="account.verify_mobile").exists()
+    with nothing_changes(rows(User), rows(SignupVerification), rows(Resident), rows(Notification)):
+        for mistake, field in [
+            ({"password_again": "something-else"}, "password_again"),
+            ({"id_number": "440605199003071230"}, "id_number"),
+            ({"mobile": "12345"}, "mobile"),
+            ({"community": ""}, "community"),
+        ]:
+            response = browser.post("/residents/signup/", {**person, **mistake})
+            assert response.status_code == 400, mistake
+            assert f'id="id_{field}_error"' in html(response), mistake
 
     started = browser.post("/residents/signup/", person)
     assert started.status_code == 302
@@ -248,7 +253,8 @@ def test_a_community_of_another_town_is_refused_on_the_page() -> None:
     with town_context("lishui"):
         elsewhere = Community.objects.order_by("code").first()
     assert elsewhere is not None
-    response = Client().post("/residents/signup/", {**person, "community": str(elsewhere.pk)})
+    with nothing_changes(rows(User), rows(SignupVerification), rows(Resident), rows(Notification)):
+        response = Client().post("/residents/signup/", {**person, "community": str(elsewhere.pk)})
     assert response.status_code == 400 and 'id="id_community_error"' in html(response)
 
 
@@ -261,12 +267,15 @@ def test_another_towns_officer_gets_404_on_the_review_page_and_the_document() ->
     download = f"/residents/applications/{application.pk}/documents/{document.pk}/"
 
     stranger = signed_in("officer.dali")
-    assert stranger.get(review).status_code == 404
-    assert stranger.get(download).status_code == 404
-    assert stranger.post(review + "accept/").status_code == 404
-    assert f'data-id="{application.pk}"' not in html(stranger.get("/residents/queue/"))
-    # A district official reads every town's numbers, but not residents' documents.
-    assert signed_in("official").get(download).status_code == 404
+    with nothing_changes(*about_application(application)):
+        assert stranger.get(review).status_code == 404
+        assert stranger.get(download).status_code == 404
+        assert stranger.post(review + "accept/").status_code == 404
+        assert stranger.post(review + "return/", {"reasons": "x"}).status_code == 404
+        assert stranger.post(review + "reveal/id_number/").status_code == 404
+        assert f'data-id="{application.pk}"' not in html(stranger.get("/residents/queue/"))
+        # A district official reads every town's numbers, but not residents' documents.
+        assert signed_in("official").get(download).status_code == 404
     assert application_of(str(application.pk)).status == "submitted"
 
     assert signed_in("officer.guicheng").get(review).status_code == 200
@@ -277,22 +286,26 @@ def test_one_resident_cannot_see_or_touch_anothers_application() -> None:
     application, document = submitted_application("resident.1")
     url = f"/residents/applications/{application.pk}/"
     other = signed_in("resident.2")
-    assert other.get(url).status_code == 404
-    assert other.get(f"{url}documents/{document.pk}/").status_code == 404
-    assert other.post(url + "documents/", {"slot": "other", "kind": "lease", "file": pdf()}).status_code == 404
-    assert other.post(url + "submit/").status_code == 404
-    assert f'href="{url}"' not in html(other.get("/residents/applications/"))
-    # Nor review anything: the queue is the officers'.
-    assert other.get("/residents/queue/").status_code == 403
-    assert other.post(f"/residents/queue/{application.pk}/accept/").status_code == 403
+    with nothing_changes(*about_application(application)):
+        assert other.get(url).status_code == 404
+        assert other.get(f"{url}documents/{document.pk}/").status_code == 404
+        assert other.post(url + "documents/", {"slot": "other", "kind": "lease", "file": pdf()}).status_code == 404
+        assert other.post(url + "submit/").status_code == 404
+        assert f'href="{url}"' not in html(other.get("/residents/applications/"))
+        # Nor review anything: the queue is the officers' (refused for the role, whatever the object).
+        assert other.get("/residents/queue/").status_code == 403
+        assert other.post(f"/residents/queue/{application.pk}/accept/").status_code == 403
     assert documents_of(str(application.pk)) == 1
 
 
 def test_a_draft_is_the_residents_own_business() -> None:
-    person = User.objects.get(username="resident.1")
-    with town_context("guicheng"):
-        draft = services.application_create(resident=person.resident, kind="residence_registration", by=person)
-    assert signed_in("officer.guicheng").get(f"/residents/queue/{draft.pk}/").status_code == 404
+    draft = ApplicationFactory(town_id="guicheng", status=Status.DRAFT)
+    officer, review = signed_in("officer.guicheng"), f"/residents/queue/{draft.pk}/"
+
+    with nothing_changes(*about_application(draft)):
+        assert officer.get(review).status_code == 404
+        assert officer.post(review + "accept/").status_code == 404
+        assert officer.post(review + "return/", {"reasons": "请补充"}).status_code == 404
 
 
 # --- Officers' actions --------------------------------------------------------------
@@ -300,55 +313,59 @@ def test_a_draft_is_the_residents_own_business() -> None:
 
 def test_an_action_in_the_wrong_state_shows_a_message_and_changes_nothing() -> None:
     officer = signed_in("officer.dali")
-    with town_context("dali"):
-        application = Application.objects.filter(status="submitted").first()
-        assert application is not None
-        steps = application.steps.count()
+    application = ApplicationFactory(town_id="dali", status=Status.SUBMITTED)
     review = f"/residents/queue/{application.pk}/"
 
-    response = officer.post(review + "approve/")
+    with nothing_changes(*about_application(application)):
+        response = officer.post(review + "approve/")
+        assert officer.post(review + "fly/").status_code == 404
+
     assert response.status_code == 409
     page = html(response)
     assert 'role="alert" id="action-error"' in page and "Cannot approve" in page
     assert 'value="accept"' in page, "the page still offers what may be done"
-    with town_context("dali"):
-        application.refresh_from_db()
-        assert (application.status, application.steps.count()) == ("submitted", steps)
-    assert officer.post(review + "fly/").status_code == 404
 
 
 def test_bulk_approve_approves_the_accepted_and_reports_the_rest() -> None:
     officer = signed_in("officer.danzao")
-    with town_context("danzao"):
-        rows = list(Application.objects.exclude(status="draft").values_list("pk", "status"))
-    accepted = {pk for pk, status in rows if status == "accepted"}
-    others = {pk for pk, status in rows if status in ("submitted", "issued")}
-    assert accepted and others
+    accepted = [ApplicationFactory(town_id="danzao", status=Status.ACCEPTED) for _ in range(2)]
+    others = [ApplicationFactory(town_id="danzao", status=status) for status in (Status.SUBMITTED, Status.ISSUED)]
+    ids = [str(item.pk) for item in [*accepted, *others]]
 
-    response = officer.post(
-        "/residents/queue/approve/", {"ids": [str(pk) for pk in accepted | others], "query": "status=&page=1"}
-    )
+    with nothing_changes(*(watched for item in others for watched in about_application(item)[:4])):
+        response = officer.post("/residents/queue/approve/", {"ids": ids, "query": "status=&page=1"})
     assert response.status_code == 302 and response["Location"] == "/residents/queue/?page=1"
     page = html(officer.get(response["Location"]))
-    assert f"{len(accepted)} application" in page and f"{len(others)} not approved" in page
-    with town_context("danzao"):
-        now = dict(Application.objects.filter(pk__in=accepted | others).values_list("pk", "status"))
-    assert {pk for pk, status in now.items() if status == "approved"} == accepted
-    assert all(now[pk] == dict(rows)[pk] for pk in others)
+    assert "2 applications approved." in page and "2 not approved:" in page
+    with_status = {row["id"]: row["status"] for row in rows(Application, pk__in=ids).read()}
+    assert with_status == {
+        accepted[0].pk: "approved",
+        accepted[1].pk: "approved",
+        others[0].pk: "submitted",
+        others[1].pk: "issued",
+    }
 
-    nothing = officer.post("/residents/queue/approve/", {})
+    with nothing_changes(rows(Application, town_id="danzao")):
+        nothing = officer.post("/residents/queue/approve/", {})
     assert nothing.status_code == 302 and "Choose at least one" in html(officer.get(nothing["Location"]))
 
 
 def test_the_queue_filters_and_flags_overdue_rows_in_words() -> None:
+    # Accepted in 2025 with a 15-day deadline: overdue on any day this test runs.
+    overdue = ApplicationFactory(town_id="xiqiao", status=Status.ACCEPTED)
+    issued = ApplicationFactory(town_id="xiqiao", status=Status.ISSUED)
+    endorsement = ApplicationFactory(town_id="xiqiao", status=Status.SUBMITTED, kind="permit_endorsement")
     officer = signed_in("officer.xiqiao")
+
     page = html(officer.get("/residents/queue/", {"overdue": "yes"}))
-    rows = re.findall(r'<tr class="([^"]*)" data-id="', page)
-    assert rows and all(row == "is-overdue" for row in rows)
-    assert page.count('class="overdue-flag"') == len(rows)
+    shown = {pk: css for css, pk in re.findall(r'<tr class="([^"]*)" data-id="([^"]+)"', page)}
+    assert shown[str(overdue.pk)] == "is-overdue" and str(issued.pk) not in shown
+    assert set(shown.values()) == {"is-overdue"}
+    assert page.count('class="overdue-flag"') == len(shown)
     page = html(officer.get("/residents/queue/", {"kind": "permit_endorsement"}))
-    assert 'data-id="' not in page
+    assert re.findall(r'data-id="([^"]+)"', page) == [str(endorsement.pk)]
     page = html(officer.get("/residents/queue/", {"status": "submitted"}))
+    assert str(endorsement.pk) in page and str(overdue.pk) not in page
     assert set(re.findall(r'<tr class="[^"]*" data-id="[^"]+" data-status="([a-z_]+)"', page)) == {"submitted"}
 
 
@@ -381,26 +398,19 @@ def test_pages_need_a_signed_in_person() -> None:
 
 
 def test_an_officer_reveals_the_full_id_number_once_and_it_is_audited() -> None:
-    from django.test import Client
+    application = ApplicationFactory(town_id="guicheng", status=Status.SUBMITTED)
+    full = application.resident.id_number
+    officer, review = signed_in("officer.guicheng"), f"/residents/queue/{application.pk}/"
+    revealed = rows(AuditEvent, action="pii.revealed")
 
-    from nanhai_portal.audit.models import AuditEvent
-    from nanhai_portal.tenancy import district_context, town_context
-    from residents.models import Application
-
-    browser = Client()
-    browser.post("/login/", {"username": "officer.guicheng", "password": "Nanhai-2026"})
-    with town_context("guicheng"):
-        application = Application.objects.exclude(status="draft").first()
-        full = application.resident.id_number
-    page = browser.get(f"/residents/queue/{application.pk}/").content.decode()
+    page = html(officer.get(review))
     assert full not in page and full[:6] + "********" in page
-    shown = browser.post(f"/residents/queue/{application.pk}/reveal/id_number/")
-    assert full in shown.content.decode() and shown["Cache-Control"] == "no-store"
-    with district_context():
-        assert (
-            AuditEvent.objects.for_all_towns().filter(action="pii.revealed", actor_username="officer.guicheng").count()
-            == 1
-        )
-    other_town = Client()
-    other_town.post("/login/", {"username": "officer.dali", "password": "Nanhai-2026"})
-    assert other_town.post(f"/residents/queue/{application.pk}/reveal/id_number/").status_code == 404
+    shown = officer.post(review + "reveal/id_number/")
+    assert full in html(shown) and shown["Cache-Control"] == "no-store"
+    assert [(event["actor_username"], event["town_id"]) for event in revealed.read()] == [
+        ("officer.guicheng", "guicheng")
+    ]
+
+    with nothing_changes(revealed, *about_application(application)):
+        response = signed_in("officer.dali").post(review + "reveal/id_number/")
+    assert response.status_code == 404 and full not in html(response)
