@@ -197,8 +197,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
-    # Last, so that the whole view runs in the town's transaction.
+    # Near the end, so that the whole view runs in the town's transaction.
     "nanhai_portal.tenancy.middleware.TownMiddleware",
+    # The portal's 404 in development too (not Django's technical page), in the town's transaction.
+    "nanhai_portal.notfound.NotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "nanhai_portal.urls"
@@ -316,6 +318,8 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Files a browser asks for at the site's root (/favicon.ico), served by whitenoise.
+WHITENOISE_ROOT = BASE_DIR / "nanhai_portal" / "static" / "root"
 MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", str(BASE_DIR / ".var" / "media")))
 
 # --- Security -----------------------------------------------------------------------
