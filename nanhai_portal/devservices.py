@@ -264,6 +264,8 @@ def command_run(services: Services) -> int:
                 "gunicorn",
                 [
                     str(bin_dir / "gunicorn"),
+                    "--config",
+                    "python:nanhai_portal.gunicorn_conf",
                     "nanhai_portal.wsgi",
                     "--bind",
                     f"{host}:{port}",

@@ -197,8 +197,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
-    # Last, so that the whole view runs in the town's transaction.
+    # Near the end, so that the whole view runs in the town's transaction.
     "nanhai_portal.tenancy.middleware.TownMiddleware",
+    # The portal's 404 in development too (not Django's technical page), in the town's transaction.
+    "nanhai_portal.notfound.NotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "nanhai_portal.urls"
@@ -316,6 +318,8 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Files a browser asks for at the site's root (/favicon.ico), served by whitenoise.
+WHITENOISE_ROOT = BASE_DIR / "nanhai_portal" / "static" / "root"
 MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", str(BASE_DIR / ".var" / "media")))
 
 # --- Security -----------------------------------------------------------------------
@@ -335,14 +339,29 @@ if PRODUCTION:
     # /healthz is probed over plain HTTP by the load balancer.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
-LOGGING = {
+# Every line any process writes passes the personal-data filter. It sits on the root logger's
+# one handler, and every other logger writes through that handler: naming "django", "celery",
+# gunicorn's loggers and redis-py's "push_response" here takes away the handlers of their own
+# that Django's defaults, gunicorn and redis-py (when the logger does not exist yet) would give
+# them, which would write without the filter. gunicorn loads this dictionary
+# too (nanhai_portal/gunicorn_conf.py); Celery's worker and beat put the filter on the root
+# handler they install instead (nanhai_portal/celery.py).
+LOG_LEVEL = os.getenv("LOG_LEVEL", "INFO")
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"scrub_pii": {"()": "nanhai_portal.pii.reporting.ScrubPIIFilter"}},
+    "filters": {"scrub_pii": {"()": "nanhai_portal.pii.logs.ScrubPIIFilter"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub_pii"]},
     },
-    "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "celery": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "gunicorn.error": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "gunicorn.access": {"handlers": [], "level": "INFO", "propagate": True},
+        "axes": {"handlers": [], "level": "WARNING", "propagate": True},
+        "push_response": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+    },
 }

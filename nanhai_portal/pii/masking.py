@@ -4,8 +4,45 @@ from __future__ import annotations
 
 import re
 
-_ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
-_MOBILE_PATTERN = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+# What may stand between the digits of a number as people type it, and as a URL carries it:
+# whitespace (full-width too), dashes, parentheses (ASCII and full-width), "+" (a space in a
+# query string) and the percent-encoded space, "+", "(" and ")". ``validate_mobile`` removes
+# whitespace, dashes and parentheses anywhere; ``validate_id_number`` removes whitespace.
+_SEPARATORS = r"(?:[\s\-\u2010-\u2015\uff0d()\uff08\uff09+]|%2[089Bb])*+"
+# An ID number stands apart from digits and Latin letters (a hex token is not one), or follows
+# a percent escape; Chinese text may touch it.
+_ID_START = r"(?:(?<![\dA-Za-z])|(?<=%2[089Bb]))"
+
+
+def _digits(count: int) -> str:
+    """``count`` digits (any script's: ``\\d``, as the validators accept), separators between."""
+    return rf"\d(?:{_SEPARATORS}\d){{{count - 1}}}"
+
+
+# 18 characters: 6 (region, kept), 8 (birth date, hidden), 3 digits and a digit or X (kept).
+_ID_NUMBER = (
+    rf"{_ID_START}(?P<id_head>{_digits(6)}){_SEPARATORS}{_digits(8)}{_SEPARATORS}"
+    rf"(?P<id_tail>{_digits(3)}{_SEPARATORS}[\dXx])(?![\dA-Za-z])"
+)
+# 11 digits starting 13 to 19 (the first two in ASCII, as ``validate_mobile`` wants them),
+# after an optional +86, 0086 or 86, which is kept as typed.
+_MOBILE_NUMBER = (
+    rf"(?:(?<!\d)|(?<=%2[089Bb]))(?P<prefix>(?:\+|%2[Bb]|00)?{_SEPARATORS}86{_SEPARATORS})?"
+    rf"(?P<head>1{_SEPARATORS}[3-9]{_SEPARATORS}\d){_SEPARATORS}{_digits(4)}{_SEPARATORS}"
+    rf"(?P<tail>{_digits(4)})(?!\d)"
+)
+# 138.1234.5678: dots only in this grouping, so that an IP address stays readable.
+_DOTTED_MOBILE_NUMBER = r"(?<![\d.])(?P<dotted_head>1[3-9]\d)\.\d{4}\.(?P<dotted_tail>\d{4})(?!\.?\d)"
+# One pass over the text; at each place an ID number is tried first (it is the longer).
+_NUMBER_PATTERN = re.compile(f"{_ID_NUMBER}|{_MOBILE_NUMBER}|{_DOTTED_MOBILE_NUMBER}")
+# Where a number may be: a stretch of digits and what may stand between them. Found by a
+# pattern that starts with a character class, which the regex engine skips to quickly; the
+# number pattern, slower to try at each place, then runs only over stretches with 11 digits.
+_STRETCH = re.compile(r"(?:%2[089Bb]|[\d+(\uff08])(?:%2[089Bb]|[\d\s\-\u2010-\u2015\uff0d()\uff08\uff09+.Xx])*")
+_DIGIT = re.compile(r"\d")
+# What to drop of a matched number to keep its digits: separators, percent escapes first.
+_NON_DIGIT = re.compile(r"%2[089Bb]|[^\dXx]")
+_FEWEST_DIGITS = 11  # a mobile number; an ID number has 17 or 18
 
 
 def mask_id_number(value: str | None) -> str:
@@ -28,7 +65,45 @@ def mask_mobile(value: str | None) -> str:
     return f"{value[:3]}****{value[7:]}"
 
 
-def scrub(text: str) -> str:
-    """Mask every ID number and mobile number inside free text (log lines, error reports)."""
-    text = _ID_PATTERN.sub(lambda match: f"{match.group(1)}{'*' * 8}{match.group(2)}", text)
-    return _MOBILE_PATTERN.sub(lambda match: f"{match.group(1)}****{match.group(2)}", text)
+def _masked(match: re.Match[str]) -> str:
+    if match["id_head"] is not None:
+        return f"{_NON_DIGIT.sub('', match['id_head'])}{'*' * 8}{_NON_DIGIT.sub('', match['id_tail']).upper()}"
+    if match["head"] is not None:
+        head, tail = match["head"], match["tail"]
+        return f"{match['prefix'] or ''}{_NON_DIGIT.sub('', head)}****{_NON_DIGIT.sub('', tail)}"
+    return f"{match['dotted_head']}****{match['dotted_tail']}"
+
+
+def _as_text(value: object) -> str:
+    """``str(value)``, or failing that its ``repr``, or failing that a placeholder: never raises."""
+    for convert in (str, repr):
+        try:
+            return convert(value)
+        except Exception:  # noqa: BLE001, S112 - a log line must survive any object
+            continue
+    return f"<unprintable {type(value).__name__}>"
+
+
+def scrub(text: object) -> str:
+    """Mask every ID number and mobile number inside free text (log lines, error reports).
+
+    Masks each form the validators accept (``+86 138-1234-5678``, ``440605 19900307 123x``,
+    digits of any script), and the same inside a URL (``%2B86+138+1234+5678``). Takes any
+    object, as a log record's message may be one: lazy strings, bytes, exceptions, ``None``
+    are masked as ``str()`` shows them. Never raises. Fast when the text holds fewer than 11
+    digits, as most log lines do.
+    """
+    if type(text) is not str:
+        text = _as_text(text)
+    if len(text) < _FEWEST_DIGITS or len(_DIGIT.findall(text)) < _FEWEST_DIGITS:
+        return text
+    pieces, done = [], 0
+    for stretch in _STRETCH.finditer(text):
+        start, end = stretch.span()
+        if end - start < _FEWEST_DIGITS or len(_DIGIT.findall(text, start, end)) < _FEWEST_DIGITS:
+            continue
+        # The character after the stretch too: a letter there means it is no ID number.
+        for match in _NUMBER_PATTERN.finditer(text, start, min(end + 1, len(text))):
+            pieces += [text[done : match.start()], _masked(match)]
+            done = match.end()
+    return "".join([*pieces, text[done:]]) if pieces else text

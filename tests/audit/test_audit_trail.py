@@ -44,6 +44,28 @@ def test_a_failed_sign_in_by_mobile_keeps_the_number_masked() -> None:
     assert events("auth.login_failed")[0].changes == {"username": "138****0001"}
 
 
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("+86 138-0000-0001", "138****0001"),
+        ("138 0000 0001", "138****0001"),
+        ("0086-13800000001", "138****0001"),
+        ("(+86) 139 1234 5670", "139****5670"),
+        ("110105 19491231 002x", "110105********002X"),
+        ("电话 +86 138-0000-0009", "电话 +86 138****0009"),
+    ],
+)
+def test_a_failed_sign_in_keeps_a_typed_number_masked_in_any_form(typed: str, kept: str) -> None:
+    Client().post("/login/", {"username": typed, "password": "wrong"})
+
+    event = events("auth.login_failed")[0]
+    assert event.changes == {"username": kept}
+    with district_context(), connection.cursor() as cursor:
+        cursor.execute("SELECT changes::text FROM audit_auditevent WHERE id = %s", [event.pk])
+        stored = cursor.fetchone()[0]
+    assert typed not in stored and typed.replace(" ", "").replace("-", "") not in stored
+
+
 def test_a_role_change_is_a_permission_change_with_before_and_after() -> None:
     from nanhai_portal.accounts.roles import Role
     from nanhai_portal.accounts.services import user_set_role
