@@ -141,7 +141,7 @@ def test_the_trail_page_filters_and_exports_csv() -> None:
     assert sorted(row[6] for row in exported) == sorted(event["object_id"] for event in expected)
     assert {row[1] for row in exported} == {"shishan"}
     assert [row[4] for row in exported if row[6] == str(promoted.pk)] == ["accounts.role_changed"]
-    assert str(elsewhere.pk) not in text
+    assert str(elsewhere.pk) not in {row[6] for row in exported}  # the object column: "28" may be in a date
 
 
 def test_bad_filters_are_a_clear_error_not_a_crash() -> None:
