@@ -151,7 +151,7 @@ CELERY_BEAT_SCHEDULE: dict[str, Any] = {
     # Work whose process died: outbox rows and fan-out chunks stuck or lost, imports whose lease ran out.
     "notifications.sweep_outbox": {"task": "notifications.sweep_outbox", "schedule": 60.0},
     "notifications.sweep_fanouts": {"task": "notifications.sweep_fanouts", "schedule": 60.0},
-    "jobs.reclaim_stalled": {"task": "jobs.reclaim_stalled", "schedule": float(envint("JOB_RECLAIM_SECONDS", "30"))},
+    "jobs.reclaim_stalled": {"task": "jobs.reclaim_stalled", "schedule": float(envint("JOB_RECLAIM_SECONDS", "5"))},
 }
 
 # --- Applications -------------------------------------------------------------------

@@ -5,11 +5,12 @@ them with ``monkeypatch.setattr``.
 
 | variable | default | meaning |
 |---|---|---|
-| ``JOB_LEASE_SECONDS`` | 60 | how long a worker holds a job without renewing its lease |
+| ``JOB_LEASE_SECONDS`` | 10 | how long a job stays held after its worker stops renewing it (a heartbeat renews it every third of that) |
 | ``JOB_CHUNK_SIZE`` | 5000 | rows validated, copied and merged in one transaction |
 | ``JOB_UPLOAD_MAX_BYTES`` | 52428800 (50 MB) | the largest file accepted |
 | ``JOB_MAX_ATTEMPTS`` | 5 | claims of one job before it is failed (a file that kills its worker) |
-| ``JOB_RECLAIM_SECONDS`` | 30 | how often beat looks for jobs whose worker died |
+| ``JOB_RECLAIM_SECONDS`` | 5 | how often beat looks for jobs whose worker died: a dead worker's job resumes within lease + this |
+| ``JOB_RESEND_QUEUED_SECONDS`` | 300 | a job queued this long with no worker taking it is sent again (a lost message) |
 | ``JOB_QUEUE`` | the default queue | the Celery queue that imports run on |
 """
 
@@ -31,9 +32,10 @@ def _positive_int(name: str, default: int) -> int:
     return number
 
 
-LEASE_SECONDS = _positive_int("JOB_LEASE_SECONDS", 60)
+LEASE_SECONDS = _positive_int("JOB_LEASE_SECONDS", 10)
 CHUNK_SIZE = _positive_int("JOB_CHUNK_SIZE", 5000)
 MAX_UPLOAD_BYTES = _positive_int("JOB_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
 MAX_ATTEMPTS = _positive_int("JOB_MAX_ATTEMPTS", 5)
-RECLAIM_SECONDS = _positive_int("JOB_RECLAIM_SECONDS", 30)
+RECLAIM_SECONDS = _positive_int("JOB_RECLAIM_SECONDS", 5)
+RESEND_QUEUED_SECONDS = _positive_int("JOB_RESEND_QUEUED_SECONDS", 300)
 QUEUE: str | None = os.getenv("JOB_QUEUE", "").strip() or None

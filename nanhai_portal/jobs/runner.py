@@ -25,7 +25,7 @@ import csv
 import itertools
 import logging
 import os
-import time
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -60,21 +60,57 @@ class FileProblem(Exception):
         self.params = params or {}
 
 
+class _Heartbeat(threading.Thread):
+    """Renews the run's lease every third of ``JOB_LEASE_SECONDS``, whatever the run is doing.
+
+    A lease can then be short (a dead worker's job is sent again within seconds) without a
+    slow chunk outliving it: the lease ends only when the process does. The thread has its
+    own database connection; when a renewal finds the job gone (cancelled, or taken over),
+    it sets ``lost`` and stops, and the run stops at its next chunk (whose commit would be
+    refused anyway: ``services.held_job`` checks the token under a row lock).
+    """
+
+    def __init__(self, *, job_id: uuid.UUID, town: str, token: uuid.UUID) -> None:
+        super().__init__(name=f"lease-{job_id}", daemon=True)
+        self.job_id, self.town, self.token = job_id, town, token
+        self.lost = threading.Event()
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self._stopping.wait(conf.LEASE_SECONDS / 3):
+                try:
+                    with town_context(self.town):
+                        renewed = services.job_renew_lease(job_id=self.job_id, token=self.token)
+                        # Not renewed and still there: another run holds it, or it ended. (A job
+                        # this connection cannot see yet is left to the chunk's own check.)
+                        taken = not renewed and ImportJob.objects.filter(pk=self.job_id).exists()
+                except (OperationalError, InterfaceError):
+                    logger.warning("Import job %s: could not renew its lease; trying again.", self.job_id)
+                    connection.close()
+                    continue
+                if taken:
+                    self.lost.set()
+                    return
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.join(timeout=conf.LEASE_SECONDS)
+
+
 @dataclass
 class _Run:
     job_id: uuid.UUID
     town: str
     token: uuid.UUID
-    lease_renewed_at: float
+    heartbeat: _Heartbeat | None = None
 
     def keep_lease(self) -> None:
-        """Renew the lease when a third of it has passed; raise JobLost if it is gone."""
-        if time.monotonic() - self.lease_renewed_at < conf.LEASE_SECONDS / 3:
-            return
-        with town_context(self.town):
-            if not services.job_renew_lease(job_id=self.job_id, token=self.token):
-                raise JobLost
-        self.lease_renewed_at = time.monotonic()
+        """Raise JobLost if the heartbeat found the lease gone (the heartbeat renews it)."""
+        if self.heartbeat is not None and self.heartbeat.lost.is_set():
+            raise JobLost
 
 
 def job_run(*, job_id: uuid.UUID, town: str) -> str | None:
@@ -89,7 +125,9 @@ def job_run(*, job_id: uuid.UUID, town: str) -> str | None:
         job = services.job_claim(job_id=job_id, token=token)
     if job is None:
         return None
-    run = _Run(job_id=job_id, town=town, token=token, lease_renewed_at=time.monotonic())
+    heartbeat = _Heartbeat(job_id=job_id, town=town, token=token)
+    run = _Run(job_id=job_id, town=town, token=token, heartbeat=heartbeat)
+    heartbeat.start()
     try:
         if job.attempts > conf.MAX_ATTEMPTS:
             raise FileProblem("too_many_attempts", {"attempts": job.attempts - 1})
@@ -103,6 +141,7 @@ def job_run(*, job_id: uuid.UUID, town: str) -> str | None:
         with town_context(town):
             importer.prepare()
         for chunk in _chunks(rows, skip=job.processed):
+            run.keep_lease()
             _import_chunk(run, importer, chunk)
         return _end(run, ImportJob.Status.SUCCEEDED)
     except JobLost:
@@ -119,6 +158,8 @@ def job_run(*, job_id: uuid.UUID, town: str) -> str | None:
     except Exception:
         logger.exception("Import job %s failed.", job_id)
         return _end(run, ImportJob.Status.FAILED, "internal")
+    finally:
+        heartbeat.stop()
 
 
 def _end(run: _Run, status: str, error_code: str = "", error_params: dict[str, Any] | None = None) -> str | None:
@@ -243,7 +284,6 @@ def _import_chunk(run: _Run, importer: Importer, chunk: list[list[str]]) -> None
             failed=F("failed") + len(problems),
             lease_expires_at=services.lease_end(),
         )
-    run.lease_renewed_at = time.monotonic()
 
 
 def _error_rows(

@@ -199,11 +199,12 @@ def job_reclaim_stalled(*, requeue_after: timedelta | None = None) -> int:
 
     Looks across towns in a district scope (read-only), then requeues each job in its own
     town with a conditional UPDATE, so that two beat ticks or two reclaimers send it once.
-    A queued job is sent again when it has waited ``requeue_after`` (default: one lease);
+    A queued job is sent again when it has waited ``requeue_after`` (default
+    ``JOB_RESEND_QUEUED_SECONDS``: a lost message is rare, and busy workers are not);
     a duplicate message is harmless, as the claim lets only one run hold the job. Returns how
     many jobs were sent.
     """
-    wait = requeue_after if requeue_after is not None else timedelta(seconds=conf.LEASE_SECONDS)
+    wait = requeue_after if requeue_after is not None else timedelta(seconds=conf.RESEND_QUEUED_SECONDS)
     lapsed = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=Now())
     stalled = Q(status=ImportJob.Status.RUNNING, lease_expires_at__lt=Now()) | (
         Q(status=ImportJob.Status.QUEUED, enqueued_at__lt=Now() - wait) & lapsed

@@ -218,7 +218,7 @@ def test_a_run_whose_lease_was_taken_over_cannot_commit_a_chunk(monkeypatch: pyt
         )  # leases go by the database's clock
         assert services.job_claim(job_id=job.pk, token=fresh) is not None
 
-    run = runner._Run(job_id=job.pk, town="guicheng", token=stale, lease_renewed_at=0)
+    run = runner._Run(job_id=job.pk, town="guicheng", token=stale)
     importer = CommunityImporter(town="guicheng")
     with town_context("guicheng"):
         importer.prepare()

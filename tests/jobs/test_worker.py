@@ -10,19 +10,19 @@ import csv
 import io
 import secrets
 import signal
+import time
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from django.db import connection
-from django.db.models.functions import Now
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from nanhai_portal.accounts.models import User
 from nanhai_portal.accounts.tokens import token_issue, token_revoke
-from nanhai_portal.jobs import conf, services, tasks
+from nanhai_portal.jobs import conf, runner, services, tasks
 from nanhai_portal.jobs.models import ImportJob, ImportRowError
 from nanhai_portal.tenancy import town_context
 from tests.conftest import test_database_url
@@ -105,15 +105,19 @@ def test_an_upload_is_imported_by_a_worker_and_its_report_downloads(
         token_revoke(token=token)
 
 
+LEASE = 10  # the default: the job's heartbeat renews it; it runs out only when its worker is dead
+
+
 def test_a_worker_killed_mid_import_loses_nothing_and_duplicates_nothing(
     live_db: None, media: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """SIGKILL the worker (and its pool) in the middle; a fresh worker resumes after the lease runs out."""
+    """SIGKILL the worker (and its pool) in the middle; another resumes once the lease runs out and
+    the reclaimer next runs: within JOB_LEASE_SECONDS + JOB_RECLAIM_SECONDS, about 15 s."""
     queue = f"jobs-kill-test-{secrets.token_hex(4)}"
     monkeypatch.setattr(conf, "QUEUE", queue)  # our workers only: the session's worker never takes it
     worker_env = {
         "JOB_QUEUE": queue,
-        "JOB_LEASE_SECONDS": "3",
+        "JOB_LEASE_SECONDS": str(LEASE),
         "JOB_CHUNK_SIZE": "250",
         "MEDIA_ROOT": str(media),
     }
@@ -146,6 +150,7 @@ def test_a_worker_killed_mid_import_loses_nothing_and_duplicates_nothing(
         )
         # when it is killed with SIGKILL (the main process and its pool child),
         kill_worker(workers[0], signal.SIGKILL)
+        killed_at = time.monotonic()
         halfway = job_state(job_id)
         assert halfway["status"] == "running", halfway
         assert 0 < halfway["processed"] < count, halfway
@@ -153,16 +158,17 @@ def test_a_worker_killed_mid_import_loses_nothing_and_duplicates_nothing(
         imported_halfway, _distinct = communities_with_prefix(prefix)
         assert imported_halfway == halfway["imported"]  # only whole chunks are in
 
-        # and after its lease has run out a fresh worker is started and the reclaimer runs,
-        with town_context("guicheng"):
-            wait_until(
-                lambda: ImportJob.objects.filter(pk=job_id, lease_expires_at__lt=Now()).exists(),
-                timeout=30,
-                what="the dead worker's lease to run out",
-                every=0.2,
-            )
+        # and another worker is up while the reclaimer runs every JOB_RECLAIM_SECONDS, as beat does,
         workers.append(start_worker("jobs-kill-b", database_url=test_database_url(), queue=queue, env=worker_env)[0])
-        assert tasks.reclaim_stalled() >= 1
+
+        def resumed() -> bool:
+            if job_state(job_id)["attempts"] == 2:
+                return True
+            tasks.reclaim_stalled()
+            return False
+
+        wait_until(resumed, timeout=120, what="worker B to take the job over", every=conf.RECLAIM_SECONDS)
+        print(f"\nrecovered {time.monotonic() - killed_at:.1f} s after the kill (lease {LEASE} s)")
 
         # then the import ends with every good row imported exactly once, every bad one reported once.
         wait_until(
@@ -199,3 +205,43 @@ def test_the_reclaimer_is_on_the_beat_schedule() -> None:
     entry = app.conf.beat_schedule["jobs.reclaim_stalled"]
     assert entry["task"] == "jobs.reclaim_stalled"
     assert entry["schedule"] == conf.RECLAIM_SECONDS
+
+
+def test_a_chunk_slower_than_the_lease_keeps_the_job_for_its_run(
+    live_db: None, media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The heartbeat renews the lease while a chunk works: a short lease never hands a live
+    run's job to another worker."""
+    monkeypatch.setattr(conf, "LEASE_SECONDS", 1)  # renewed every third of a second
+    monkeypatch.setattr(conf, "QUEUE", f"nobody-{secrets.token_hex(4)}")  # this process runs it, no worker
+    monkeypatch.setattr(conf, "CHUNK_SIZE", 2)
+    prefix = f"H{secrets.token_hex(2)}"
+    rows = [["guicheng", f"{prefix}{n}", f"心跳{prefix}{n}", "村"] for n in range(4)]
+    with town_context("guicheng"):
+        job = services.job_create(
+            kind="communities", upload=csv_upload(rows), by=User.objects.get(username="officer.guicheng")
+        )
+    real_import_chunk = runner._import_chunk
+    taken_over: list[object] = []
+
+    def slow_chunk(run: Any, importer: Any, chunk: list[list[str]]) -> None:
+        time.sleep(3 * conf.LEASE_SECONDS)  # three leases long
+        with town_context("guicheng"):
+            taken_over.append(services.job_claim(job_id=job.pk, token=uuid4()))
+        real_import_chunk(run, importer, chunk)
+
+    monkeypatch.setattr(runner, "_import_chunk", slow_chunk)
+    try:
+        assert runner.job_run(job_id=job.pk, town="guicheng") == "succeeded"
+        assert taken_over == [None, None]  # another run could not claim it, chunk after chunk
+        assert job_state(job.pk) | {"error_code": ""} == {
+            "status": "succeeded",
+            "total": 4,
+            "processed": 4,
+            "imported": 4,
+            "failed": 0,
+            "attempts": 1,
+            "error_code": "",
+        }
+    finally:
+        remove(job.pk, prefix)
