@@ -152,6 +152,8 @@ CELERY_BEAT_SCHEDULE: dict[str, Any] = {
     "notifications.sweep_outbox": {"task": "notifications.sweep_outbox", "schedule": 60.0},
     "notifications.sweep_fanouts": {"task": "notifications.sweep_fanouts", "schedule": 60.0},
     "jobs.reclaim_stalled": {"task": "jobs.reclaim_stalled", "schedule": float(envint("JOB_RECLAIM_SECONDS", "5"))},
+    # Idempotency-Key answers are kept for 24 hours.
+    "api.expire_idempotency_keys": {"task": "api.expire_idempotency_keys", "schedule": crontab(minute=17)},
 }
 
 # --- Applications -------------------------------------------------------------------

@@ -11,6 +11,7 @@ from nanhai_portal.accounts import views as accounts_views
 from nanhai_portal.areas import api as areas_api
 from nanhai_portal.areas import views as areas_views
 from nanhai_portal.health import healthz, livez
+from nanhai_portal.tenancy.middleware import keeps_writes_on_refusal
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -33,7 +34,8 @@ admin.site.site_title = _("Nanhai back office")
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),
-    path("api/auth/token/", accounts_api.TokenCreateApi.as_view(), name="api-token"),
+    # A failed sign-in is counted (lockout, audit) even when the caller sent a token of their own.
+    path("api/auth/token/", keeps_writes_on_refusal(accounts_api.TokenCreateApi.as_view()), name="api-token"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -106,6 +106,25 @@ class Permit(TenantModel):
         return self.permit_number
 
 
+class ApplicationStatus(models.TextChoices):
+    """Where an application is in its workflow (``Application.Status``)."""
+
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted")
+    ACCEPTED = "accepted", _("accepted (受理)")
+    APPROVED = "approved", _("approved")
+    ISSUED = "issued", _("issued")
+    DELIVERED = "delivered", _("delivered")
+    RETURNED = "returned", _("returned for correction (退回补正)")
+    REJECTED = "rejected", _("rejected")
+
+
+# A resident may change an application in these states; in these it is over. Every other
+# state is open, and a resident has at most one open application of a kind.
+EDITABLE_STATUSES = frozenset({ApplicationStatus.DRAFT, ApplicationStatus.RETURNED})
+FINAL_STATUSES = frozenset({ApplicationStatus.DELIVERED, ApplicationStatus.REJECTED})
+
+
 class Application(TenantModel):
     """One application of a resident: registration, a permit, an endorsement or a reissue."""
 
@@ -115,15 +134,7 @@ class Application(TenantModel):
         PERMIT_ENDORSEMENT = "permit_endorsement", _("endorsement (签注)")
         PERMIT_REISSUE = "permit_reissue", _("reissue or renewal (补领/换领)")
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("draft")
-        SUBMITTED = "submitted", _("submitted")
-        ACCEPTED = "accepted", _("accepted (受理)")
-        APPROVED = "approved", _("approved")
-        ISSUED = "issued", _("issued")
-        DELIVERED = "delivered", _("delivered")
-        RETURNED = "returned", _("returned for correction (退回补正)")
-        REJECTED = "rejected", _("rejected")
+    Status = ApplicationStatus
 
     class Delivery(models.TextChoices):
         PICKUP = "pickup", _("pick up at the town service centre")
@@ -178,6 +189,15 @@ class Application(TenantModel):
                 condition=~models.Q(delivery="post") | ~models.Q(postal_address=""),
                 name="application_post_needs_address",
             ),
+            # Held by the database, not by a check before the insert: concurrent creations
+            # (a double tap, a retried request) all pass the check, and one insert wins.
+            models.UniqueConstraint(
+                fields=["town", "resident", "kind"],
+                condition=~models.Q(status__in=sorted(FINAL_STATUSES)),
+                name="application_one_open_per_kind",
+                violation_error_code="already_open",
+                violation_error_message=_("You already have an open application of this kind."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -194,11 +214,6 @@ class Application(TenantModel):
     def visits_required(self) -> int:
         """Visits to a window: one to pick the card up, none by post (最多跑一次)."""
         return 0 if self.delivery == self.Delivery.POST else 1
-
-
-# A resident may change an application in these states; in these it is over.
-EDITABLE_STATUSES = frozenset({Application.Status.DRAFT, Application.Status.RETURNED})
-FINAL_STATUSES = frozenset({Application.Status.DELIVERED, Application.Status.REJECTED})
 
 
 class ApplicationStep(TenantModel):

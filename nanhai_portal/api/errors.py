@@ -77,10 +77,13 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, DomainError):
-        from rest_framework.views import set_rollback
+    """The refusal as the one error shape.
 
-        set_rollback()
+    What the request wrote before the refusal is rolled back by the town middleware, which
+    holds the request's transaction and rolls it back for every error answer (DRF's own
+    ``set_rollback`` acts only under ``ATOMIC_REQUESTS``, which this project does not use).
+    """
+    if isinstance(exc, DomainError):
         body = error_body(exc.code, exc.message, exc.fields)
         body["error"].update(exc.extra)
         return Response(body, status=exc.status)
@@ -112,9 +115,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     else:
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
         body = error_body(_CODES.get(str(code), str(code)), str(exc.detail))
-    from rest_framework.views import set_rollback  # here: DRF's views import this module's users
-
-    set_rollback()
     return Response(body, status=exc.status_code, headers=headers)
 
 

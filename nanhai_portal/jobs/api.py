@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from nanhai_portal.api.errors import ServiceError
+from nanhai_portal.api.idempotency import idempotent
 from nanhai_portal.api.viewsets import DistrictReadOnly, TenantViewSet
 from nanhai_portal.jobs import reports, services
 from nanhai_portal.jobs.files import UploadRejected
@@ -93,6 +94,7 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantV
         return super().get_renderers()
 
     @extend_schema(request=ImportJobCreateSerializer, responses={201: ImportJobSerializer})
+    @idempotent
     def create(self, request: Request) -> Response:
         given = ImportJobCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
@@ -106,6 +108,7 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantV
 
     @extend_schema(request=None, responses={200: ImportJobSerializer})
     @action(detail=True, methods=["post"])
+    @idempotent
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         job = self.get_object()
         try:

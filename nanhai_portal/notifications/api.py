@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from nanhai_portal.api.idempotency import idempotent
 from nanhai_portal.api.pagination import PagePagination
 from nanhai_portal.api.viewsets import TenantViewSet
 from nanhai_portal.notifications import fanouts, selectors, services
@@ -60,6 +61,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])
+    @idempotent
     def read(self, request: Request, pk: str | None = None) -> Response:
         """Mark one notification read."""
         notification = services.notification_mark_read(notification=self.get_object())
@@ -67,6 +69,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 
     @extend_schema(request=None, responses=MarkAllReadSerializer)
     @action(detail=False, methods=["post"], url_path="read-all")
+    @idempotent
     def read_all(self, request: Request) -> Response:
         """Mark every unread notification of the caller read."""
         marked = services.notification_mark_all_read(user=request.user)
@@ -105,6 +108,7 @@ class FanOutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
         return selectors.fanouts_visible_to(self.request.user, queryset)
 
     @extend_schema(request=FanOutCreateSerializer, responses={201: FanOutSerializer})
+    @idempotent
     def create(self, request: Request) -> Response:
         """Send an event (e.g. ``broadcast.message``) to a segment of the caller's town."""
         given = FanOutCreateSerializer(data=request.data)

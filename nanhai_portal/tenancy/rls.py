@@ -2,7 +2,8 @@
 
 After every ``migrate`` (which runs as the owner role), every table in the schema that has
 a ``town_id`` column gets RLS enabled and *forced*, so that the owner is bound by it too,
-with one policy keyed on the transaction-local setting ``app.town``. New tables of later
+with one policy per command keyed on the transaction-local settings ``app.town`` and
+``app.all_towns``. New tables of later
 features are covered without a line of their own. The app role is granted DML on every
 table (and nothing else: it owns none, so it can neither alter nor drop them).
 """
@@ -13,23 +14,27 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from nanhai_portal.tenancy.context import ALL_TOWNS_SETTING, TOWN_SETTING
 
-POLICY_NAME = "town_isolation"
-
+# One policy per command, because a policy's USING clause applies to every command it covers:
+# a single FOR ALL policy that lets a district scope *read* every town would also let it
+# UPDATE and DELETE every town's rows (WITH CHECK guards only the new row).
 # Read: the current town's rows, or every town's inside a district scope.
-# Write: only the current town's rows; a district scope has no town, so it writes none.
+# Write: only the current town's rows, in any scope; a district scope without a town writes none.
 # A row without a town (possible only where the column is nullable, as in the audit trail's
-# district-level events) may be written from anywhere and read in a district scope only.
-POLICY_SQL = f"""
-CREATE POLICY {POLICY_NAME} ON {{table}}
-    USING (town_id = current_setting('{TOWN_SETTING}', true)
-           OR current_setting('{ALL_TOWNS_SETTING}', true) = 'on')
-    WITH CHECK (town_id = current_setting('{TOWN_SETTING}', true) OR town_id IS NULL)
-"""
+# district-level events) may be inserted from anywhere, read in a district scope only, and
+# neither changed nor deleted.
+_TOWN = f"town_id = current_setting('{TOWN_SETTING}', true)"
+_ALL_TOWNS = f"current_setting('{ALL_TOWNS_SETTING}', true) = 'on'"
+POLICIES: dict[str, str] = {
+    "town_select": f"FOR SELECT USING ({_TOWN} OR {_ALL_TOWNS})",
+    "town_insert": f"FOR INSERT WITH CHECK ({_TOWN} OR town_id IS NULL)",
+    "town_update": f"FOR UPDATE USING ({_TOWN}) WITH CHECK ({_TOWN})",
+    "town_delete": f"FOR DELETE USING ({_TOWN})",
+}
 
 
 def tenant_tables(connection: BaseDatabaseWrapper) -> list[str]:
@@ -50,15 +55,27 @@ def tenant_tables(connection: BaseDatabaseWrapper) -> list[str]:
 
 
 def enforce_row_level_security(connection: BaseDatabaseWrapper) -> list[str]:
-    """Enable, force and (re)create the town policy on every tenant table. Idempotent."""
+    """Enable, force and (re)create the town policies on every tenant table. Idempotent.
+
+    Every other policy on a tenant table is dropped: policies are permissive, so one left
+    behind by an older version (the single ``town_isolation`` FOR ALL policy) would keep
+    admitting whatever it admitted. The tables change in one transaction, so no connection
+    sees one between the drop and the create (with no policy, RLS would refuse all anyway).
+    """
     quote = connection.ops.quote_name
     tables = tenant_tables(connection)
-    with connection.cursor() as cursor:
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f"ALTER TABLE {quote(table)} ENABLE ROW LEVEL SECURITY")
             cursor.execute(f"ALTER TABLE {quote(table)} FORCE ROW LEVEL SECURITY")
-            cursor.execute(f"DROP POLICY IF EXISTS {POLICY_NAME} ON {quote(table)}")
-            cursor.execute(POLICY_SQL.format(table=quote(table)))
+            cursor.execute(
+                "SELECT policyname FROM pg_policies WHERE schemaname = current_schema() AND tablename = %s",
+                [table],
+            )
+            for (policy,) in cursor.fetchall():
+                cursor.execute(f"DROP POLICY {quote(policy)} ON {quote(table)}")
+            for policy, clauses in POLICIES.items():
+                cursor.execute(f"CREATE POLICY {quote(policy)} ON {quote(table)} {clauses}")
     return tables
 
 

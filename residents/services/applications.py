@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,6 +51,7 @@ def review_actions(application: Application, by: Any) -> list[str]:
 
 EDITABLE_FIELDS = {"basis", "address", "delivery", "postal_address"}
 DEFAULT_DUE_DAYS = {kind: 15 for kind in Application.Kind.values}
+OPEN_PER_KIND = "application_one_open_per_kind"  # the partial unique index in residents.models
 
 
 class NotEligible(DomainError):
@@ -128,16 +129,13 @@ def application_create(
 ) -> Application:
     """A draft application of the resident's own; the rest defaults from their record.
 
-    A resident has at most one open application of a kind (a double tap makes no second draft).
+    A resident has at most one open application of a kind (a double tap makes no second
+    draft). The partial unique index ``application_one_open_per_kind`` holds the rule; the
+    check first only finds the open one to name in the refusal.
     """
     _require_owner(Application(resident=resident), by)
-    open_one = open_applications(resident.applications.all(), kind=kind).first()
-    if open_one is not None:
-        raise DomainError(
-            _("You already have an open application of this kind."),
-            code="already_open",
-            application_id=str(open_one.pk),
-        )
+    if open_applications(resident.applications.all(), kind=kind).exists():
+        raise _already_open(resident, kind)
     application = Application(
         town_id=resident.town_id,
         resident=resident,
@@ -147,8 +145,14 @@ def application_create(
         basis=basis,
         address=resident.address,
     )
-    application.full_clean()
-    application.save()
+    application.full_clean(validate_constraints=False)  # the index decides, at the insert
+    try:
+        with transaction.atomic():
+            application.save(force_insert=True)
+    except IntegrityError as error:
+        if _violated_constraint(error) != OPEN_PER_KIND:
+            raise
+        raise _already_open(resident, kind) from None  # created at the same moment elsewhere
     ApplicationStep.objects.create(town_id=application.town_id, application=application, status=Status.DRAFT, actor=by)
     audit_record(action="application.created", actor=by, target=application, changes={"kind": kind})
     return application
@@ -325,6 +329,19 @@ def applications_approve_many(
         except (InvalidTransition, PermissionDenied) as error:
             refused.append({"id": str(application.pk), "message": str(error)})
     return approved, refused
+
+
+def _already_open(resident: Resident, kind: str) -> DomainError:
+    open_one = open_applications(resident.applications.all(), kind=kind).first()
+    return DomainError(
+        _("You already have an open application of this kind."),
+        code="already_open",
+        application_id=str(open_one.pk) if open_one is not None else None,
+    )
+
+
+def _violated_constraint(error: IntegrityError) -> str | None:
+    return getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
 
 
 # --- Permits ------------------------------------------------------------------------

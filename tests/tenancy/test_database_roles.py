@@ -7,23 +7,23 @@ from django.apps import apps
 from django.db import connection
 
 from nanhai_portal.tenancy.models import TenantModel
-from nanhai_portal.tenancy.rls import POLICY_NAME, tenant_tables
+from nanhai_portal.tenancy.rls import POLICIES, tenant_tables
 
 pytestmark = pytest.mark.django_db
 
 
-def test_every_table_with_town_id_has_rls_enabled_and_forced_with_the_town_policy() -> None:
+def test_every_table_with_town_id_has_rls_enabled_and_forced_with_the_town_policies() -> None:
     tables = tenant_tables(connection)
     assert {"areas_community", "areas_grid"} <= set(tables)
     with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
-                   EXISTS (SELECT 1 FROM pg_policies p WHERE p.tablename = c.relname AND p.policyname = %s)
+                   (SELECT count(*) = %s FROM pg_policies p WHERE p.tablename = c.relname AND p.policyname = ANY(%s))
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = current_schema() AND c.relname = ANY(%s)
             """,
-            [POLICY_NAME, tables],
+            [len(POLICIES), list(POLICIES), tables],
         )
         rows = cursor.fetchall()
     assert len(rows) == len(tables)
