@@ -213,7 +213,9 @@ def _code_matches(verification: SignupVerification, code: str) -> bool:
 
 @transaction.atomic
 def _activate(verification: SignupVerification) -> User:
-    verification = SignupVerification.objects.select_for_update(of=("self",)).select_related("user").get(pk=verification.pk)
+    verification = (
+        SignupVerification.objects.select_for_update(of=("self",)).select_related("user").get(pk=verification.pk)
+    )
     user = verification.user
     user.is_active = True
     user.save(update_fields=["is_active"])

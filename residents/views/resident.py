@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from nanhai_portal.errors import DomainError
-from nanhai_portal.throttling import client_address, first_wait, hit, mobile_key, wait_message
+from nanhai_portal.throttling import client_key, first_wait, hit, mobile_key, wait_message
 from residents import selectors, services, signup
 from residents.forms import (
     DOCUMENT_TYPES,
@@ -57,12 +57,13 @@ def signup_start(request: HttpRequest) -> HttpResponse:
         return redirect("residents:my-applications")
     form = SignupForm(request.POST or None, towns=signup_towns())
     wait = 0.0
-    if request.method == "POST":
-        # The API's limits (SIGNUP_THROTTLES), on the same counters.
+    if request.method == "POST" and form.is_valid():
+        # The API's limits (SIGNUP_THROTTLES), on the same counters; the page counts a sign-up
+        # once the form is filled in, so that a person's typing mistakes do not use them up.
         wait = first_wait(
             [
-                ("signup.address", client_address(request)),
-                *[("signup.mobile", key) for key in [mobile_key(request.POST.get("mobile"))] if key],
+                ("signup.address", client_key(request)),
+                ("signup.mobile", mobile_key(form.cleaned_data["mobile"]) or ""),
                 ("signup.global", "all"),
             ]
         )
@@ -104,7 +105,7 @@ def signup_verify(request: HttpRequest, signup_id: UUID) -> HttpResponse:
         return redirect("residents:my-applications")
     form = SignupVerifyForm(request.POST or None)
     start_again = False
-    wait = hit("signup_verify.address", client_address(request)) if request.method == "POST" else 0.0
+    wait = hit("signup_verify.address", client_key(request)) if request.method == "POST" else 0.0
     if wait:
         form.add_error(None, wait_message(wait))
     if request.method == "POST" and not wait and form.is_valid():

@@ -220,9 +220,14 @@ def test_sign_up_is_limited_for_everyone_together(settings: Any) -> None:
 def test_the_sign_up_page_shares_the_limits(settings: Any) -> None:
     limit(settings, "signup.address", "1/hour")
     assert start(APIClient(), mobile="13911110001", REMOTE_ADDR="10.1.1.1").status_code == 201
-    page = Client(REMOTE_ADDR="10.1.1.1").post("/residents/signup/", {"mobile": "13911110002"})
+    body = {
+        "name": "李小明", "id_number": valid_id(), "mobile": "13911110002", "password": "Shui-Jing-2026",
+        "password_again": "Shui-Jing-2026", "town": "dali", "community": a_community(),
+    }  # fmt: skip
+    page = Client(REMOTE_ADDR="10.1.1.1").post("/residents/signup/", body)
     assert page.status_code == 429 and int(page["Retry-After"]) > 0
     assert "请求过于频繁" in page.content.decode()
+    assert Notification.objects.filter(event="account.verify_mobile").count() == 1
 
 
 def test_the_code_step_is_limited_per_client_address(settings: Any) -> None:
