@@ -33,9 +33,15 @@ from nanhai_portal.pii.fields import lookup_index
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def client_address(request: HttpRequest) -> str:
-    """The address a request came from, as this project trusts it (also django-axes' callable)."""
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+def client_address(request: HttpRequest) -> str | None:
+    """The address a request came from, as this project trusts it (also django-axes' callable);
+    None for a request made in code (a test's ``force_login``)."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def client_key(request: HttpRequest) -> str:
+    """The caller key of a request's client address."""
+    return client_address(request) or "unknown"
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,7 @@ def address_throttle(scope_name: str) -> type[ScopedThrottle]:
         scope = scope_name
 
         def caller(self, request: Any, view: Any) -> str | None:
-            return client_address(request)
+            return client_key(request)
 
     AddressThrottle.__name__ = AddressThrottle.__qualname__ = f"AddressThrottle[{scope_name}]"
     return AddressThrottle
