@@ -217,6 +217,7 @@ def _activate(verification: SignupVerification) -> User:
         SignupVerification.objects.select_for_update(of=("self",)).select_related("user").get(pk=verification.pk)
     )
     user = verification.user
+    assert user is not None  # signup_verify refuses a stand-in before this
     user.is_active = True
     user.save(update_fields=["is_active"])
     with town_context(verification.town_code):
