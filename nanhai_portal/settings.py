@@ -151,6 +151,8 @@ CELERY_BEAT_SCHEDULE: dict[str, Any] = {
     # Work whose process died: outbox rows and fan-out chunks stuck or lost, imports whose lease ran out.
     "notifications.sweep_outbox": {"task": "notifications.sweep_outbox", "schedule": 60.0},
     "notifications.sweep_fanouts": {"task": "notifications.sweep_fanouts", "schedule": 60.0},
+    # Sign-ups whose code was never confirmed, and their inactive accounts, after a day.
+    "residents.signups_purge": {"task": "residents.signups_purge", "schedule": crontab(minute=17)},
     "jobs.reclaim_stalled": {"task": "jobs.reclaim_stalled", "schedule": float(envint("JOB_RECLAIM_SECONDS", "5"))},
     # Idempotency-Key answers are kept for 24 hours.
     "api.expire_idempotency_keys": {"task": "api.expire_idempotency_keys", "schedule": crontab(minute=17)},
@@ -246,17 +248,31 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Repeated failures lock the account (not the IP address: many residents share one).
+# Repeated failures lock the account *from that client address* (username and address
+# together): a guesser is stopped, while the owner, and the thousands of residents behind
+# the same carrier-grade NAT address, still sign in from elsewhere; nobody can lock an
+# officer out from their own machine. Per-address throttles (THROTTLE_RATES) stop one
+# address from trying a few passwords on every account.
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
 AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", "15"))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "nanhai_portal.accounts.backends.canonical_username"
+AXES_CLIENT_IP_CALLABLE = "nanhai_portal.throttling.client_address"
 AXES_LOCKOUT_CALLABLE = "nanhai_portal.accounts.lockout.lockout_response"
 AXES_VERBOSE = False
-# axes.W006 asks to lock by IP address as well. We lock the account on purpose: residents
-# sign in from carrier-grade NAT and campus networks, where one IP is thousands of people.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Request limits on the Redis cache (nanhai_portal/throttling.py): "<count>/<second|minute|hour|day>".
+THROTTLE_RATES = {
+    # Sign-in (the token API and the page), per client address.
+    "signin.address": os.getenv("THROTTLE_SIGNIN_PER_ADDRESS", "30/minute"),
+    # Sign-up: per client address, per mobile number, and for the whole district.
+    "signup.address": os.getenv("THROTTLE_SIGNUP_PER_ADDRESS", "10/hour"),
+    "signup.mobile": os.getenv("THROTTLE_SIGNUP_PER_MOBILE", "3/hour"),
+    "signup.global": os.getenv("THROTTLE_SIGNUP_GLOBAL", "300/minute"),
+    # Typing the sign-up code, per client address (each sign-up allows 5 tries on its own).
+    "signup_verify.address": os.getenv("THROTTLE_SIGNUP_VERIFY_PER_ADDRESS", "30/minute"),
+}
 
 API_TOKEN_TTL = timedelta(hours=envint("API_TOKEN_TTL_HOURS", "12"))
 
@@ -278,6 +294,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Throttles are per view (nanhai_portal/throttling.py), with THROTTLE_RATES.
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "南海区新市民服务平台 API (Nanhai new-resident portal)",
@@ -299,6 +316,9 @@ SPECTACULAR_SETTINGS = {
         "CommunityKindEnum": "nanhai_portal.areas.models.Community.Kind",
     },
 }
+
+# SMS that notify() may write in a day, district-wide (nanhai_portal/notifications/budget.py).
+NOTIFICATION_DAILY_BUDGETS = {"sms": envint("SMS_DAILY_BUDGET", "50000")}
 
 # --- Language, time -----------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -20,6 +20,7 @@ from nanhai_portal.accounts.tokens import token_issue
 from nanhai_portal.api.errors import ServiceError
 from nanhai_portal.api.idempotency import idempotent
 from nanhai_portal.api.viewsets import TenantViewSet
+from nanhai_portal.throttling import address_throttle, global_throttle, mobile_throttle
 from residents import selectors, services, signup
 from residents.models import Application, Permit
 from residents.serializers import (
@@ -39,6 +40,12 @@ from residents.serializers import (
     SignupStartedSerializer,
     SignupVerifySerializer,
 )
+
+SIGNUP_THROTTLES = [
+    address_throttle("signup.address"),
+    mobile_throttle("signup.mobile"),
+    global_throttle("signup.global"),
+]
 
 
 class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
@@ -215,10 +222,16 @@ class PermitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
 
 
 class SignupStartApi(APIView):
-    """Sign up as a resident: a six-digit code is texted to the mobile number."""
+    """Sign up as a resident: a six-digit code is texted to the mobile number.
+
+    The answer is the same whether or not the number or the ID number is registered already.
+    Limited per client address, per mobile number and overall (``THROTTLE_RATES``): 429 with
+    ``Retry-After``.
+    """
 
     authentication_classes: list[Any] = []
     permission_classes = [permissions.AllowAny]
+    throttle_classes = SIGNUP_THROTTLES
 
     @extend_schema(request=SignupSerializer, responses={201: SignupStartedSerializer}, auth=[])
     def post(self, request: Request) -> Response:
@@ -228,7 +241,7 @@ class SignupStartApi(APIView):
         body = {
             "signup_id": started.verification.pk,
             "expires": started.expires_at,
-            "mobile": started.verification.user.mobile_masked,
+            "mobile": started.mobile_masked,
         }
         return Response(SignupStartedSerializer(body).data, status=status.HTTP_201_CREATED)
 
@@ -238,6 +251,7 @@ class SignupVerifyApi(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [permissions.AllowAny]
+    throttle_classes = [address_throttle("signup_verify.address")]
 
     @extend_schema(request=SignupVerifySerializer, responses={201: TokenSerializer}, auth=[])
     def post(self, request: Request, signup_id: str) -> Response:

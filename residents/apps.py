@@ -36,10 +36,13 @@ class ResidentsConfig(AppConfig):
         register_event(
             "account.verify_mobile",
             channels=[Channel.SMS],
+            always=[Channel.SMS],  # a code cannot do without it: refused, not dropped, when the budget is spent
             required=["code"],
             optional=["minutes"],
             example={"code": "123456", "minutes": 10},
         )
+        # To the holder of a mobile number that someone tried to sign up with (signup.py).
+        register_event("account.signup_attempted", channels=[Channel.SMS], always=[Channel.SMS], example={})
         register_event(
             "permit.suspended",
             channels=[Channel.SMS],

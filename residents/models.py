@@ -275,7 +275,10 @@ class SignupVerification(models.Model):
     the person has no town until the code is confirmed, so the column is ``town_code``."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signup")
+    # None for a stand-in: the mobile number had an account, so none was made (see signup.py).
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="signup"
+    )
     town_code = models.CharField(max_length=16)
     community_id = models.UUIDField()
     name = models.CharField(max_length=64)
@@ -283,7 +286,7 @@ class SignupVerification(models.Model):
     code_digest = models.CharField(max_length=64)
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     def __str__(self) -> str:
         return str(self.id)

@@ -4,6 +4,16 @@
    code through the notification kernel's SMS channel (the development backend shows it).
 2. ``signup_verify`` checks the code (10 minutes, 5 tries), activates the account and
    records the resident in their town.
+
+Sign-up tells a stranger nothing about who is registered (ASVS 5.0 V6.3, PIPL art. 51): a
+well-formed sign-up always gets "a code has been sent" and a sign-up id, with the same work
+done. When the mobile number already has an account, no account is made: the number's
+holder is texted that someone tried to register it (``account.signup_attempted``), and the
+sign-up id is a stand-in whose code nobody knows, so the verify step answers as for any
+wrong code. An ID number already registered is told only to whoever proves the mobile
+number, at the verify step, and settled at the town service centre. Limits per address, per
+number and overall sit in front of this (the API's throttles, the page's same limiter), and
+the SMS channel's daily budget behind it (``notifications/budget.py``).
 """
 
 from __future__ import annotations
@@ -13,12 +23,12 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -31,7 +41,7 @@ from nanhai_portal.areas.models import Community, Town
 from nanhai_portal.audit.services import audit_record
 from nanhai_portal.errors import DomainError
 from nanhai_portal.notifications.services import notify
-from nanhai_portal.pii import validate_id_number, validate_mobile
+from nanhai_portal.pii import mask_mobile, validate_id_number, validate_mobile
 from nanhai_portal.pii.fields import lookup_index
 from nanhai_portal.tenancy import town_context
 from residents.models import Resident, SignupVerification
@@ -40,7 +50,7 @@ from residents.services import is_registered, resident_register
 
 CODE_LIFETIME = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
-SENDS_PER_HOUR = 5
+UNCONFIRMED_KEPT = timedelta(days=1)
 
 
 class SignupError(DomainError):
@@ -53,8 +63,11 @@ def _digest(verification_id: uuid.UUID, code: str) -> str:
 
 @dataclass(frozen=True)
 class Started:
+    """What every well-formed sign-up is told, whoever the person is."""
+
     verification: SignupVerification
     expires_at: Any
+    mobile_masked: str
 
 
 @transaction.atomic
@@ -83,49 +96,41 @@ def signup_start(*, name: str, id_number: str, mobile: str, password: str, town:
         found = Community.objects.filter(pk=community).first() if _is_uuid(community) else None
     if found is None:
         raise ValidationError({"community": [_("Choose your village or community in that town.")]})
-    if is_registered(id_number):
-        raise SignupError(
-            _("A person with this ID number has an account already. Sign in, or ask the town service centre."),
-            code="already_registered",
-            fields={"id_number": [_("Already registered.")]},
-        )
-    holder = User.objects.filter(mobile_index=lookup_index("mobile", mobile)).first()
-    if holder is not None:
-        if holder.is_active or not hasattr(holder, "signup"):
-            raise SignupError(
-                _("This mobile number belongs to another account."),
-                code="mobile_taken",
-                fields={"mobile": [_("Already used.")]},
-            )
-        holder.delete()  # an earlier sign-up that was never confirmed
-    counter = f"signup-sends:{lookup_index('mobile', mobile)}"
-    cache.add(counter, 0, 3600)
-    if cache.incr(counter) > SENDS_PER_HOUR:
-        raise SignupError(_("Too many codes sent to this number. Try again in an hour."), code="too_many_codes")
 
-    user = user_create(
-        username=f"r{secrets.token_hex(6)}",
-        password=password,
-        role=Role.RESIDENT,
-        town_code=town,
-        name=name.strip(),
-        mobile=mobile,
-    )
-    user.is_active = False
-    user.save(update_fields=["is_active"])
+    holder = User.objects.filter(mobile_index=lookup_index("mobile", mobile)).first()
+    if holder is not None and not holder.is_active and hasattr(holder, "signup"):
+        holder.delete()  # an earlier sign-up that was never confirmed: this one replaces it
+        holder = None
     code = f"{secrets.randbelow(10**6):06d}"
     verification = SignupVerification(
-        user=user,
         town_code=town,
         community_id=found.pk,
         name=name.strip(),
         id_number=id_number,
         expires_at=timezone.now() + CODE_LIFETIME,
     )
+    if holder is None:
+        verification.user = user_create(
+            username=f"r{secrets.token_hex(6)}",
+            password=password,
+            role=Role.RESIDENT,
+            town_code=town,
+            name=name.strip(),
+            mobile=mobile,
+        )
+        verification.user.is_active = False
+        verification.user.save(update_fields=["is_active"])
+        recipient, event, context = verification.user, "account.verify_mobile", {"code": code, "minutes": 10}
+    else:
+        # The number has an account: a stand-in sign-up, the same hashing work, no account,
+        # and the number's holder told. The code below is never sent to anyone.
+        make_password(password)
+        verification.name = ""
+        recipient, event, context = holder, "account.signup_attempted", {}
     verification.code_digest = _digest(verification.id, code)
     verification.save()
-    notify(user=user, event="account.verify_mobile", context={"code": code, "minutes": 10})
-    return Started(verification, verification.expires_at)
+    notify(user=recipient, event=event, context=context)
+    return Started(verification, verification.expires_at, mask_mobile(mobile))
 
 
 def _is_uuid(value: str) -> bool:
@@ -153,7 +158,45 @@ def signup_verify(*, verification_id: str, code: str) -> User:
         raise WrongCode(
             _("The code is not right. %(left)d tries left.") % {"left": left}, fields={"code": [_("Wrong code.")]}
         )
+    if verification.user_id is None:  # a stand-in: unreachable without its code, refused all the same
+        raise SignupError(_("This sign-up has expired. Start again."), code="signup_expired")
+    if is_registered(verification.id_number):
+        _drop(verification)
+        raise SignupError(
+            _(
+                "This ID number is already registered on the portal, so no second account can be made. "
+                "Bring your ID card to your town's service centre and they will settle it with you."
+            ),
+            code="id_number_registered",
+            fields={"id_number": [_("Already registered: settle it at the town service centre.")]},
+        )
     return _activate(verification)
+
+
+@transaction.atomic
+def _drop(verification: SignupVerification) -> None:
+    """Forget a sign-up that cannot go on, and its inactive account (the number is free again)."""
+    audit_record(
+        action="residents.signup_id_number_registered",
+        target=verification.user,
+        town=verification.town_code,
+        changes={"id_number": verification.id_number},
+    )
+    if verification.user is not None and not verification.user.is_active:
+        verification.user.delete()
+    verification.delete()
+
+
+@transaction.atomic
+def signups_purge(*, now: datetime) -> int:
+    """Remove sign-ups older than a day whose code was never confirmed, with their inactive
+    accounts (PIPL art. 19: kept no longer than needed). Returns how many. Safe to run twice."""
+    stale = SignupVerification.objects.filter(created_at__lt=now - UNCONFIRMED_KEPT)
+    users = User.objects.filter(signup__in=stale, is_active=False)
+    removed = stale.count()
+    users.delete()  # their sign-ups go with them
+    stale.delete()  # stand-ins, which have no account
+    return removed
 
 
 @transaction.atomic
@@ -170,8 +213,11 @@ def _code_matches(verification: SignupVerification, code: str) -> bool:
 
 @transaction.atomic
 def _activate(verification: SignupVerification) -> User:
-    verification = SignupVerification.objects.select_for_update().select_related("user").get(pk=verification.pk)
+    verification = (
+        SignupVerification.objects.select_for_update(of=("self",)).select_related("user").get(pk=verification.pk)
+    )
     user = verification.user
+    assert user is not None  # signup_verify refuses a stand-in before this
     user.is_active = True
     user.save(update_fields=["is_active"])
     with town_context(verification.town_code):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from nanhai_portal.areas.selectors import town_list
 from nanhai_portal.tenancy.tasks import TenantTask
-from residents import services
+from residents import services, signup
 
 
 @shared_task(name="residents.permits_daily")
@@ -25,3 +25,9 @@ def permits_daily() -> list[str]:
 def permits_refresh_town(*, town: str) -> dict[str, Any]:
     """Remind and suspend in one town. Safe to run twice on a day (the service is idempotent)."""
     return services.permits_refresh_town(today=timezone.localdate())
+
+
+@shared_task(name="residents.signups_purge", acks_late=True)
+def signups_purge() -> int:
+    """Beat, every hour: sign-ups unconfirmed after a day go, with their inactive accounts."""
+    return signup.signups_purge(now=timezone.now())

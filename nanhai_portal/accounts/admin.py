@@ -1,16 +1,17 @@
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from nanhai_portal.accounts.models import User
 from nanhai_portal.accounts.roles import DISTRICT_ROLES, Role
-from nanhai_portal.accounts.services import user_set_mobile, user_set_role
+from nanhai_portal.accounts.services import user_set_mobile, user_set_role, user_unlock_sign_in
 from nanhai_portal.audit.services import audit_record
 from nanhai_portal.pii import validate_mobile
 from nanhai_portal.tenancy import get_current_town, is_district_scope
@@ -51,6 +52,21 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ("wide",), "fields": ("username", "password1", "password2", "name", "role", "town")}),
     )
     readonly_fields = ["last_login", "date_joined", "mobile_masked"]
+    actions = ["unlock_sign_in"]
+
+    @admin.action(description=_("Unlock sign-in (clear failed attempts)"))
+    def unlock_sign_in(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        # The queryset is get_queryset's: a town admin never reaches another town's account.
+        for user in queryset:
+            user_unlock_sign_in(user=user, by=request.user)  # type: ignore[arg-type]
+        self.message_user(
+            request,
+            ngettext(
+                "Sign-in unlocked for %(count)d account.", "Sign-in unlocked for %(count)d accounts.", len(queryset)
+            )
+            % {"count": len(queryset)},
+            messages.SUCCESS,
+        )
 
     @admin.display(description=_("mobile number"))
     def mobile_masked(self, obj: User) -> str:

@@ -14,13 +14,19 @@ from nanhai_portal.accounts import selectors, tokens
 from nanhai_portal.accounts.models import User
 from nanhai_portal.accounts.serializers import MeSerializer, TokenRequestSerializer, TokenSerializer
 from nanhai_portal.api.errors import ServiceError
+from nanhai_portal.throttling import address_throttle
 
 
 class TokenCreateApi(APIView):
-    """Exchange a username and password for a bearer token (12 hours by default)."""
+    """Exchange a username and password for a bearer token (12 hours by default).
+
+    Limited per client address (``THROTTLE_RATES["signin.address"]``: 429 with ``Retry-After``);
+    five failures for one account from one address lock that pair (django-axes).
+    """
 
     authentication_classes = [tokens.BearerTokenAuthentication]  # for DELETE; no session, so no CSRF
     permission_classes = [permissions.AllowAny]
+    throttle_classes = [address_throttle("signin.address")]  # POST only
 
     @extend_schema(request=TokenRequestSerializer, responses={201: TokenSerializer}, auth=[])
     def post(self, request: Request) -> Response:
@@ -32,7 +38,7 @@ class TokenCreateApi(APIView):
             raise ServiceError(
                 "invalid_credentials", _("The username or password is not correct."), status.HTTP_401_UNAUTHORIZED
             )
-        token, expires = tokens.token_issue(user=user)
+        token, expires = tokens.token_sign_in(request=request._request, user=user)
         return Response(TokenSerializer({"token": token, "expires": expires}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={204: None})

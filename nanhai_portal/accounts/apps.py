@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        import nanhai_portal.accounts.receivers  # a changed password revokes the tokens
         import nanhai_portal.api.schema  # noqa: F401 - registers the bearer scheme with drf-spectacular
         from nanhai_portal.accounts.roles import sync_role_groups
 

@@ -1,4 +1,8 @@
-"""What a locked-out sign-in sees (django-axes calls ``lockout_response``)."""
+"""What a locked-out sign-in sees (django-axes calls ``lockout_response``).
+
+The lock holds for the account *from one client address* (``AXES_LOCKOUT_PARAMETERS``), so
+the message says "on this network": the owner can still sign in from elsewhere.
+"""
 
 from __future__ import annotations
 
@@ -20,10 +24,10 @@ def lockout_minutes() -> int:
 def lockout_message() -> str:
     minutes = lockout_minutes()
     return ngettext(
-        "This account is locked after %(count)d failed sign-ins. Try again in %(minutes)d minute, "
-        "or ask your town's service centre to unlock it.",
-        "This account is locked after %(count)d failed sign-ins. Try again in %(minutes)d minutes, "
-        "or ask your town's service centre to unlock it.",
+        "This account is locked on this network after %(count)d failed sign-ins. Try again in "
+        "%(minutes)d minute, or ask your town's service centre to unlock it.",
+        "This account is locked on this network after %(count)d failed sign-ins. Try again in "
+        "%(minutes)d minutes, or ask your town's service centre to unlock it.",
         minutes,
     ) % {"count": settings.AXES_FAILURE_LIMIT, "minutes": minutes}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -84,3 +85,15 @@ def user_create(
     if mobile:
         user_set_mobile(user=user, mobile=mobile, by=by)
     return user
+
+
+@transaction.atomic
+def user_unlock_sign_in(*, user: User, by: User) -> int:
+    """Clear ``user``'s failed sign-ins from every address (django-axes), so a locked-out
+    officer or resident gets back in at once; audited. Returns how many records went.
+
+    The caller has made sure ``by`` may manage ``user`` (the back office's town scope).
+    """
+    cleared = axes_reset(username=user.username)
+    audit_record(action="accounts.sign_in_unlocked", actor=by, target=user, changes={"attempts_cleared": cleared})
+    return cleared

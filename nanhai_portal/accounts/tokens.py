@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,8 +50,22 @@ def token_issue(*, user: User) -> tuple[str, datetime]:
     return token, expires_at
 
 
+def token_sign_in(*, request: HttpRequest, user: User) -> tuple[str, datetime]:
+    """Sign ``user`` in through the API, as ``django.contrib.auth.login`` does for a page:
+    Django's ``user_logged_in`` signal (the audit trail's ``auth.login``, ``last_login``,
+    django-axes clearing the failures), then a token. ``user`` comes from ``authenticate``."""
+    user_logged_in.send(sender=type(user), request=request, user=user)
+    return token_issue(user=user)
+
+
 def token_revoke(*, token: str) -> None:
     AccessToken.objects.filter(digest=_digest(token)).delete()
+
+
+def tokens_revoke_all(*, user: User) -> int:
+    """Revoke every token of ``user`` (their password changed); returns how many there were."""
+    revoked, _by_model = AccessToken.objects.filter(user=user).delete()
+    return revoked
 
 
 def user_for_authorization(header: str) -> tuple[User, str]:

@@ -8,6 +8,11 @@ later, and tests can override them with pytest-django's ``settings`` fixture.
   development backends that record messages in ``SentMessage``.
 - ``NOTIFICATION_RATE_LIMITS``: ``{channel: messages per second}``, for the whole district
   (every worker together), merged over ``DEFAULT_RATE_LIMITS``.
+- ``NOTIFICATION_DAILY_BUDGETS``: ``{channel: messages a day}`` that ``notify`` may write for
+  the whole district (a Redis counter per channel per day, Beijing time), merged over
+  ``DEFAULT_DAILY_BUDGETS``; 0 or absent means no budget. What a stranger can trigger (a
+  sign-up code) must not run up the SMS bill without end. Fan-outs are planned by officials
+  and not counted.
 - ``NOTIFICATION_MAX_ATTEMPTS``: sends tried before a message is marked failed.
 - ``NOTIFICATION_RETRY_BASE_SECONDS``, ``NOTIFICATION_RETRY_FACTOR``,
   ``NOTIFICATION_RETRY_CAP_SECONDS``: the exponential backoff (30 s, 2 min, 8 min, ... 1 h).
@@ -36,6 +41,10 @@ DEFAULT_BACKENDS = {
 DEFAULT_RATE_LIMITS = {"sms": 50.0, "email": 20.0, "wechat": 100.0}
 
 
+# Messages a day written by notify(). About ten times a busy day's sign-ups, codes and notices.
+DEFAULT_DAILY_BUDGETS = {"sms": 50_000}
+
+
 def _setting(name: str, default: Any) -> Any:
     return getattr(settings, name, default)
 
@@ -47,6 +56,11 @@ def backend_paths() -> dict[str, str]:
 def rate_limit(channel: str) -> float:
     """Messages per second allowed on ``channel``; 0 or less means unlimited."""
     return float({**DEFAULT_RATE_LIMITS, **_setting("NOTIFICATION_RATE_LIMITS", {})}.get(channel, 0))
+
+
+def daily_budget(channel: str) -> int:
+    """Messages ``notify`` may write on ``channel`` in a day; 0 or less means no budget."""
+    return int({**DEFAULT_DAILY_BUDGETS, **_setting("NOTIFICATION_DAILY_BUDGETS", {})}.get(channel, 0))
 
 
 def max_attempts() -> int:

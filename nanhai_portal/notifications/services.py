@@ -23,6 +23,7 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from nanhai_portal.notifications import messages, selectors
+from nanhai_portal.notifications.budget import ChannelBudgetSpent, budget_take
 from nanhai_portal.notifications.channels import channels_for
 from nanhai_portal.notifications.models import Notification, NotificationPreference, OutboxMessage
 
@@ -70,6 +71,24 @@ def _target_fields(target: models.Model | None) -> dict[str, str]:
     }
 
 
+def _within_budget(spec: messages.Event, channels: Iterable[str]) -> list[str]:
+    """The channels whose daily budget still has room (``budget.py``), each spending one.
+
+    A channel the event cannot do without (``always``: a sign-up code) refuses the whole
+    notification with ``ChannelBudgetSpent``, so the caller can say so; any other spent
+    channel is left out, with a warning, and the inbox entry still tells the person.
+    """
+    kept: list[str] = []
+    for channel in channels:
+        if budget_take(channel):
+            kept.append(channel)
+        elif channel in spec.always:
+            raise ChannelBudgetSpent(channel)
+        else:
+            logger.warning("notify %s: today's %s budget is spent; inbox only", spec.name, channel)
+    return kept
+
+
 @transaction.atomic
 def notify(*, user: Any, event: str, context: Mapping[str, Any], target: models.Model | None = None) -> Notification:
     """Tell ``user`` that ``event`` happened: an inbox entry, and the channels they accept.
@@ -80,7 +99,8 @@ def notify(*, user: Any, event: str, context: Mapping[str, Any], target: models.
     those the event allows, the user opted into, and the user has an address for.
     ``context`` must hold the event's required keys (``ValidationError`` otherwise); extra
     keys are ignored. ``target`` (optional) is the object the message is about: its label,
-    key and ``get_absolute_url()`` are kept for the inbox link. Needs no town.
+    key and ``get_absolute_url()`` are kept for the inbox link. Needs no town. Each outbox
+    row spends from its channel's daily budget; see ``_within_budget`` for a spent one.
     """
     spec = messages.event_named(event)
     cleaned = messages.clean_context(spec, context, allow_extra=True)
@@ -96,7 +116,7 @@ def notify(*, user: Any, event: str, context: Mapping[str, Any], target: models.
     )
     notification.full_clean()
     notification.save()
-    channels = channels_for(user, spec.wanted_channels(preference.opted_in_channels()))
+    channels = _within_budget(spec, channels_for(user, spec.wanted_channels(preference.opted_in_channels())))
     outbox = OutboxMessage.objects.bulk_create(
         [OutboxMessage(notification=notification, recipient_id=user.pk, channel=channel) for channel in channels]
     )

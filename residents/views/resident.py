@@ -7,6 +7,7 @@ redirect, GET). The services decide; their refusals are shown on the page, never
 from __future__ import annotations
 
 import re
+from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from nanhai_portal.errors import DomainError
+from nanhai_portal.throttling import client_key, first_wait, hit, mobile_key, wait_message
 from residents import selectors, services, signup
 from residents.forms import (
     DOCUMENT_TYPES,
@@ -54,7 +56,20 @@ def signup_start(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("residents:my-applications")
     form = SignupForm(request.POST or None, towns=signup_towns())
+    wait = 0.0
     if request.method == "POST" and form.is_valid():
+        # The API's limits (SIGNUP_THROTTLES), on the same counters; the page counts a sign-up
+        # once the form is filled in, so that a person's typing mistakes do not use them up.
+        wait = first_wait(
+            [
+                ("signup.address", client_key(request)),
+                ("signup.mobile", mobile_key(form.cleaned_data["mobile"]) or ""),
+                ("signup.global", "all"),
+            ]
+        )
+        if wait:
+            form.add_error(None, wait_message(wait))
+    if request.method == "POST" and not wait and form.is_valid():
         data = form.cleaned_data
         try:
             started = signup.signup_start(
@@ -68,10 +83,19 @@ def signup_start(request: HttpRequest) -> HttpResponse:
         except (ValidationError, DomainError) as error:
             add_service_errors(form, error)
         else:
-            request.session["signup_mobile"] = started.verification.user.mobile_masked
+            request.session["signup_mobile"] = started.mobile_masked
             return redirect("residents:signup-verify", signup_id=started.verification.pk)
-    status = 400 if form.errors else 200
-    return render(request, "residents/signup.html", {"form": form}, status=status)
+    return _with_wait(render(request, "residents/signup.html", {"form": form}, status=_form_status(form, wait)), wait)
+
+
+def _form_status(form: Any, wait: float) -> int:
+    return 429 if wait else 400 if form.errors else 200
+
+
+def _with_wait(response: HttpResponse, wait: float) -> HttpResponse:
+    if wait:
+        response["Retry-After"] = str(int(wait))
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -81,7 +105,10 @@ def signup_verify(request: HttpRequest, signup_id: UUID) -> HttpResponse:
         return redirect("residents:my-applications")
     form = SignupVerifyForm(request.POST or None)
     start_again = False
-    if request.method == "POST" and form.is_valid():
+    wait = hit("signup_verify.address", client_key(request)) if request.method == "POST" else 0.0
+    if wait:
+        form.add_error(None, wait_message(wait))
+    if request.method == "POST" and not wait and form.is_valid():
         try:
             user = signup.signup_verify(verification_id=str(signup_id), code=form.cleaned_data["code"])
         except DomainError as error:
@@ -93,7 +120,8 @@ def signup_verify(request: HttpRequest, signup_id: UUID) -> HttpResponse:
             messages.success(request, _("Your mobile number is confirmed and your account is ready."))
             return redirect("residents:my-applications")
     context = {"form": form, "mobile": request.session.get("signup_mobile", ""), "start_again": start_again}
-    return render(request, "residents/signup_verify.html", context, status=400 if form.errors else 200)
+    page = render(request, "residents/signup_verify.html", context, status=_form_status(form, wait))
+    return _with_wait(page, wait)
 
 
 # --- The resident's pages -----------------------------------------------------------
