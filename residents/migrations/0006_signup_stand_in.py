@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('residents', '0004_queue_order_index'),
+        ('residents', '0005_application_one_open_per_kind'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
