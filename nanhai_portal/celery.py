@@ -1,11 +1,57 @@
 """The Celery app. Configuration comes from Django settings (``CELERY_*``)."""
 
+import logging
 import os
+from typing import Any
 
-from celery import Celery
+from celery import Celery, bootsteps
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nanhai_portal.settings")
+
+logger = logging.getLogger(__name__)
 
 app = Celery("nanhai_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+class WorkerHeartbeat(bootsteps.StartStopStep):
+    """Every few seconds, on the worker's own timer, tell ``/healthz`` that this worker lives.
+
+    On the worker's event loop rather than a thread of its own, so that a worker whose loop
+    is stuck stops reporting. A Redis that does not answer costs a log line, not the worker.
+    """
+
+    requires = {"celery.worker.components:Timer"}
+
+    def __init__(self, worker: Any, **kwargs: Any) -> None:
+        super().__init__(worker, **kwargs)
+        self.timer_ref: Any = None
+
+    def beat(self, hostname: str) -> None:
+        from nanhai_portal.health import worker_heartbeat
+
+        try:
+            worker_heartbeat(hostname)
+        except Exception as error:  # noqa: BLE001 - health reporting must never stop the worker
+            logger.warning("worker heartbeat not written: %s", type(error).__name__)
+
+    def start(self, worker: Any) -> None:
+        from nanhai_portal.health import HEARTBEAT_SECONDS
+
+        self.beat(worker.hostname)
+        self.timer_ref = worker.timer.call_repeatedly(HEARTBEAT_SECONDS, self.beat, (worker.hostname,), priority=10)
+
+    def stop(self, worker: Any) -> None:
+        from nanhai_portal.health import worker_gone
+
+        if self.timer_ref is not None:
+            self.timer_ref.cancel()
+            self.timer_ref = None
+        try:
+            worker_gone(worker.hostname)
+        except Exception:  # noqa: BLE001, S110 - its heartbeat runs out on its own
+            pass
+
+
+app.steps["worker"].add(WorkerHeartbeat)
