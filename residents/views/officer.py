@@ -125,6 +125,7 @@ def _review_page(
         "application": application,
         "resident": application.resident,
         "actions": services.review_actions(application, request.user),
+        "own_application": application.resident.user_id == request.user.pk,
         "forms": forms,
         "failed_action": failed[0] if failed else "",
         "error_message": _error_message(error) if error is not None else "",
