@@ -381,6 +381,7 @@ def test_pages_need_a_signed_in_person() -> None:
 
 
 def test_an_officer_reveals_the_full_id_number_once_and_it_is_audited() -> None:
+    from django.contrib.sessions.models import Session
     from django.test import Client
 
     from nanhai_portal.audit.models import AuditEvent
@@ -394,13 +395,20 @@ def test_an_officer_reveals_the_full_id_number_once_and_it_is_audited() -> None:
         full = application.resident.id_number
     page = browser.get(f"/residents/queue/{application.pk}/").content.decode()
     assert full not in page and full[:2] + "*" * 14 + full[16:] in page
-    shown = browser.post(f"/residents/queue/{application.pk}/reveal/id_number/")
+    revealed = browser.post(f"/residents/queue/{application.pk}/reveal/id_number/")
+    # Post, redirect, get: the page shows it once, and a refresh neither shows nor audits it again.
+    assert revealed.status_code == 303 and revealed["Location"] == f"/residents/queue/{application.pk}/"
+    shown = browser.get(revealed["Location"])
     assert full in shown.content.decode() and shown["Cache-Control"] == "no-store"
+    refreshed = browser.get(revealed["Location"]).content.decode()
+    assert full not in refreshed and full[:2] + "*" * 14 + full[16:] in refreshed
     with district_context():
         assert (
             AuditEvent.objects.for_all_towns().filter(action="pii.revealed", actor_username="officer.guicheng").count()
             == 1
         )
+        sessions = str([session.get_decoded() for session in Session.objects.all()])
+    assert full not in sessions, "a revealed number waits in the session encrypted, if at all"
     other_town = Client()
     other_town.post("/login/", {"username": "officer.dali", "password": "Nanhai-2026"})
     assert other_town.post(f"/residents/queue/{application.pk}/reveal/id_number/").status_code == 404
