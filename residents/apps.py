@@ -38,6 +38,7 @@ class ResidentsConfig(AppConfig):
             channels=[Channel.SMS],
             required=["code"],
             optional=["minutes"],
+            secret=["code"],
             example={"code": "123456", "minutes": 10},
         )
         register_event(

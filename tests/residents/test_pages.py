@@ -22,7 +22,7 @@ from nanhai_portal.pii.validators import id_check_character
 from nanhai_portal.tenancy import district_context, town_context
 from residents import services
 from residents.models import Application, Document, Resident
-from tests.residents.helpers import fake_png, pdf, png
+from tests.residents.helpers import fake_png, pdf, png, texted_code
 
 pytestmark = pytest.mark.django_db
 
@@ -192,11 +192,6 @@ def a_new_person() -> dict[str, str]:
         "town": "dali",
         "community": str(community.pk),
     }
-
-
-def texted_code() -> str:
-    body = Notification.objects.filter(event="account.verify_mobile").latest("created_at").body
-    return re.search(r"\d{6}", body).group(0)  # type: ignore[union-attr]
 
 
 def test_signing_up_through_the_pages_confirms_the_code_and_signs_in() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -12,6 +11,7 @@ from nanhai_portal.areas.models import Community
 from nanhai_portal.notifications.models import Notification
 from nanhai_portal.tenancy import town_context
 from residents.models import Resident
+from tests.residents.helpers import texted_code
 
 pytestmark = pytest.mark.django_db
 
@@ -33,11 +33,6 @@ def start(client: APIClient, **overrides: Any) -> Any:
         "town": "dali", "community": a_community(),
     }  # fmt: skip
     return client.post("/api/v1/signup/", {**body, **overrides}, format="json")
-
-
-def texted_code() -> str:
-    body = Notification.objects.filter(event="account.verify_mobile").latest("created_at").body
-    return re.search(r"\d{6}", body).group(0)  # type: ignore[union-attr]
 
 
 def test_sign_up_confirm_the_code_and_apply() -> None:
