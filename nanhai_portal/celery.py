@@ -5,6 +5,7 @@ import os
 from typing import Any
 
 from celery import Celery, bootsteps
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nanhai_portal.settings")
 
@@ -55,3 +56,11 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
 
 
 app.steps["worker"].add(WorkerHeartbeat)
+
+
+@worker_init.connect
+def refuse_unsafe_database_roles(**kwargs: Any) -> None:
+    """Production workers refuse to start as a database role that could switch row-level security off."""
+    from nanhai_portal.checks import refuse_unsafe_database_roles as refuse
+
+    refuse()
