@@ -23,7 +23,7 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
     is stuck stops reporting. A Redis that does not answer costs a log line, not the worker.
     """
 
-    requires = {"celery.worker.components:Timer"}
+    requires = ("celery.worker.components:Timer",)
 
     def __init__(self, worker: Any, **kwargs: Any) -> None:
         super().__init__(worker, **kwargs)
