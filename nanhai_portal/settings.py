@@ -51,13 +51,26 @@ PRODUCTION_REQUIRED = (
     "REDIS_URL",
     "PII_ENCRYPTION_KEYS",
     "PII_INDEX_KEY",
+    "RESIDENTS_REAL_NAME_VERIFIER",
 )
 if PRODUCTION:
     for variable in PRODUCTION_REQUIRED:
         if not os.getenv(variable, "").strip():
             sys.exit(f"PORTAL_ENV=production needs the environment variable {variable}; it is not set.")
 
-SECRET_KEY = os.getenv("SECRET_KEY", "dev-only-insecure-key-nanhai-portal-0123456789-abcdefghijklmnop")
+# Development values: in the source, so known to everyone. Production refuses each of them.
+DEV_SECRET_KEY = "dev-only-insecure-key-nanhai-portal-0123456789-abcdefghijklmnop"
+DEV_PII_ENCRYPTION_KEY = "-8sMO_G_VRyeojvubBK6gRM3XP3G4XeSBZLi5SKs9EY="
+DEV_PII_INDEX_KEY = "dev-only-blind-index-key-nanhai-portal"
+DEV_REAL_NAME_VERIFIER = "residents.realname.StructuralVerifier"
+
+SECRET_KEY = os.getenv("SECRET_KEY", DEV_SECRET_KEY)
+if PRODUCTION:
+    # As Django's security.W009: long, varied, and not a generated "insecure" one.
+    if SECRET_KEY == DEV_SECRET_KEY:
+        sys.exit("SECRET_KEY is the development key from the source code; set a secret one.")
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-"):
+        sys.exit("SECRET_KEY is too weak: use at least 50 characters, with at least 5 different ones.")
 DEBUG = envbool("DEBUG", "false" if PRODUCTION else "true")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
@@ -93,9 +106,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Personal data (nanhai_portal.pii) -----------------------------------------------
 # Fernet keys, newest first: the first encrypts, every one decrypts (key rotation).
-PII_ENCRYPTION_KEYS = envlist("PII_ENCRYPTION_KEYS", "") or [
-    "-8sMO_G_VRyeojvubBK6gRM3XP3G4XeSBZLi5SKs9EY=",  # development and tests only
-]
+PII_ENCRYPTION_KEYS = envlist("PII_ENCRYPTION_KEYS", "") or [DEV_PII_ENCRYPTION_KEY]  # development and tests
 for _index, _key in enumerate(PII_ENCRYPTION_KEYS, start=1):
     try:
         if len(base64.urlsafe_b64decode(_key.encode())) != 32:
@@ -103,7 +114,22 @@ for _index, _key in enumerate(PII_ENCRYPTION_KEYS, start=1):
     except ValueError:
         sys.exit(f"PII_ENCRYPTION_KEYS: key {_index} is not a Fernet key (32 bytes, URL-safe base64).")
 # The blind index's HMAC key (its own key: it never decrypts anything).
-PII_INDEX_KEY = os.getenv("PII_INDEX_KEY", "").strip() or "dev-only-blind-index-key-nanhai-portal"
+PII_INDEX_KEY = os.getenv("PII_INDEX_KEY", "").strip() or DEV_PII_INDEX_KEY
+if PRODUCTION:
+    if DEV_PII_ENCRYPTION_KEY in PII_ENCRYPTION_KEYS:
+        sys.exit("PII_ENCRYPTION_KEYS holds the development key from the source code; remove it.")
+    if PII_INDEX_KEY == DEV_PII_INDEX_KEY:
+        sys.exit("PII_INDEX_KEY is the development key from the source code; set a secret one.")
+    if len(PII_INDEX_KEY) < 32:
+        sys.exit("PII_INDEX_KEY is too short: use at least 32 characters.")
+
+# Real-name verification (实名核验): the structural check is for development only.
+RESIDENTS_REAL_NAME_VERIFIER = os.getenv("RESIDENTS_REAL_NAME_VERIFIER", "").strip() or DEV_REAL_NAME_VERIFIER
+if PRODUCTION and RESIDENTS_REAL_NAME_VERIFIER == DEV_REAL_NAME_VERIFIER:
+    sys.exit(
+        "RESIDENTS_REAL_NAME_VERIFIER is the structural development check; "
+        "name the public-security verification client."
+    )
 DEFAULT_EXCEPTION_REPORTER_FILTER = "nanhai_portal.pii.reporting.PIIScrubbingExceptionReporterFilter"
 
 # --- Redis, cache and Celery --------------------------------------------------------

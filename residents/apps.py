@@ -39,6 +39,7 @@ class ResidentsConfig(AppConfig):
             always=[Channel.SMS],  # a code cannot do without it: refused, not dropped, when the budget is spent
             required=["code"],
             optional=["minutes"],
+            secret=["code"],
             example={"code": "123456", "minutes": 10},
         )
         # To the holder of a mobile number that someone tried to sign up with (signup.py).

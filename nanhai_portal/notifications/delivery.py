@@ -90,7 +90,7 @@ def outgoing_message(message: OutboxMessage) -> OutgoingMessage:
         address=address,
         masked_address=mask_address(message.channel, address),
         subject=message.notification.title,
-        body=message.notification.body,
+        body=message.channel_body or message.notification.body,
     )
 
 
@@ -103,7 +103,7 @@ def _record_failure(message: OutboxMessage, error: Exception) -> DeliveryResult:
     text = scrub(f"{type(error).__name__}: {error}")[:1000]
     mine = OutboxMessage.objects.filter(**_mine(message))
     if isinstance(error, PermanentDeliveryError) or message.attempts >= conf.max_attempts():
-        mine.update(status=Status.FAILED, last_error=text, lease_until=None)
+        mine.update(status=Status.FAILED, last_error=text, lease_until=None, channel_body=None)
         logger.warning(
             "outbox %s (%s) failed for good after %d attempts: %s", message.pk, message.channel, message.attempts, text
         )
@@ -142,6 +142,7 @@ def outbox_deliver(*, outbox_id: UUID | str) -> DeliveryResult:
         provider_message_id=str(provider_message_id)[:128],
         lease_until=None,
         last_error="",
+        channel_body=None,
     )
     return DeliveryResult(Outcome.SENT)
 
@@ -173,6 +174,7 @@ def outbox_sweep() -> list[UUID]:
     if given_up:
         OutboxMessage.objects.filter(pk__in=given_up).update(
             status=Status.FAILED,
+            channel_body=None,
             lease_until=None,
             last_error=_("The worker stopped while sending, on the last attempt."),
         )

@@ -43,6 +43,7 @@ class Event:
     broadcast: bool = False  # officials may send it to a segment (a fan-out)
     example: Mapping[str, Any] = field(default_factory=dict)  # a context that renders: for tests and docs
     always: frozenset[str] = frozenset()  # channels used even when the person opted out (a sign-in code)
+    secret: tuple[str, ...] = ()  # context keys only the channel message holds (a verification code)
 
     def wanted_channels(self, opted_in: Iterable[str]) -> set[str]:
         """The channels a person with these opt-ins should get this event on (address permitting)."""
@@ -67,17 +68,22 @@ def register_event(
     broadcast: bool = False,
     example: Mapping[str, Any] | None = None,
     always: Iterable[str] = (),
+    secret: Iterable[str] = (),
 ) -> Event:
     """Make ``name`` an event that ``notify`` accepts. Registering the same name again replaces it.
 
     ``channels`` are those the event may go out on, for people who opted into them; ``always``
     (a subset) are used whatever the person chose, for messages they cannot do without, such
     as a verification code. Either way the person needs an address on the channel.
+    ``secret`` context keys (a verification code) are masked in the stored inbox message and
+    appear only in what the channel sends.
     """
     allowed = frozenset(Channel(channel).value for channel in channels)
     always_used = frozenset(Channel(channel).value for channel in always)
     if not always_used <= allowed:
         raise ValueError(f"{name}: the channels in always= must also be in channels=.")
+    if not set(secret) <= set(required) | set(optional):
+        raise ValueError(f"{name}: the keys in secret= must also be in required= or optional=.")
     event = Event(
         name=name,
         channels=allowed,
@@ -86,6 +92,7 @@ def register_event(
         broadcast=broadcast,
         example=dict(example or {}),
         always=always_used,
+        secret=tuple(secret),
     )
     _EVENTS[name] = event
     return event
@@ -134,6 +141,11 @@ def clean_context(event: Event, context: Mapping[str, Any], *, allow_extra: bool
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def masked_context(event: Event, context: Mapping[str, Any]) -> dict[str, Any]:
+    """``context`` with the event's secret values as asterisks (``123456`` → ``******``)."""
+    return {key: "*" * len(str(value)) if key in event.secret else value for key, value in context.items()}
 
 
 def template_name(event: str, language: str) -> str:

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nanhai_portal.notifications.channels import Channel
+from nanhai_portal.pii.fields import EncryptedField
 from nanhai_portal.tenancy.models import TenantModel
 
 
@@ -240,6 +241,10 @@ class OutboxMessage(models.Model):
     provider_message_id = models.CharField(_("provider message id"), max_length=128, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # The body with the event's secret (a verification code), for the channel only: encrypted,
+    # never shown, and wiped once the message is sent or given up. Empty for other events,
+    # whose channel body is the notification's.
+    channel_body = EncryptedField(_("channel body"), kind="message", null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -98,14 +98,18 @@ def notify(*, user: Any, event: str, context: Mapping[str, Any], target: models.
     after the commit. The message is rendered now, in the user's language; the channels are
     those the event allows, the user opted into, and the user has an address for.
     ``context`` must hold the event's required keys (``ValidationError`` otherwise); extra
-    keys are ignored. ``target`` (optional) is the object the message is about: its label,
-    key and ``get_absolute_url()`` are kept for the inbox link. Needs no town. Each outbox
-    row spends from its channel's daily budget; see ``_within_budget`` for a spent one.
+    keys are ignored. The event's secret keys are masked in the inbox entry. ``target``
+    (optional) is the object the message is about: its label, key and ``get_absolute_url()``
+    are kept for the inbox link. Needs no town. Each outbox row spends from its channel's
+    daily budget; see ``_within_budget`` for a spent one.
     """
     spec = messages.event_named(event)
     cleaned = messages.clean_context(spec, context, allow_extra=True)
     preference = selectors.preference_for(user)
-    rendered = messages.render(event, cleaned, language=preference.language)
+    # The inbox keeps the message with any secret (a verification code) masked; the channel
+    # message, with it, waits encrypted on the outbox row until it is sent.
+    rendered = messages.render(event, messages.masked_context(spec, cleaned), language=preference.language)
+    for_channel = messages.render(event, cleaned, language=preference.language).body if spec.secret else None
     notification = Notification(
         recipient=user,
         event=event,
@@ -118,7 +122,10 @@ def notify(*, user: Any, event: str, context: Mapping[str, Any], target: models.
     notification.save()
     channels = _within_budget(spec, channels_for(user, spec.wanted_channels(preference.opted_in_channels())))
     outbox = OutboxMessage.objects.bulk_create(
-        [OutboxMessage(notification=notification, recipient_id=user.pk, channel=channel) for channel in channels]
+        [
+            OutboxMessage(notification=notification, recipient_id=user.pk, channel=channel, channel_body=for_channel)
+            for channel in channels
+        ]
     )
     forget_unread_counts([user.pk])
     deliver_after_commit(message.pk for message in outbox)

@@ -46,13 +46,22 @@ _FEWEST_DIGITS = 11  # a mobile number; an ID number has 17 or 18
 
 
 def mask_id_number(value: str | None) -> str:
-    """``440605199001011234`` → ``440605********1234``: region kept, birth date hidden."""
+    """``440605199001011234`` → ``44**************34``: the province and the last two characters.
+
+    The one rule for every page, export, admin screen and API answer. What it hides cannot be
+    worked out from what is shown beside it: the birth date (digits 7-14) and sex (the parity
+    of digit 17) are on record, and the check character follows from the other 17, so a mask
+    that keeps the six-digit region and the last four (``440605********1234``) gives the whole
+    number away next to the birth date. Keeping only the province (which the place of origin
+    shows anyway) and the last two leaves the county (digits 3-6) and two sequence digits
+    (15-16) unknown: thousands of candidates even with the birth date and sex in view.
+    """
     if not value:
         return ""
     value = str(value)
     if len(value) != 18:
         return "*" * len(value)
-    return f"{value[:6]}{'*' * 8}{value[14:]}"
+    return f"{value[:2]}{'*' * 14}{value[16:]}"
 
 
 def mask_mobile(value: str | None) -> str:

@@ -8,6 +8,7 @@ class TenancyConfig(AppConfig):
     verbose_name = "Tenancy"
 
     def ready(self) -> None:
+        from nanhai_portal import checks  # noqa: F401 - registers the deployment checks of the roles
         from nanhai_portal.tenancy.rls import after_migrate
 
         # Not sender-bound: it must run after the last app's tables exist.

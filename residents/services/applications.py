@@ -44,7 +44,7 @@ REVIEW_ACTIONS_FROM: dict[str, set[str]] = {
 
 def review_actions(application: Application, by: Any) -> list[str]:
     """The officer actions ``by`` may take on ``application`` now, in workflow order."""
-    if not by.has_perm(REVIEW_PERMISSION):
+    if not may_review(application, by):
         return []
     return [action for action, states in REVIEW_ACTIONS_FROM.items() if application.status in states]
 
@@ -56,6 +56,13 @@ OPEN_PER_KIND = "application_one_open_per_kind"  # the partial unique index in r
 
 class NotEligible(DomainError):
     code = "not_eligible"
+
+
+class OwnApplication(DomainError):
+    """An officer may not decide their own application (a conflict of interest)."""
+
+    status = 403
+    code = "own_application"
 
 
 def due_days(kind: str) -> int:
@@ -71,9 +78,24 @@ def _require_owner(application: Application, by: Any) -> None:
         raise PermissionDenied(_("Only the applicant may do this."))
 
 
-def _require_reviewer(by: Any) -> None:
+def _is_own(application: Application, by: Any) -> bool:
+    return application.resident.user_id is not None and application.resident.user_id == getattr(by, "pk", None)
+
+
+def may_review(application: Application, by: Any) -> bool:
+    """Whether ``by`` may act on ``application`` as a reviewer: an officer, and not the applicant."""
+    return bool(by.has_perm(REVIEW_PERMISSION)) and not _is_own(application, by)
+
+
+def _require_reviewer(by: Any, application: Application | None = None) -> None:
+    """The one home of who may review: an officer of the town, never on their own application.
+
+    Called before the lock (the role) and again with the locked ``application`` (the person).
+    """
     if not by.has_perm(REVIEW_PERMISSION):
         raise PermissionDenied(_("Only the town's officers may do this."))
+    if application is not None and _is_own(application, by):
+        raise OwnApplication(_("You may not decide your own application: another officer must."))
 
 
 def _lock(application: Application) -> Application:
@@ -232,6 +254,7 @@ def application_accept(*, application: Application, by: Any) -> Application:
     """Accept (受理): the deadline starts now."""
     _require_reviewer(by)
     application = _lock(application)
+    _require_reviewer(by, application)
     _require_state(application, REVIEW_ACTIONS_FROM["accept"], _("accept"))
     application.accepted_at = timezone.now()
     application.due_at = application.accepted_at + timedelta(days=due_days(application.kind))
@@ -246,6 +269,7 @@ def application_return(*, application: Application, by: Any, reasons: list[str])
     if not reasons:
         raise ValidationError({"reasons": [_("Say what the resident should correct.")]})
     application = _lock(application)
+    _require_reviewer(by, application)
     _require_state(application, REVIEW_ACTIONS_FROM["return"], _("return"))
     application.return_reasons = reasons
     return _move(application, to=Status.RETURNED, by=by, note="; ".join(reasons), reasons="; ".join(reasons))
@@ -255,6 +279,7 @@ def application_return(*, application: Application, by: Any, reasons: list[str])
 def application_approve(*, application: Application, by: Any) -> Application:
     _require_reviewer(by)
     application = _lock(application)
+    _require_reviewer(by, application)
     _require_state(application, REVIEW_ACTIONS_FROM["approve"], _("approve"))
     application.decided_at = timezone.now()
     return _move(application, to=Status.APPROVED, by=by)
@@ -266,6 +291,7 @@ def application_reject(*, application: Application, by: Any, reason: str) -> App
     if not reason or not reason.strip():
         raise ValidationError({"reason": [_("Give the reason for the rejection.")]})
     application = _lock(application)
+    _require_reviewer(by, application)
     _require_state(application, REVIEW_ACTIONS_FROM["reject"], _("reject"))
     application.decided_at = timezone.now()
     application.reject_reason = reason.strip()
@@ -277,6 +303,7 @@ def application_issue(*, application: Application, by: Any) -> Application:
     """Issue what was applied for: the registration, a permit, the endorsement, the new card."""
     _require_reviewer(by)
     application = _lock(application)
+    _require_reviewer(by, application)
     _require_state(application, REVIEW_ACTIONS_FROM["issue"], _("issue"))
     today = timezone.localdate()
     resident = application.resident
@@ -307,6 +334,7 @@ def application_deliver(*, application: Application, by: Any, tracking_number: s
     """Handed over at the window, or posted with a tracking number."""
     _require_reviewer(by)
     application = _lock(application)
+    _require_reviewer(by, application)
     _require_state(application, REVIEW_ACTIONS_FROM["deliver"], _("deliver"))
     if application.delivery == Application.Delivery.POST:
         if not tracking_number.strip():
@@ -326,7 +354,7 @@ def applications_approve_many(
         try:
             with transaction.atomic():
                 approved.append(application_approve(application=application, by=by))
-        except (InvalidTransition, PermissionDenied) as error:
+        except (InvalidTransition, OwnApplication, PermissionDenied) as error:
             refused.append({"id": str(application.pk), "message": str(error)})
     return approved, refused
 

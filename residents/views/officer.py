@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from nanhai_portal.errors import DomainError
+from nanhai_portal.pii.crypto import decrypt, encrypt
 from nanhai_portal.pii.services import REVEAL_PERMISSION, pii_reveal
 from residents import selectors, services
 from residents.forms import (
@@ -125,6 +126,7 @@ def _review_page(
         "application": application,
         "resident": application.resident,
         "actions": services.review_actions(application, request.user),
+        "own_application": application.resident.user_id == request.user.pk,
         "forms": forms,
         "failed_action": failed[0] if failed else "",
         "error_message": _error_message(error) if error is not None else "",
@@ -138,11 +140,20 @@ def _review_page(
     return response
 
 
+# The value revealed by the last POST, for the one GET it redirects to (encrypted: the
+# session is stored in the database).
+REVEALED_SESSION_KEY = "residents.revealed"
+
+
 @login_required
 @permission_required(REVIEW_PERMISSION, raise_exception=True)
 @require_POST
 def review_reveal(request: HttpRequest, pk: UUID, field: str) -> HttpResponse:
-    """Show the applicant's full ID or mobile number once: an explicit, audited action."""
+    """Reveal the applicant's full ID or mobile number: an explicit, audited action.
+
+    Post, then redirect (303) to the review page, which shows the value once: a refresh of
+    that page shows the mask again and writes no second audit event.
+    """
     if field not in ("id_number", "mobile"):
         raise Http404
     application = _get_reviewed_application(request, pk)
@@ -152,13 +163,28 @@ def review_reveal(request: HttpRequest, pk: UUID, field: str) -> HttpResponse:
         )
     except ObjectDoesNotExist:
         raise Http404 from None
-    return _review_page(request, application, revealed={field: value})
+    request.session[REVEALED_SESSION_KEY] = {
+        "application": str(application.pk),
+        "field": field,
+        "value": encrypt(value),
+    }
+    return HttpResponseRedirect(reverse("residents:review", kwargs={"pk": application.pk}), status=303)
+
+
+def _take_revealed(request: HttpRequest, application: Application) -> dict[str, str]:
+    """The value revealed for this application by the POST just before, once; then it is gone."""
+    revealed = request.session.get(REVEALED_SESSION_KEY)
+    if not revealed or revealed.get("application") != str(application.pk):
+        return {}
+    del request.session[REVEALED_SESSION_KEY]
+    return {revealed["field"]: decrypt(revealed["value"])}
 
 
 @login_required
 @permission_required(REVIEW_PERMISSION, raise_exception=True)
 def review(request: HttpRequest, pk: UUID) -> HttpResponse:
-    return _review_page(request, _get_reviewed_application(request, pk))
+    application = _get_reviewed_application(request, pk)
+    return _review_page(request, application, revealed=_take_revealed(request, application))
 
 
 @login_required

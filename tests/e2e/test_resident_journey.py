@@ -22,13 +22,13 @@ import pytest
 from django.utils import timezone
 
 from nanhai_portal.demo import DEMO_PASSWORD
-from nanhai_portal.notifications.models import Notification
 from nanhai_portal.periods import years_after
 from nanhai_portal.pii.fields import lookup_index
 from nanhai_portal.pii.validators import id_check_character
 from nanhai_portal.tenancy import town_context
 from residents.models import Resident
 from tests.e2e.conftest import outside_the_browser_loop
+from tests.residents import helpers
 from tests.residents.helpers import pdf, png
 
 pytestmark = pytest.mark.slow
@@ -50,15 +50,8 @@ def a_new_person() -> dict[str, str]:
 
 
 def texted_code(mobile: str) -> str:
-    """The code of the latest sign-up SMS to ``mobile``, from the inbox copy of the message."""
-    body = (
-        Notification.objects.filter(
-            event="account.verify_mobile", recipient__mobile_index=lookup_index("mobile", mobile)
-        )
-        .latest("created_at")
-        .body
-    )
-    return re.search(r"\d{6}", body).group(0)  # type: ignore[union-attr]
+    """The code of the latest sign-up SMS to ``mobile``, from what the SMS channel sends."""
+    return helpers.texted_code(recipient__mobile_index=lookup_index("mobile", mobile))
 
 
 def registered_a_year_ago(mobile: str) -> None:

@@ -33,3 +33,21 @@ def fake_png(name: str = "photo.png") -> SimpleUploadedFile:
 def truncated_png() -> SimpleUploadedFile:
     good = png().read()
     return SimpleUploadedFile("cut.png", good[: len(good) // 2], content_type="image/png")
+
+
+def texted_code(**notification_filters: object) -> str:
+    """The six-digit code of the latest sign-up SMS: from what the SMS channel sends, since the
+    inbox keeps the message with the code masked."""
+    import re
+
+    from nanhai_portal.notifications.delivery import outgoing_message
+    from nanhai_portal.notifications.models import OutboxMessage, SentMessage
+
+    message = (
+        OutboxMessage.objects.select_related("notification", "recipient")
+        .filter(notification__event="account.verify_mobile", channel="sms", **notification_filters)
+        .latest("created_at")
+    )
+    sent = SentMessage.objects.filter(outbox_id=message.pk).first()
+    body = sent.body if sent is not None else outgoing_message(message).body
+    return re.search(r"\d{6}", body).group(0)  # type: ignore[union-attr]

@@ -89,7 +89,7 @@ def test_sex_birth_date_and_origin_come_from_the_id_number() -> None:
             name="丙", id_number="11010519491231002X", community=Community.objects.first()
         )
     assert (resident.sex, str(resident.birth_date), resident.origin) == ("F", "1949-12-31", "北京")
-    assert resident.id_number_masked == "110105********002X"
+    assert resident.id_number_masked == "11**************2X"
 
 
 @pytest.mark.parametrize(

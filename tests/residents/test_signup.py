@@ -20,6 +20,7 @@ from nanhai_portal.pii.fields import lookup_index
 from nanhai_portal.tenancy import town_context
 from residents.models import Resident, SignupVerification
 from residents.tasks import signups_purge
+from tests.residents.helpers import texted_code
 from tests.unchanged import nothing_changes, rows
 
 NANHAI = ZoneInfo("Asia/Shanghai")
@@ -49,14 +50,6 @@ def start(client: APIClient, REMOTE_ADDR: str = "127.0.0.1", **overrides: Any) -
 def nobody_signs_up() -> Any:
     """No account, sign-up, resident or text message is made."""
     return nothing_changes(rows(User), rows(SignupVerification), rows(Resident), rows(Notification))
-
-
-def texted_code(mobile: str | None = None) -> str:
-    texts = Notification.objects.filter(event="account.verify_mobile")
-    if mobile is not None:
-        texts = texts.filter(recipient__mobile_index=lookup_index("mobile", mobile))
-    body = texts.latest("created_at").body
-    return re.search(r"\d{6}", body).group(0)  # type: ignore[union-attr]
 
 
 def test_sign_up_confirm_the_code_and_apply() -> None:
@@ -272,7 +265,12 @@ def test_unconfirmed_sign_ups_and_their_accounts_go_after_a_day() -> None:
         assert SignupVerification.objects.get(pk=stand_in).user_id is None
         confirmed = start(APIClient(), mobile="13911110003").json()["signup_id"]
         assert (
-            APIClient().post(f"/api/v1/signup/{confirmed}/verify/", {"code": texted_code("13911110003")}).status_code
+            APIClient()
+            .post(
+                f"/api/v1/signup/{confirmed}/verify/",
+                {"code": texted_code(recipient__mobile_index=lookup_index("mobile", "13911110003"))},
+            )
+            .status_code
             == 201
         )
     with time_machine.travel(datetime(2026, 3, 3, 8, 0, tzinfo=NANHAI), tick=False):
