@@ -104,4 +104,4 @@ def test_a_failing_database_tells_an_anonymous_caller_nothing_but_down(
 
 def test_a_failing_database_reason_for_the_admin_is_one_scrubbed_line() -> None:
     error = OperationalError(f"{SECRET_TEXT} 440605199003071234\nDETAIL: more")
-    assert health._reason(error) == f"OperationalError: {SECRET_TEXT} 440605********1234"
+    assert health._reason(error) == f"OperationalError: {SECRET_TEXT} 44**************34"

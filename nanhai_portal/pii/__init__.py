@@ -1,7 +1,7 @@
 """Personal data (个人信息): ID numbers and mobile numbers.
 
 - ``validators``: GB 11643 ID numbers and mainland mobile numbers, checked and normalised.
-- ``masking``: what a screen, a log line or an error report shows (``440605********123X``).
+- ``masking``: what a screen, a log line or an error report shows (``44**************3X``).
 - ``crypto``: AES encryption at rest (MultiFernet, rotating keys) and the keyed HMAC blind
   index used for exact lookup and uniqueness.
 - ``fields``: model fields that store only ciphertext and the blind index.

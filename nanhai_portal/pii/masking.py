@@ -75,8 +75,9 @@ def mask_mobile(value: str | None) -> str:
 
 
 def _masked(match: re.Match[str]) -> str:
-    if match["id_head"] is not None:
-        return f"{_NON_DIGIT.sub('', match['id_head'])}{'*' * 8}{_NON_DIGIT.sub('', match['id_tail']).upper()}"
+    if match["id_head"] is not None:  # the same rule as mask_id_number: province and last two
+        head, tail = _NON_DIGIT.sub("", match["id_head"]), _NON_DIGIT.sub("", match["id_tail"]).upper()
+        return f"{head[:2]}{'*' * 14}{tail[-2:]}"
     if match["head"] is not None:
         head, tail = match["head"], match["tail"]
         return f"{match['prefix'] or ''}{_NON_DIGIT.sub('', head)}****{_NON_DIGIT.sub('', tail)}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import time
 import uuid
 from pathlib import Path
 
@@ -144,7 +143,7 @@ def test_a_value_repeated_within_the_file_is_marked_with_its_first_row(tmp_path:
         1,
     )
     target = tmp_path / "rows.csv"
-    run = runner._Run(job_id=uuid.uuid4(), town="guicheng", token=uuid.uuid4(), lease_renewed_at=time.monotonic())
+    run = runner._Run(job_id=uuid.uuid4(), town="guicheng", token=uuid.uuid4())
 
     assert runner._write_rows(records, CommunityImporter, target, run) == 4
 

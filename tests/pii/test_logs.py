@@ -47,7 +47,7 @@ def written(msg: object, args: object = None, exc_info: bool = False) -> str:
 @pytest.mark.parametrize(
     ("msg", "args", "expected"),
     [
-        ("lookup %s for %s", ("44060519900307123X", MOBILE), "WARNING lookup 440605********123X for 138****5678\n"),
+        ("lookup %s for %s", ("44060519900307123X", MOBILE), "WARNING lookup 44**************3X for 138****5678\n"),
         ("%(tel)s called", ({"tel": f"+86 {MOBILE}"},), "WARNING +86 138****5678 called\n"),
         (gettext_lazy("Mobile %s"), (MOBILE,), "WARNING Mobile 138****5678\n"),
         (SimpleLazyObject(lambda: f"tel {MOBILE}"), None, "WARNING tel 138****5678\n"),

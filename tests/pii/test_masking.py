@@ -89,8 +89,8 @@ def test_every_id_number_the_validator_accepts_comes_out_masked_in_a_sentence(se
 
         masked = scrub(line)
 
-        assert ascii_digits(masked) == number[:6] + ascii_digits(number[14:]), (line, masked)
-        assert "********" in masked
+        assert ascii_digits(masked) == number[:2] + ascii_digits(number[16:]), (line, masked)
+        assert "*" * 14 in masked
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -107,7 +107,7 @@ def test_numbers_in_a_url_query_string_come_out_masked(seed: int) -> None:
         assert number not in ascii_digits(masked) and id_number[6:14] not in ascii_digits(masked), (line, masked)
         assert (
             ascii_digits(masked)
-            == prefix_digits + number[:3] + number[7:] + id_number[:6] + ascii_digits(id_number[14:]) + "11200"
+            == prefix_digits + number[:3] + number[7:] + id_number[:2] + ascii_digits(id_number[16:]) + "11200"
         ), (line, masked)
 
 
@@ -118,8 +118,8 @@ def test_numbers_in_a_url_query_string_come_out_masked(seed: int) -> None:
         ("(+86) 138 1234 5678", "(+86) 138****5678"),
         ("0086-13812345678.", "0086-138****5678."),
         ("138.1234.5678", "138****5678"),
-        ("id 110105 19491231 002x", "id 110105********002X"),
-        ("id 11010519491231002X tel 13812345678", "id 110105********002X tel 138****5678"),
+        ("id 110105 19491231 002x", "id 11**************2X"),
+        ("id 11010519491231002X tel 13812345678", "id 11**************2X tel 138****5678"),
     ],
 )
 def test_typed_forms_keep_just_enough_to_recognise(line: str, expected: str) -> None:
