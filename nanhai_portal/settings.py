@@ -287,6 +287,9 @@ AXES_USERNAME_CALLABLE = "nanhai_portal.accounts.backends.canonical_username"
 AXES_CLIENT_IP_CALLABLE = "nanhai_portal.throttling.client_address"
 AXES_LOCKOUT_CALLABLE = "nanhai_portal.accounts.lockout.lockout_response"
 AXES_VERBOSE = False
+# axes keeps the request's form data with each failed attempt: never the typed username (a
+# mobile or ID number) in clear; the canonical one above is what it counts by.
+AXES_SENSITIVE_PARAMETERS = ["username", "password"]
 
 # Request limits on the Redis cache (nanhai_portal/throttling.py): "<count>/<second|minute|hour|day>".
 THROTTLE_RATES = {

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from nanhai_portal.accounts.models import User
-from nanhai_portal.pii import validate_mobile
+from nanhai_portal.pii import validate_id_number, validate_mobile
 from nanhai_portal.pii.fields import lookup_index
 
 
@@ -39,7 +39,19 @@ class MobileNumberBackend(ModelBackend):
 
 
 def canonical_username(request: HttpRequest, credentials: dict[str, Any]) -> str:
-    """django-axes counts failures per account: a mobile number counts as its account's username."""
+    """django-axes counts failures per account: a mobile number counts as its account's username.
+
+    What axes stores (its attempt and failure tables keep this value) must not be personal data
+    in clear: a mobile or ID number that is no account's is kept as its blind index, which
+    still counts repeated tries of one number together.
+    """
     typed = str(credentials.get("username", ""))
     user = user_by_mobile(typed) if typed else None
-    return user.username if user is not None else typed
+    if user is not None:
+        return user.username
+    for kind, validate in (("mobile", validate_mobile), ("id_number", validate_id_number)):
+        try:
+            return f"{kind}#{lookup_index(kind, validate(typed))[:24]}"
+        except ValidationError:
+            continue
+    return typed

@@ -177,3 +177,21 @@ def test_other_changes_to_the_account_keep_its_tokens() -> None:
     officer.name = "新名字"
     officer.save()
     assert AccessToken.objects.filter(user=officer).exists()
+
+
+# --- What axes keeps of a failed attempt ---------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["+86 139-5555-0001", "13955550001", "11010519491231002X"])
+def test_a_typed_number_that_is_no_account_is_not_kept_in_clear(typed: str) -> None:
+    for _attempt in range(2):
+        assert ask_token(typed, "guess").status_code == 401
+        assert Client().post("/login/", {"username": typed, "password": "guess"}).status_code == 200
+
+    attempts = list(AccessAttempt.objects.values("username", "post_data", "get_data"))
+    kept = str(attempts)
+    assert attempts
+    assert "5555" not in kept and "0001" not in kept and "19491231" not in kept, kept
+    # Repeated tries of one number still count together, as one "username".
+    assert len({attempt["username"] for attempt in attempts}) == 1
+    assert AccessAttempt.objects.get().failures_since_start == 4
