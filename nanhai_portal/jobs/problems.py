@@ -28,6 +28,9 @@ ROW_MESSAGES: dict[str, Promise] = {
 FILE_MESSAGES: dict[str, Promise] = {
     "file_unreadable": _("The file could not be read: %(detail)s"),
     "file_missing": _("The uploaded file is no longer there; please upload it again."),
+    "no_data_rows": _("The file has a header row but no data rows."),
+    "too_many_rows": _("The file has more than %(limit)d rows; split it into files of at most %(limit)d rows."),
+    "cell_too_long": _("Row %(row)d has a cell longer than %(limit)d characters; no column takes that much."),
     "missing_columns": _("The header row lacks these columns: %(columns)s."),
     "unknown_columns": _("The header row names columns this import does not know: %(columns)s. Remove or rename them."),
     "repeated_columns": _("The header row names these columns more than once: %(columns)s."),
