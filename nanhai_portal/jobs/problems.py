@@ -11,6 +11,8 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from nanhai_portal import validators
+
 # Row problems: one line of the error report each.
 ROW_MESSAGES: dict[str, Promise] = {
     "required": _("A value is required."),
@@ -22,6 +24,7 @@ ROW_MESSAGES: dict[str, Promise] = {
     "unknown_town": _("No town or street has this code or name."),
     "unknown_community": _("Your town has no village or community with this code."),
     "already_exists": _("Not imported: your town already has a row with the same code or name."),
+    **validators.MESSAGES,
 }
 
 # File problems: the job's ``error`` when it failed as a whole.
