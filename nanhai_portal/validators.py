@@ -44,7 +44,7 @@ _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\
 
 
 def _reject(code: str) -> ValidationError:
-    return ValidationError(MESSAGES[code], code=code)
+    return ValidationError(str(MESSAGES[code]), code=code)  # in the language active now
 
 
 def validate_person_name(value: str) -> None:
