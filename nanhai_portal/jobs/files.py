@@ -188,15 +188,25 @@ def _check_xlsx(upload: UploadedFile, head: bytes) -> None:
         if looks_like:
             not_a_workbook = _("This is not an Excel workbook (.xlsx): it looks like %(what)s.") % {"what": looks_like}
         raise UploadRejected("file_type", not_a_workbook)
-    members = _zip_member_count(upload)
+    check_workbook_archive(upload)
+
+
+def check_workbook_archive(source: IO[bytes] | UploadedFile) -> None:
+    """Refuse (``UploadRejected``) a zip that is not a workbook's or would unzip to too much,
+    from its directory alone. The web request runs it on an upload, the worker again before
+    it opens a stored file (one kept before these limits, say)."""
+    not_a_workbook = _("This is not an Excel workbook (.xlsx).")
+    members = _zip_member_count(source)
     if members is None or members > _MAX_ZIP_MEMBERS:
         raise UploadRejected("file_type", not_a_workbook)
-    upload.seek(0)
+    source.seek(0)
     try:
-        with zipfile.ZipFile(upload) as archive:
+        with zipfile.ZipFile(source) as archive:
             infos = archive.infolist()
     except zipfile.BadZipFile:
         raise UploadRejected("file_type", not_a_workbook) from None
+    finally:
+        source.seek(0)
     if not any(info.filename == "xl/workbook.xml" for info in infos):
         raise UploadRejected("file_type", not_a_workbook)
     unzipped = sum(info.file_size for info in infos)
@@ -218,7 +228,7 @@ def _check_xlsx(upload: UploadedFile, head: bytes) -> None:
             )
 
 
-def _zip_member_count(upload: UploadedFile) -> int | None:
+def _zip_member_count(upload: IO[bytes] | UploadedFile) -> int | None:
     """How many members the zip's end record announces (None: no end record, or ZIP64), read
     before ``ZipFile`` loads the whole central directory into memory."""
     upload.seek(0, os.SEEK_END)
@@ -273,6 +283,12 @@ def _xlsx_records(source: Path | IO[bytes]) -> Iterator[list[str]]:
 
     A sheet whose dimension claims 16,384 columns would otherwise give rows that long.
     """
+    if isinstance(source, Path):
+        with open(source, "rb") as handle:
+            try:
+                check_workbook_archive(handle)
+            except UploadRejected as refusal:
+                raise UnreadableWorkbook(refusal.message) from None
     try:
         workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
     except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds of error for a broken workbook

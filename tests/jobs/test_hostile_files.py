@@ -221,3 +221,18 @@ def test_a_sheet_claiming_sixteen_thousand_columns_is_read_to_the_column_limit(t
 
     assert [len(record) for record in records] == [files.MAX_COLUMNS, files.MAX_COLUMNS]
     assert records[1][:4] == GOOD_ROW
+
+
+def test_a_bomb_kept_before_the_limits_is_refused_by_the_worker_before_it_is_opened(
+    run_job: RunJob, media: Path, bomb: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job = create_job(xlsx_upload([GOOD_ROW]))
+    files.upload_path(town="guicheng", job_id=job.pk, file_format="xlsx").write_bytes(bomb)  # as if queued earlier
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: pytest.fail("the worker opened the bomb"))
+
+    job = run_job(job)
+
+    assert (job.status, job.error_code) == ("failed", "file_unreadable")
+    with translation.override("en"):
+        assert "compressed" in str(selectors.job_error_message(job))
+    assert imported_codes() == set() and job_files(media) == []
