@@ -20,6 +20,7 @@ from nanhai_portal.accounts.tokens import token_issue
 from nanhai_portal.api.errors import ServiceError
 from nanhai_portal.api.idempotency import idempotent
 from nanhai_portal.api.viewsets import TenantViewSet
+from nanhai_portal.bodylimit import accepts_upload
 from nanhai_portal.throttling import address_throttle, global_throttle, mobile_throttle
 from residents import selectors, services, signup
 from residents.models import Application, Permit
@@ -40,6 +41,7 @@ from residents.serializers import (
     SignupStartedSerializer,
     SignupVerifySerializer,
 )
+from residents.uploads import max_document_bytes
 
 SIGNUP_THROTTLES = [
     address_throttle("signup.address"),
@@ -102,6 +104,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
         return self._reply(services.application_update(application=application, by=request.user, **data.validated_data))
 
     @extend_schema(request={"multipart/form-data": DocumentUploadSerializer}, responses={201: DocumentSerializer})
+    @accepts_upload(max_document_bytes)
     @action(detail=True, methods=["post"])
     @idempotent
     def documents(self, request: Request, pk: str) -> Response:

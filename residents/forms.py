@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from nanhai_portal.areas.models import Community, Town
 from nanhai_portal.errors import DomainError
 from nanhai_portal.tenancy import district_context
+from nanhai_portal.validators import validate_free_text, validate_multiline_text, validate_person_name
 from residents.models import Application, Document
 
 Kind = Application.Kind
@@ -71,6 +72,7 @@ class SignupForm(forms.Form):
     name = forms.CharField(
         label=_("Name (as on your ID card)"),
         max_length=32,
+        validators=[validate_person_name],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     id_number = forms.CharField(
@@ -152,6 +154,7 @@ class ApplicationDetailsForm(forms.Form):
         help_text=_("Only for postal delivery: the card is posted to you, no visit needed."),
         required=False,
         max_length=200,
+        validators=[validate_free_text],
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
 
@@ -188,12 +191,19 @@ class ReturnForm(forms.Form):
     )
 
     def clean_reasons(self) -> list[str]:
-        return [line.strip() for line in self.cleaned_data["reasons"].splitlines() if line.strip()]
+        reasons = [line.strip() for line in self.cleaned_data["reasons"].splitlines() if line.strip()]
+        for reason in reasons:
+            validate_free_text(reason)
+        return reasons
 
 
 class RejectForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason for the rejection"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Reason for the rejection"),
+        required=False,
+        max_length=500,
+        validators=[validate_multiline_text],
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
@@ -203,6 +213,7 @@ class DeliverForm(forms.Form):
         help_text=_("Needed when the result goes by post."),
         required=False,
         max_length=40,
+        validators=[validate_free_text],
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
     )
 

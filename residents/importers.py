@@ -24,6 +24,7 @@ from nanhai_portal.jobs.importers.base import Column, Importer, RowProblem
 from nanhai_portal.jobs.problems import ROW_MESSAGES
 from nanhai_portal.pii import crypto, normalize_id_number, normalize_mobile, validate_id_number, validate_mobile
 from nanhai_portal.pii.validators import PROVINCE_NAMES
+from nanhai_portal.validators import validate_free_text, validate_person_name
 
 ROW_MESSAGES.update(
     {
@@ -45,7 +46,7 @@ STAGED = (
 class ResidentImporter(Importer):
     label = _("new residents")
     columns = (
-        Column("name", _("name"), max_length=64, aliases=("姓名",)),
+        Column("name", _("name"), max_length=64, aliases=("姓名",), check=validate_person_name),
         Column(
             "id_number", _("ID number"), unique_in_file=True, personal="id_number", aliases=("身份证号", "公民身份号码")
         ),
@@ -54,7 +55,14 @@ class ResidentImporter(Importer):
         ),
         Column("town", _("town"), aliases=("镇街",)),
         Column("community", _("community"), max_length=16, aliases=("村（社区）", "社区编码", "村居编码")),
-        Column("address", _("address"), required=False, max_length=200, aliases=("地址", "居住地址")),
+        Column(
+            "address",
+            _("address"),
+            required=False,
+            max_length=200,
+            aliases=("地址", "居住地址"),
+            check=validate_free_text,
+        ),
         Column("registered_since", _("registered since"), required=False, aliases=("登记日期", "居住登记日期")),
     )
     conflict_column = "id_number"

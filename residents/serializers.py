@@ -5,6 +5,7 @@ from typing import Any
 from django.urls import reverse
 from rest_framework import serializers
 
+from nanhai_portal.validators import validate_free_text, validate_multiline_text, validate_person_name
 from residents import selectors
 from residents.models import Application, Document
 
@@ -77,15 +78,19 @@ class ApplicationListSerializer(serializers.ModelSerializer[Application]):
 class ApplicationCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Application.Kind.choices)
     delivery = serializers.ChoiceField(choices=Application.Delivery.choices, default=Application.Delivery.PICKUP)
-    postal_address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    postal_address = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", validators=[validate_free_text]
+    )
     basis = serializers.ChoiceField(choices=Application.Basis.choices, default=Application.Basis.JOB)
 
 
 class ApplicationUpdateSerializer(serializers.Serializer):
     basis = serializers.ChoiceField(choices=Application.Basis.choices, required=False)
-    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True, validators=[validate_free_text])
     delivery = serializers.ChoiceField(choices=Application.Delivery.choices, required=False)
-    postal_address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    postal_address = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, validators=[validate_free_text]
+    )
 
 
 class DocumentUploadSerializer(serializers.Serializer):
@@ -94,15 +99,19 @@ class DocumentUploadSerializer(serializers.Serializer):
 
 
 class ReturnSerializer(serializers.Serializer):
-    reasons = serializers.ListField(child=serializers.CharField(max_length=200), min_length=1, max_length=20)
+    reasons = serializers.ListField(
+        child=serializers.CharField(max_length=200, validators=[validate_free_text]), min_length=1, max_length=20
+    )
 
 
 class RejectSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500)
+    reason = serializers.CharField(max_length=500, validators=[validate_multiline_text])
 
 
 class DeliverSerializer(serializers.Serializer):
-    tracking_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    tracking_number = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default="", validators=[validate_free_text]
+    )
 
 
 class BulkApproveSerializer(serializers.Serializer):
@@ -134,7 +143,7 @@ class PermitSerializer(serializers.Serializer):
 
 
 class SignupSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=32)
+    name = serializers.CharField(max_length=32, validators=[validate_person_name])
     id_number = serializers.CharField(max_length=24)
     mobile = serializers.CharField(max_length=20)
     password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nanhai_portal.audit.selectors import filtered_audit_events
+from nanhai_portal.exports import csv_writer
 from nanhai_portal.tenancy.context import in_current_scope
 
 
@@ -33,7 +33,7 @@ class _Echo:
 
 
 def _csv_rows(events: Iterator[Any]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())
     yield "\ufeff"  # so that Excel opens the Chinese text as UTF-8
     yield writer.writerow(
         [_("time"), _("town"), _("username"), _("role"), _("action"), _("object type"), _("object id"), _("object"),

@@ -20,7 +20,8 @@ from rest_framework.response import Response
 from nanhai_portal.api.errors import ServiceError
 from nanhai_portal.api.idempotency import idempotent
 from nanhai_portal.api.viewsets import DistrictReadOnly, TenantViewSet
-from nanhai_portal.jobs import reports, services
+from nanhai_portal.bodylimit import accepts_upload
+from nanhai_portal.jobs import conf, reports, services
 from nanhai_portal.jobs.files import UploadRejected
 from nanhai_portal.jobs.models import ImportJob
 from nanhai_portal.jobs.serializers import ImportJobCreateSerializer, ImportJobSerializer
@@ -94,6 +95,7 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantV
         return super().get_renderers()
 
     @extend_schema(request=ImportJobCreateSerializer, responses={201: ImportJobSerializer})
+    @accepts_upload(lambda: conf.MAX_UPLOAD_BYTES)
     @idempotent
     def create(self, request: Request) -> Response:
         given = ImportJobCreateSerializer(data=request.data)

@@ -8,6 +8,10 @@ them with ``monkeypatch.setattr``.
 | ``JOB_LEASE_SECONDS`` | 10 | how long a job stays held after its worker stops renewing it (a heartbeat renews it every third of that) |
 | ``JOB_CHUNK_SIZE`` | 5000 | rows validated, copied and merged in one transaction |
 | ``JOB_UPLOAD_MAX_BYTES`` | 52428800 (50 MB) | the largest file accepted |
+| ``JOB_XLSX_MAX_UNCOMPRESSED_BYTES`` | 536870912 (512 MB) | the most a workbook may hold once unzipped, all members together |
+| ``JOB_XLSX_MAX_RATIO`` | 100 | the most any member of a workbook may be compressed (unzipped size / zipped size) |
+| ``JOB_MAX_ROWS`` | 1048576 | rows read under the first row; a longer file fails with a clear error |
+| ``JOB_MAX_CELL_CHARS`` | 1000 | the longest cell read; a longer one fails the file with a clear error |
 | ``JOB_MAX_ATTEMPTS`` | 5 | claims of one job before it is failed (a file that kills its worker) |
 | ``JOB_RECLAIM_SECONDS`` | 5 | how often beat looks for jobs whose worker died: a dead worker's job resumes within lease + this |
 | ``JOB_RESEND_QUEUED_SECONDS`` | 300 | a job queued this long with no worker taking it is sent again (a lost message) |
@@ -35,6 +39,15 @@ def _positive_int(name: str, default: int) -> int:
 LEASE_SECONDS = _positive_int("JOB_LEASE_SECONDS", 10)
 CHUNK_SIZE = _positive_int("JOB_CHUNK_SIZE", 5000)
 MAX_UPLOAD_BYTES = _positive_int("JOB_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+# A full Excel sheet (1,048,576 rows) of the widest kind (residents, 7 columns) is about
+# 400 MB of sheet XML and 100 MB of shared strings; real sheets compress 5 to 20 times, a
+# bomb of empty rows or whitespace about 1,000 times.
+MAX_UNCOMPRESSED_BYTES = _positive_int("JOB_XLSX_MAX_UNCOMPRESSED_BYTES", 512 * 1024 * 1024)
+MAX_RATIO = _positive_int("JOB_XLSX_MAX_RATIO", 100)
+# Excel's own limit of a sheet; imports are per town, and the largest town is well under it.
+MAX_ROWS = _positive_int("JOB_MAX_ROWS", 1_048_576)
+# Five times the longest column (an address, 200); Excel itself stops at 32,767.
+MAX_CELL_CHARS = _positive_int("JOB_MAX_CELL_CHARS", 1000)
 MAX_ATTEMPTS = _positive_int("JOB_MAX_ATTEMPTS", 5)
 RECLAIM_SECONDS = _positive_int("JOB_RECLAIM_SECONDS", 5)
 RESEND_QUEUED_SECONDS = _positive_int("JOB_RESEND_QUEUED_SECONDS", 300)

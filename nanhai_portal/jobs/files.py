@@ -4,6 +4,12 @@ Accepted: ``.csv`` in UTF-8 (with or without the byte-order mark that Excel's "C
 writes) or, failing that, GB18030 (which covers GBK and GB2312, what Chinese Excel's plain
 "CSV" writes), comma-separated; and ``.xlsx`` workbooks, of which the first sheet is read.
 The type is decided by the content, not the name alone: a PNG named ``.csv`` is refused.
+
+The web request checks only what is cheap: the size, the first bytes, CSV text and its
+header, and of a workbook its zip directory (members, their unzipped sizes and compression
+ratios, read without unzipping anything), so that a zip bomb is refused before it is
+opened. Workbooks are parsed only by the worker, which reads at most ``JOB_MAX_ROWS`` rows,
+``MAX_COLUMNS`` columns and cells of ``JOB_MAX_CELL_CHARS`` characters (see ``runner``).
 Files live under ``MEDIA_ROOT/jobs/<town>/<job id>/``, which no URL serves, and are removed
 when the job ends.
 """
@@ -37,6 +43,9 @@ from nanhai_portal.pii import scrub
 ENCODINGS = ("utf-8", "gb18030")  # tried in this order
 _CODECS = {"utf-8": "utf-8-sig", "gb18030": "gb18030"}  # utf-8-sig drops a leading BOM
 _READ_BLOCK = 1024 * 1024
+MAX_COLUMNS = 64  # columns read of a workbook's rows; no kind has more than ten
+_MAX_ZIP_MEMBERS = 1000  # a workbook has a dozen; a million would fill memory with their directory
+_RATIO_FROM_BYTES = 1024 * 1024  # a smaller member cannot be a bomb, whatever its ratio
 
 # The first bytes of files people upload by mistake, and what to call them.
 _SIGNATURES = (
@@ -80,9 +89,13 @@ def check_upload(upload: UploadedFile, *, importer: type[Importer]) -> CheckedUp
     """Accept ``upload`` for ``importer`` or raise ``UploadRejected``; nothing is written.
 
     Refused: larger than ``JOB_UPLOAD_MAX_BYTES``; empty; a name not ending in .csv or
-    .xlsx; content that is not what the name says; CSV that is neither UTF-8 nor GB18030;
-    a workbook that cannot be opened; a header row that does not fit the importer (missing,
-    unknown or repeated columns); no data row under the header.
+    .xlsx; content that is not what the name says; CSV that is neither UTF-8 nor GB18030,
+    or whose header row does not fit the importer (missing, unknown or repeated columns),
+    or with no data row under the header; a workbook whose zip directory is not a
+    workbook's, or that would unzip to more than ``JOB_XLSX_MAX_UNCOMPRESSED_BYTES`` or
+    with a member compressed more than ``JOB_XLSX_MAX_RATIO`` times. A workbook is not
+    opened here: its header and rows are the worker's to check, and a problem with them is
+    the job's error.
     """
     size = upload.size or 0
     if size > conf.MAX_UPLOAD_BYTES:
@@ -101,11 +114,11 @@ def check_upload(upload: UploadedFile, *, importer: type[Importer]) -> CheckedUp
     head = upload.read(16)
     upload.seek(0)
     if extension == ".xlsx":
-        encoding = ""
-        header, has_data = _check_xlsx(upload, head)
-    else:
-        encoding = _check_csv_encoding(upload, head)
-        header, has_data = _csv_head(upload, encoding)
+        _check_xlsx(upload, head)
+        upload.seek(0)
+        return CheckedUpload(file_format="xlsx", encoding="", name=scrub(name)[:255], size=size)
+    encoding = _check_csv_encoding(upload, head)
+    header, has_data = _csv_head(upload, encoding)
     upload.seek(0)
     if header is None:
         raise UploadRejected("file_empty", _("The file has no rows."))
@@ -115,7 +128,7 @@ def check_upload(upload: UploadedFile, *, importer: type[Importer]) -> CheckedUp
         raise UploadRejected("bad_header", problem.message()) from None
     if not has_data:
         raise UploadRejected("no_data_rows", _("The file has a header row but no data rows."))
-    return CheckedUpload(file_format=extension.removeprefix("."), encoding=encoding, name=scrub(name)[:255], size=size)
+    return CheckedUpload(file_format="csv", encoding=encoding, name=scrub(name)[:255], size=size)
 
 
 def _looks_like(head: bytes) -> str | None:
@@ -160,7 +173,13 @@ def _csv_head(upload: UploadedFile, encoding: str) -> tuple[list[str] | None, bo
         text.detach()  # leave the upload open
 
 
-def _check_xlsx(upload: UploadedFile, head: bytes) -> tuple[list[str] | None, bool]:
+def _check_xlsx(upload: UploadedFile, head: bytes) -> None:
+    """Refuse what is not a workbook, or would unzip to too much, reading only the zip directory.
+
+    ``ZipFile.infolist()`` gives each member's sizes from the central directory without
+    unzipping it; zipfile (and so openpyxl) never unzips a member past the size declared
+    there, so a directory that understates a member cannot smuggle a bomb through.
+    """
     not_a_workbook = _("This is not an Excel workbook (.xlsx).")
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise UploadRejected("file_type", _("This is an old Excel file (.xls). Open it in Excel and save it as .xlsx."))
@@ -169,18 +188,60 @@ def _check_xlsx(upload: UploadedFile, head: bytes) -> tuple[list[str] | None, bo
         if looks_like:
             not_a_workbook = _("This is not an Excel workbook (.xlsx): it looks like %(what)s.") % {"what": looks_like}
         raise UploadRejected("file_type", not_a_workbook)
-    try:
-        with zipfile.ZipFile(upload) as archive:
-            is_workbook = "xl/workbook.xml" in archive.namelist()
-    except zipfile.BadZipFile:
-        is_workbook = False
-    if not is_workbook:
+    check_workbook_archive(upload)
+
+
+def check_workbook_archive(source: IO[bytes] | UploadedFile) -> None:
+    """Refuse (``UploadRejected``) a zip that is not a workbook's or would unzip to too much,
+    from its directory alone. The web request runs it on an upload, the worker again before
+    it opens a stored file (one kept before these limits, say)."""
+    not_a_workbook = _("This is not an Excel workbook (.xlsx).")
+    members = _zip_member_count(source)
+    if members is None or members > _MAX_ZIP_MEMBERS:
         raise UploadRejected("file_type", not_a_workbook)
-    upload.seek(0)
+    source.seek(0)
     try:
-        return _head(_xlsx_records(upload))
-    except Exception:  # noqa: BLE001 - openpyxl raises many kinds of error for a broken workbook
-        raise UploadRejected("file_unreadable", _("The workbook could not be opened; it may be damaged.")) from None
+        with zipfile.ZipFile(source) as archive:
+            infos = archive.infolist()
+    except zipfile.BadZipFile:
+        raise UploadRejected("file_type", not_a_workbook) from None
+    finally:
+        source.seek(0)
+    if not any(info.filename == "xl/workbook.xml" for info in infos):
+        raise UploadRejected("file_type", not_a_workbook)
+    unzipped = sum(info.file_size for info in infos)
+    if unzipped > conf.MAX_UNCOMPRESSED_BYTES:
+        raise UploadRejected(
+            "file_too_large",
+            _("Unzipped, the workbook would be %(size)s; the largest accepted is %(limit)s.")
+            % {"size": filesizeformat(unzipped), "limit": filesizeformat(conf.MAX_UNCOMPRESSED_BYTES)},
+        )
+    for info in infos:
+        if info.file_size > _RATIO_FROM_BYTES and info.file_size > conf.MAX_RATIO * max(info.compress_size, 1):
+            raise UploadRejected(
+                "file_compression",
+                _(
+                    "The workbook is compressed %(ratio)d times, far more than a real spreadsheet "
+                    "(at most %(limit)d). Save it again in Excel without empty rows and columns."
+                )
+                % {"ratio": info.file_size // max(info.compress_size, 1), "limit": conf.MAX_RATIO},
+            )
+
+
+def _zip_member_count(upload: IO[bytes] | UploadedFile) -> int | None:
+    """How many members the zip's end record announces (None: no end record, or ZIP64), read
+    before ``ZipFile`` loads the whole central directory into memory."""
+    upload.seek(0, os.SEEK_END)
+    size = upload.tell()
+    tail_size = min(size, 22 + 0xFFFF)  # the end record, and a comment of at most 64 KB
+    upload.seek(size - tail_size)
+    tail = upload.read(tail_size)
+    upload.seek(0)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return None
+    count = int.from_bytes(tail[at + 10 : at + 12], "little")
+    return None if count == 0xFFFF else count
 
 
 def _head(records: Iterator[list[str]]) -> tuple[list[str] | None, bool]:
@@ -213,11 +274,37 @@ def _stripped(reader: Iterator[list[str]]) -> Iterator[list[str]]:
         yield [cell.strip() for cell in row]
 
 
+class UnreadableWorkbook(ValueError):
+    """openpyxl could not open or read the workbook (its many kinds of error, as one)."""
+
+
 def _xlsx_records(source: Path | IO[bytes]) -> Iterator[list[str]]:
-    workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
+    """The first sheet's rows, streamed (``read_only``), each cut to ``MAX_COLUMNS`` cells.
+
+    A sheet whose dimension claims 16,384 columns would otherwise give rows that long.
+    """
+    if isinstance(source, Path):
+        with open(source, "rb") as handle:
+            try:
+                check_workbook_archive(handle)
+            except UploadRejected as refusal:
+                raise UnreadableWorkbook(refusal.message) from None
+    try:
+        workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
+    except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds of error for a broken workbook
+        raise UnreadableWorkbook(f"the workbook could not be opened ({type(error).__name__})") from None
     try:
         sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
+        declared = sheet.max_column  # from the sheet's dimension element, if it has one
+        width = min(declared, MAX_COLUMNS) if isinstance(declared, int) and declared > 0 else MAX_COLUMNS
+        rows = sheet.iter_rows(values_only=True, max_col=width)
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except Exception as error:  # noqa: BLE001 - as above, while reading the sheet
+                raise UnreadableWorkbook(f"the workbook could not be read ({type(error).__name__})") from None
             yield [_cell_text(value) for value in row]
     finally:
         workbook.close()

@@ -11,6 +11,8 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from nanhai_portal import validators
+
 # Row problems: one line of the error report each.
 ROW_MESSAGES: dict[str, Promise] = {
     "required": _("A value is required."),
@@ -22,12 +24,16 @@ ROW_MESSAGES: dict[str, Promise] = {
     "unknown_town": _("No town or street has this code or name."),
     "unknown_community": _("Your town has no village or community with this code."),
     "already_exists": _("Not imported: your town already has a row with the same code or name."),
+    **validators.MESSAGES,
 }
 
 # File problems: the job's ``error`` when it failed as a whole.
 FILE_MESSAGES: dict[str, Promise] = {
     "file_unreadable": _("The file could not be read: %(detail)s"),
     "file_missing": _("The uploaded file is no longer there; please upload it again."),
+    "no_data_rows": _("The file has a header row but no data rows."),
+    "too_many_rows": _("The file has more than %(limit)d rows; split it into files of at most %(limit)d rows."),
+    "cell_too_long": _("Row %(row)d has a cell longer than %(limit)d characters; no column takes that much."),
     "missing_columns": _("The header row lacks these columns: %(columns)s."),
     "unknown_columns": _("The header row names columns this import does not know: %(columns)s. Remove or rename them."),
     "repeated_columns": _("The header row names these columns more than once: %(columns)s."),

@@ -1,13 +1,12 @@
 """The error report of an import job, as CSV or XLSX, in the active language.
 
 Columns: row (as numbered in the file, the header being row 1), column, value (personal
-data already masked when stored), and the message. Cells that a spreadsheet would run as
-a formula are prefixed with an apostrophe.
+data already masked when stored), and the message. Every cell goes through
+``nanhai_portal.exports``, so that none runs as a formula.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import tempfile
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from typing import IO
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from nanhai_portal.exports import csv_writer, safe_row
 from nanhai_portal.jobs import selectors
 from nanhai_portal.jobs.importers import importer_class
 from nanhai_portal.jobs.models import ImportJob
@@ -23,12 +23,7 @@ from nanhai_portal.jobs.problems import describe_row_problem
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _IN_MEMORY = 4 * 1024 * 1024  # larger reports spill to a temporary file
-
-
-def _safe(text: str) -> str:
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 
 def report_rows(job: ImportJob) -> Iterator[list[str | int]]:
@@ -39,7 +34,7 @@ def report_rows(job: ImportJob) -> Iterator[list[str | int]]:
     for error in selectors.job_row_errors(job=job).iterator(chunk_size=5000):
         label = str(labels.get(error.column, error.column))
         column = label if label == error.column else f"{label} ({error.column})"
-        yield [error.row_number, column, _safe(error.value), describe_row_problem(error.code, error.params)]
+        yield [error.row_number, column, error.value, describe_row_problem(error.code, error.params)]
 
 
 def report_file_name(job: ImportJob, extension: str) -> str:
@@ -50,7 +45,7 @@ def render_csv(job: ImportJob) -> IO[bytes]:
     """The report as UTF-8 CSV with a byte-order mark (so that Excel reads the Chinese), rewound."""
     target = tempfile.SpooledTemporaryFile(max_size=_IN_MEMORY)
     text = io.TextIOWrapper(target, encoding="utf-8-sig", newline="")
-    csv.writer(text).writerows(report_rows(job))
+    csv_writer(text).writerows(report_rows(job))
     text.flush()
     text.detach()
     target.seek(0)
@@ -62,7 +57,7 @@ def render_xlsx(job: ImportJob) -> IO[bytes]:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Errors"))
     for row in report_rows(job):
-        sheet.append(row)
+        sheet.append(safe_row(row))
     target = tempfile.SpooledTemporaryFile(max_size=_IN_MEMORY)
     workbook.save(target)
     target.seek(0)

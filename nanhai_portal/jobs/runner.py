@@ -200,7 +200,20 @@ def _normalise(job: ImportJob, importer: type[Importer], target: Path, run: _Run
             raise JobLost
 
 
+def _bounded(records: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
+    """``records`` while within ``JOB_MAX_ROWS`` rows (after the first) and ``JOB_MAX_CELL_CHARS``
+    characters a cell; past either, the file fails with a clear error and nothing is imported
+    (chunks start only after the whole file is normalised)."""
+    for number, cells in records:
+        if number > conf.MAX_ROWS + 1:
+            raise FileProblem("too_many_rows", {"limit": conf.MAX_ROWS})
+        if any(len(cell) > conf.MAX_CELL_CHARS for cell in cells):
+            raise FileProblem("cell_too_long", {"row": number, "limit": conf.MAX_CELL_CHARS})
+        yield number, cells
+
+
 def _write_rows(records: Iterator[tuple[int, list[str]]], importer: type[Importer], target: Path, run: _Run) -> int:
+    records = _bounded(records)
     header: list[str] | None = None
     for _number, cells in records:
         if any(cells):
@@ -231,6 +244,8 @@ def _write_rows(records: Iterator[tuple[int, list[str]]], importer: type[Importe
             count += 1
             if count % 10000 == 0:
                 run.keep_lease()
+    if count == 0:
+        raise FileProblem("no_data_rows")
     return count
 
 

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from nanhai_portal.bodylimit import accepts_upload
 from nanhai_portal.jobs import conf, selectors, services
 from nanhai_portal.jobs.files import UploadRejected
 from nanhai_portal.jobs.forms import ImportJobForm
@@ -37,6 +38,7 @@ def _job_or_404(job_id: UUID) -> ImportJob:
     return job
 
 
+@accepts_upload(lambda: conf.MAX_UPLOAD_BYTES)
 @login_required
 @permission_required("jobs.view_importjob", raise_exception=True)
 def job_list(request: HttpRequest) -> HttpResponse:

@@ -25,7 +25,7 @@ from residents.eligibility import Missing, precheck
 from residents.models import EDITABLE_STATUSES, FINAL_STATUSES, Application, ApplicationStep, Document, Resident
 from residents.selectors import open_applications
 from residents.services.permits import permit_create, permit_endorse
-from residents.uploads import check_upload
+from residents.uploads import check_application_room, check_upload
 
 Status = Application.Status
 REVIEW_PERMISSION = "residents.review_application"
@@ -210,6 +210,7 @@ def application_add_document(*, application: Application, kind: str, upload: Upl
     _require_owner(application, by)
     _require_state(application, EDITABLE, _("add documents to"))
     checked = check_upload(kind, upload)
+    check_application_room(application=application, size=checked.size)
     document = Document(
         town_id=application.town_id,
         application=application,

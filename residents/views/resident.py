@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from nanhai_portal.bodylimit import accepts_upload
 from nanhai_portal.errors import DomainError
 from nanhai_portal.throttling import client_key, first_wait, hit, mobile_key, wait_message
 from residents import selectors, services, signup
@@ -36,6 +37,7 @@ from residents.forms import (
     signup_towns,
 )
 from residents.models import EDITABLE_STATUSES, Application, Document, Permit
+from residents.uploads import max_document_bytes
 from residents.views.common import (
     APPLICATIONS_PAGE_SIZE,
     ENDORSABLE,
@@ -218,6 +220,7 @@ def application_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
     return _application_page(request, _get_own_application(request, pk))
 
 
+@accepts_upload(max_document_bytes)
 @login_required
 @require_POST
 def application_upload(request: HttpRequest, pk: UUID) -> HttpResponse:

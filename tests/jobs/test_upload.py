@@ -16,7 +16,7 @@ from nanhai_portal.jobs import conf
 from nanhai_portal.jobs.models import ImportJob
 from nanhai_portal.tenancy import district_context, town_context
 from tests.jobs.conftest import job_files
-from tests.jobs.files import COMMUNITY_HEADER, csv_bytes, csv_upload, xlsx_bytes, xlsx_upload
+from tests.jobs.files import COMMUNITY_HEADER, csv_bytes, csv_upload, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -78,11 +78,6 @@ def test_a_good_upload_is_accepted_and_queued(api: Any, media: Path) -> None:
         (lambda: SimpleUploadedFile("picture.xlsx", PNG), "file_type", "not an Excel workbook"),
         (lambda: SimpleUploadedFile("text.xlsx", csv_bytes([GOOD_ROW])), "file_type", "not an Excel workbook"),
         (lambda: SimpleUploadedFile("archive.xlsx", zip_bytes({"a.txt": b"hello"})), "file_type", "not an Excel"),
-        (
-            lambda: SimpleUploadedFile("broken.xlsx", zip_bytes({"xl/workbook.xml": b"<not xml"})),
-            "file_unreadable",
-            "could not be opened",
-        ),
         (lambda: SimpleUploadedFile("old.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64)), "file_type", ".xls"),
         (lambda: SimpleUploadedFile("workbook.csv", xlsx_bytes([GOOD_ROW])), "file_type", "ZIP archive"),
         (lambda: SimpleUploadedFile("nul.csv", b"town,code,name,kind\x00\n"), "file_type", "binary data"),
@@ -95,9 +90,7 @@ def test_a_good_upload_is_accepted_and_queued(api: Any, media: Path) -> None:
         (lambda: SimpleUploadedFile("empty.csv", b""), "file_empty", "empty"),
         (lambda: SimpleUploadedFile("blank.csv", b"\r\n\r\n,,,\r\n"), "file_empty", "no rows"),
         (lambda: csv_upload([]), "no_data_rows", "no data rows"),
-        (lambda: xlsx_upload([]), "no_data_rows", "no data rows"),
         (lambda: csv_upload([["guicheng", "T1", "村"]], header=("town", "code", "name")), "bad_header", "kind"),
-        (lambda: xlsx_upload([["T1", "村"]], header=("code", "name")), "bad_header", "town, kind"),
         (lambda: csv_upload([[*GOOD_ROW, "x"]], header=(*COMMUNITY_HEADER, "remark")), "bad_header", "remark"),
     ],
     ids=[
@@ -107,7 +100,6 @@ def test_a_good_upload_is_accepted_and_queued(api: Any, media: Path) -> None:
         "png-named-xlsx",
         "csv-named-xlsx",
         "other-zip",
-        "damaged-workbook",
         "old-xls",
         "xlsx-named-csv",
         "nul-bytes",
@@ -116,9 +108,7 @@ def test_a_good_upload_is_accepted_and_queued(api: Any, media: Path) -> None:
         "empty",
         "only-blank-rows",
         "header-only-csv",
-        "header-only-xlsx",
         "missing-column",
-        "missing-columns-xlsx",
         "unknown-column",
     ],
 )

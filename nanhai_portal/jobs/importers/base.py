@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from django.core.exceptions import ValidationError
 from django.db.backends.utils import CursorWrapper
 from django.utils.functional import Promise
 
@@ -32,6 +33,8 @@ class Column:
     unique_in_file: bool = False
     # "id_number" or "mobile": how the error report masks it. Every value is scrubbed anyway.
     personal: str = ""
+    # What the value is (``nanhai_portal.validators``): its ValidationError's code is the problem.
+    check: Callable[[str], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,11 @@ class Importer:
                 problems[column.name] = RowProblem(column.name, "too_long", {"max_length": column.max_length})
             elif column.choices and value not in column.choices:
                 problems[column.name] = RowProblem(column.name, "not_a_choice", {"choices": ", ".join(column.choices)})
+            elif column.check is not None:
+                try:
+                    column.check(value)
+                except ValidationError as error:
+                    problems[column.name] = RowProblem(column.name, error.code or "invalid")
         for problem in self.check_row(dict(zip(self._names, values, strict=True))):
             problems.setdefault(problem.column, problem)
         return list(problems.values())

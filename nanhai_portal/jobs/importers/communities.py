@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from nanhai_portal.areas.models import Community, Town
 from nanhai_portal.jobs.importers import register_importer
 from nanhai_portal.jobs.importers.base import Column, Importer, RowProblem
+from nanhai_portal.validators import validate_place_name
 
 
 @register_importer("communities")
@@ -19,7 +20,7 @@ class CommunityImporter(Importer):
     columns = (
         Column("town", _("town"), aliases=("镇街",)),
         Column("code", _("code"), max_length=16, unique_in_file=True, aliases=("编码", "代码")),
-        Column("name", _("name"), max_length=64, unique_in_file=True, aliases=("名称",)),
+        Column("name", _("name"), max_length=64, unique_in_file=True, aliases=("名称",), check=validate_place_name),
         Column("kind", _("kind"), choices=tuple(Community.Kind.values), aliases=("类型",)),
     )
     conflict_column = "code"

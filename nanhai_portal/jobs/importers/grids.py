@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from nanhai_portal.areas.models import Community
 from nanhai_portal.jobs.importers import register_importer
 from nanhai_portal.jobs.importers.base import Column, Importer, RowProblem
+from nanhai_portal.validators import validate_place_name
 
 
 @register_importer("grids")
@@ -19,7 +20,7 @@ class GridImporter(Importer):
     columns = (
         Column("community", _("community"), max_length=16, aliases=("村（社区）", "社区编码", "村居编码")),
         Column("code", _("code"), max_length=24, unique_in_file=True, aliases=("编码", "网格编码")),
-        Column("name", _("name"), max_length=64, aliases=("名称", "网格名称")),
+        Column("name", _("name"), max_length=64, aliases=("名称", "网格名称"), check=validate_place_name),
     )
     conflict_column = "code"
     merge_sql = """
