@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from nanhai_portal.audit.services import audit_record
 from nanhai_portal.errors import DomainError, InvalidTransition
 from nanhai_portal.notifications.services import notify
+from residents import access
 from residents.eligibility import Missing, precheck
 from residents.models import EDITABLE_STATUSES, FINAL_STATUSES, Application, ApplicationStep, Document, Resident
 from residents.selectors import open_applications
@@ -28,7 +29,7 @@ from residents.services.permits import permit_create, permit_endorse
 from residents.uploads import check_upload
 
 Status = Application.Status
-REVIEW_PERMISSION = "residents.review_application"
+REVIEW_PERMISSION = access.REVIEW_PERMISSION
 EDITABLE = EDITABLE_STATUSES
 FINAL = FINAL_STATUSES
 # The states each officer action starts from: the services check it, the pages offer it.
@@ -44,7 +45,7 @@ REVIEW_ACTIONS_FROM: dict[str, set[str]] = {
 
 def review_actions(application: Application, by: Any) -> list[str]:
     """The officer actions ``by`` may take on ``application`` now, in workflow order."""
-    if not by.has_perm(REVIEW_PERMISSION):
+    if not access.is_reviewer(by):
         return []
     return [action for action, states in REVIEW_ACTIONS_FROM.items() if application.status in states]
 
@@ -66,12 +67,12 @@ def due_days(kind: str) -> int:
 
 
 def _require_owner(application: Application, by: Any) -> None:
-    if application.resident.user_id is None or application.resident.user_id != getattr(by, "pk", None):
+    if not access.is_applicant(by, application):
         raise PermissionDenied(_("Only the applicant may do this."))
 
 
 def _require_reviewer(by: Any) -> None:
-    if not by.has_perm(REVIEW_PERMISSION):
+    if not access.is_reviewer(by):
         raise PermissionDenied(_("Only the town's officers may do this."))
 
 

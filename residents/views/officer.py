@@ -19,8 +19,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from nanhai_portal.errors import DomainError
-from nanhai_portal.pii.services import REVEAL_PERMISSION, pii_reveal
-from residents import selectors, services
+from nanhai_portal.pii.services import pii_reveal
+from residents import access, selectors, services
 from residents.forms import (
     BulkApproveForm,
     QueueFilterForm,
@@ -34,7 +34,6 @@ from residents.views.common import (
     REVIEW_SERVICES,
     _error_message,
     _error_status,
-    _get_reviewed_application,
 )
 
 # --- The town officers' pages -------------------------------------------------------
@@ -130,7 +129,7 @@ def _review_page(
         "error_message": _error_message(error) if error is not None else "",
         "overdue": selectors.is_overdue(application),
         "revealed": revealed or {},
-        "may_reveal": request.user.has_perm(REVEAL_PERMISSION),
+        "may_reveal": access.may_reveal(request.user, application),
     }
     response = render(request, "residents/review.html", context, status=status)
     if revealed:
@@ -139,13 +138,12 @@ def _review_page(
 
 
 @login_required
-@permission_required(REVIEW_PERMISSION, raise_exception=True)
 @require_POST
 def review_reveal(request: HttpRequest, pk: UUID, field: str) -> HttpResponse:
     """Show the applicant's full ID or mobile number once: an explicit, audited action."""
     if field not in ("id_number", "mobile"):
         raise Http404
-    application = _get_reviewed_application(request, pk)
+    application = access.get_application_for(request.user, pk, action=access.REVIEW)
     try:
         value = pii_reveal(
             actor=request.user, object_type="residents.resident", object_id=str(application.resident_id), field=field
@@ -156,19 +154,17 @@ def review_reveal(request: HttpRequest, pk: UUID, field: str) -> HttpResponse:
 
 
 @login_required
-@permission_required(REVIEW_PERMISSION, raise_exception=True)
 def review(request: HttpRequest, pk: UUID) -> HttpResponse:
-    return _review_page(request, _get_reviewed_application(request, pk))
+    return _review_page(request, access.get_application_for(request.user, pk, action=access.REVIEW))
 
 
 @login_required
-@permission_required(REVIEW_PERMISSION, raise_exception=True)
 @require_POST
 def review_action(request: HttpRequest, pk: UUID, action: str) -> HttpResponse:
     """Accept, return, approve, reject, issue or deliver; a refusal is shown on the page."""
     if action not in REVIEW_SERVICES:
         raise Http404
-    application = _get_reviewed_application(request, pk)
+    application = access.get_application_for(request.user, pk, action=access.REVIEW)
     form_class = REVIEW_FORMS.get(action)
     form = form_class(request.POST, auto_id=f"{action}-%s") if form_class else None
     if form is not None and not form.is_valid():
@@ -178,7 +174,7 @@ def review_action(request: HttpRequest, pk: UUID, action: str) -> HttpResponse:
     except (ValidationError, DomainError) as error:
         if form is not None:
             add_service_errors(form, error)
-        fresh = _get_reviewed_application(request, pk)
+        fresh = access.get_application_for(request.user, pk, action=access.REVIEW)
         return _review_page(request, fresh, failed=(action, form), error=error, status=_error_status(error))
     done = {
         "accept": _("Accepted. The deadline runs from now."),

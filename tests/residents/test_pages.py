@@ -292,9 +292,12 @@ def test_one_resident_cannot_see_or_touch_anothers_application() -> None:
         assert other.post(url + "documents/", {"slot": "other", "kind": "lease", "file": pdf()}).status_code == 404
         assert other.post(url + "submit/").status_code == 404
         assert f'href="{url}"' not in html(other.get("/residents/applications/"))
-        # Nor review anything: the queue is the officers' (refused for the role, whatever the object).
+        # Nor review anything: the queue is the officers' (refused for the role); another
+        # person's application is not there for them at all (404), as in the API.
         assert other.get("/residents/queue/").status_code == 403
-        assert other.post(f"/residents/queue/{application.pk}/accept/").status_code == 403
+        assert other.post(f"/residents/queue/{application.pk}/accept/").status_code == 404
+        # The applicant sees their application, but reviewing it is not theirs to do.
+        assert signed_in("resident.1").post(f"/residents/queue/{application.pk}/accept/").status_code == 403
     assert documents_of(str(application.pk)) == 1
 
 
