@@ -23,7 +23,8 @@ from nanhai_portal.pii.validators import id_check_character
 from nanhai_portal.tenancy import district_context, town_context
 from residents import services
 from residents.models import Application, Document, Resident, SignupVerification
-from tests.factories import ApplicationFactory
+from tests.conftest import bearer_client
+from tests.factories import ApplicationFactory, DocumentFactory
 from tests.residents.helpers import fake_png, pdf, png
 from tests.unchanged import about_application, nothing_changes, rows
 
@@ -303,12 +304,17 @@ def test_one_resident_cannot_see_or_touch_anothers_application() -> None:
 
 def test_a_draft_is_the_residents_own_business() -> None:
     draft = ApplicationFactory(town_id="guicheng", status=Status.DRAFT)
+    lease = DocumentFactory(town_id="guicheng", application=draft)
     officer, review = signed_in("officer.guicheng"), f"/residents/queue/{draft.pk}/"
+    download = f"/residents/applications/{draft.pk}/documents/{lease.pk}/"
 
     with nothing_changes(*about_application(draft)):
         assert officer.get(review).status_code == 404
         assert officer.post(review + "accept/").status_code == 404
         assert officer.post(review + "return/", {"reasons": "请补充"}).status_code == 404
+        # Its documents too, on the page as in the API (issue 8, finding 12).
+        assert officer.get(download).status_code == 404
+        assert bearer_client("officer.guicheng").get(f"/api/v1{download.removeprefix('/residents')}").status_code == 404
 
 
 # --- Officers' actions --------------------------------------------------------------
