@@ -366,7 +366,7 @@ class World:
 
 @pytest.fixture
 def world(media: Any) -> World:
-    people = {
+    people: dict[str, Any] = {
         RESIDENT: ResidentFactory(town_id=HOME, account=True).user,
         OTHER_RESIDENT: ResidentFactory(town_id=HOME, account=True).user,
         GRID: UserFactory(role=Role.GRID_WORKER, town_id=HOME),
@@ -381,13 +381,13 @@ def world(media: Any) -> World:
         with town_context(town):
             resident = Resident.objects.get(user=owner) if owner else ResidentFactory(town_id=town, account=True)
             owner = resident.user
-        application = ApplicationFactory(town_id=town, resident=resident, status=Application.Status.SUBMITTED)
-        draft = ApplicationFactory(
+        application: Any = ApplicationFactory(town_id=town, resident=resident, status=Application.Status.SUBMITTED)
+        draft: Any = ApplicationFactory(
             town_id=town, resident=resident, status=Application.Status.DRAFT, kind=Application.Kind.PERMIT_REISSUE
         )
-        document = DocumentFactory(town_id=town, application=application)
-        draft_document = DocumentFactory(town_id=town, application=draft)
-        permit = PermitFactory(town_id=town, resident=resident)
+        document: Any = DocumentFactory(town_id=town, application=application)
+        draft_document: Any = DocumentFactory(town_id=town, application=draft)
+        permit: Any = PermitFactory(town_id=town, resident=resident)
         with town_context(town):
             grid = Grid.objects.order_by("code").first()
             community = Community.objects.order_by("code").first()
@@ -477,11 +477,12 @@ def admin_probes(world: World, name: str, route: str) -> Iterator[tuple[str | No
     found: dict[str | None, Any] = {}
     with district_context():  # left before the requests, which must run in the caller's own scope
         queryset = manager.for_all_towns() if hasattr(manager, "for_all_towns") else manager.all()
-        for town in (HOME, OTHER) if has_town else (None,):
-            found[town] = (queryset.filter(town_id=town) if town else queryset).order_by("pk").first()
-    for town, item in found.items():
+        towns: tuple[str | None, ...] = (HOME, OTHER) if has_town else (None,)
+        for each in towns:
+            found[each] = (queryset.filter(town_id=each) if each else queryset).order_by("pk").first()
+    for each, item in found.items():
         if item is not None:
-            yield town, fill(route, {"object_id": str(item.pk), "id": str(item.pk)})
+            yield each, fill(route, {"object_id": str(item.pk), "id": str(item.pk)})
 
 
 def test_the_table_covers_every_route_of_the_url_map() -> None:
