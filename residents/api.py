@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status
@@ -22,7 +22,7 @@ from nanhai_portal.api.idempotency import idempotent
 from nanhai_portal.api.viewsets import TenantViewSet
 from nanhai_portal.bodylimit import accepts_upload
 from nanhai_portal.throttling import address_throttle, global_throttle, mobile_throttle
-from residents import selectors, services, signup
+from residents import access, selectors, services, signup
 from residents.models import Application, Permit
 from residents.serializers import (
     ApplicationCreateSerializer,
@@ -63,24 +63,27 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         user = self.request.user
-        overdue = {"true": True, "false": False}.get(self.request.query_params.get("overdue", ""))
-        queue = selectors.review_queue(
+        if self.action != "list":
+            return access.applications_visible_to(user).prefetch_related("documents", "steps__actor")
+        params = self.request.query_params
+        if not access.is_reviewer(user) and not params.get("status"):
+            return access.applications_visible_to(user).order_by("-created_at")  # a resident sees drafts too
+        return selectors.review_queue(
             user=user,
-            kind=self.request.query_params.get("kind") or None,
-            status=self.request.query_params.get("status") or None,
-            overdue=overdue,
+            kind=params.get("kind") or None,
+            status=params.get("status") or None,
+            overdue={"true": True, "false": False}.get(params.get("overdue", "")),
         )
-        if not user.has_perm("residents.review_application") and not self.request.query_params.get("status"):
-            queue = selectors.applications_for(user).order_by("-created_at")  # a resident sees drafts too
-        if self.action == "list":
-            return queue
-        return queue.prefetch_related("documents", "steps__actor")
+
+    def _application(self, action: str) -> Application:
+        """The application of the URL for ``action``: 404 when not visible, 403 when not allowed."""
+        return access.get_application_for(self.request.user, self.kwargs["pk"], action=action)
 
     def get_serializer_class(self) -> Any:
         return ApplicationListSerializer if self.action == "list" else ApplicationSerializer
 
     def _reply(self, application: Application, code: int = status.HTTP_200_OK) -> Response:
-        fresh = self.scope_queryset(self.get_queryset()).get(pk=application.pk)
+        fresh = access.get_application_for(self.request.user, application.pk)
         return Response(ApplicationSerializer(fresh).data, status=code)
 
     @extend_schema(request=ApplicationCreateSerializer, responses={201: ApplicationSerializer})
@@ -88,7 +91,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
     def create(self, request: Request) -> Response:
         data = ApplicationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        resident = selectors.resident_of(request.user)
+        resident = access.resident_of(request.user)
         if resident is None:
             raise ServiceError(
                 "no_resident_record", _("Sign up as a resident before applying."), status.HTTP_400_BAD_REQUEST
@@ -98,7 +101,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
 
     @extend_schema(request=ApplicationUpdateSerializer, responses=ApplicationSerializer)
     def partial_update(self, request: Request, pk: str) -> Response:
-        application = self.get_object()
+        application = self._application(access.APPLY)
         data = ApplicationUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         return self._reply(services.application_update(application=application, by=request.user, **data.validated_data))
@@ -108,7 +111,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
     @action(detail=True, methods=["post"])
     @idempotent
     def documents(self, request: Request, pk: str) -> Response:
-        application = self.get_object()
+        application = self._application(access.APPLY)
         data = DocumentUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         document = services.application_add_document(
@@ -123,10 +126,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
     @action(detail=True, methods=["get"], url_path=r"documents/(?P<document_id>[0-9a-f-]{36})", url_name="document")
     def document(self, request: Request, pk: str, document_id: str) -> FileResponse:
         """The file, for the applicant and the reviewing town's staff only."""
-        application = self.get_object()
-        found = application.documents.filter(pk=document_id).first()
-        if found is None:
-            raise Http404
+        found = access.get_document_for(request.user, pk, document_id)
         response = FileResponse(found.file.open("rb"), content_type=found.content_type)
         response["Content-Disposition"] = f'inline; filename="{found.kind}"'
         response["Cache-Control"] = "private, no-store"
@@ -136,11 +136,11 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
     @extend_schema(responses=PrecheckSerializer)
     @action(detail=True, methods=["get"])
     def precheck(self, request: Request, pk: str) -> Response:
-        missing = services.application_precheck(self.get_object())
+        missing = services.application_precheck(self._application(access.VIEW))
         return Response({"eligible": not missing, "missing": [item.as_dict() for item in missing]})
 
-    def _transition(self, request: Request, service: Any, serializer: Any = None) -> Response:
-        application = self.get_object()
+    def _transition(self, request: Request, service: Any, action: str, serializer: Any = None) -> Response:
+        application = self._application(action)
         extra: dict[str, Any] = {}
         if serializer is not None:
             data = serializer(data=request.data)
@@ -152,51 +152,52 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
     @action(detail=True, methods=["post"])
     @idempotent
     def submit(self, request: Request, pk: str) -> Response:
-        return self._transition(request, services.application_submit)
+        return self._transition(request, services.application_submit, access.APPLY)
 
     @extend_schema(request=None, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"])
     @idempotent
     def accept(self, request: Request, pk: str) -> Response:
-        return self._transition(request, services.application_accept)
+        return self._transition(request, services.application_accept, access.REVIEW)
 
     @extend_schema(request=ReturnSerializer, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     @idempotent
     def return_(self, request: Request, pk: str) -> Response:
-        return self._transition(request, services.application_return, ReturnSerializer)
+        return self._transition(request, services.application_return, access.REVIEW, ReturnSerializer)
 
     @extend_schema(request=None, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"])
     @idempotent
     def approve(self, request: Request, pk: str) -> Response:
-        return self._transition(request, services.application_approve)
+        return self._transition(request, services.application_approve, access.REVIEW)
 
     @extend_schema(request=RejectSerializer, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"])
     @idempotent
     def reject(self, request: Request, pk: str) -> Response:
-        return self._transition(request, services.application_reject, RejectSerializer)
+        return self._transition(request, services.application_reject, access.REVIEW, RejectSerializer)
 
     @extend_schema(request=None, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"])
     @idempotent
     def issue(self, request: Request, pk: str) -> Response:
-        return self._transition(request, services.application_issue)
+        return self._transition(request, services.application_issue, access.REVIEW)
 
     @extend_schema(request=DeliverSerializer, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"])
     @idempotent
     def deliver(self, request: Request, pk: str) -> Response:
-        return self._transition(request, services.application_deliver, DeliverSerializer)
+        return self._transition(request, services.application_deliver, access.REVIEW, DeliverSerializer)
 
     @extend_schema(request=BulkApproveSerializer, responses=None)
     @action(detail=False, methods=["post"], url_path="bulk-approve")
     @idempotent
     def bulk_approve(self, request: Request) -> Response:
+        access.require_reviewer(request.user)
         data = BulkApproveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        found = list(self.get_queryset().filter(pk__in=data.validated_data["ids"]))
+        found = list(selectors.review_queue(user=request.user).filter(pk__in=data.validated_data["ids"]))
         approved, refused = services.applications_approve_many(applications=found, by=request.user)
         missing = {str(i) for i in data.validated_data["ids"]} - {str(a.pk) for a in found}
         refused += [{"id": pk, "message": _("Not found.")} for pk in sorted(missing)]
@@ -211,7 +212,7 @@ class PermitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
     filter_backends: list[Any] = []
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return selectors.permits_for(self.request.user).order_by("-valid_from")
+        return access.permits_visible_to(self.request.user).order_by("-valid_from")
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())

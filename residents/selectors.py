@@ -1,4 +1,7 @@
-"""Reads for residents: queues, an applicant's own records, permits and statistics."""
+"""Reads for residents: the queue, permits as people read them, statistics.
+
+Who may see which rows is ``residents.access``; the reads here start from it.
+"""
 
 from __future__ import annotations
 
@@ -10,33 +13,12 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q,
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from nanhai_portal.tenancy import is_district_scope
-from residents import permits
-from residents.models import FINAL_STATUSES, Application, Permit, Resident
+from residents import access, permits
+from residents.models import FINAL_STATUSES, Application, Permit
 
 # The deadline runs from acceptance to issue: an application issued (or not yet issued) late
 # is the town's to answer for; once issued, delivery is the post's.
 AWAITING_ISSUE = [Application.Status.SUBMITTED, Application.Status.ACCEPTED, Application.Status.APPROVED]
-
-
-def _scoped(model: Any) -> QuerySet[Any]:
-    return model.objects.for_all_towns() if is_district_scope() else model.objects.all()
-
-
-def resident_of(user: Any) -> Resident | None:
-    """The resident record of a signed-in person, in their town."""
-    return Resident.objects.filter(user=user).first() if getattr(user, "is_authenticated", False) else None
-
-
-def applications_for(user: Any) -> QuerySet[Application]:
-    """A resident's own applications; a reviewer's town's; a district role's every town's."""
-    # The resident's personal data is not decrypted for a list that shows only the name.
-    queryset = (
-        _scoped(Application).select_related("resident", "permit").defer("resident__id_number", "resident__mobile")
-    )
-    if user.has_perm("residents.review_application") or is_district_scope():
-        return queryset
-    return queryset.filter(resident__user=user)
 
 
 def open_applications(applications: QuerySet[Application], *, kind: str) -> QuerySet[Application]:
@@ -44,21 +26,12 @@ def open_applications(applications: QuerySet[Application], *, kind: str) -> Quer
     return applications.filter(kind=kind).exclude(status__in=FINAL_STATUSES)
 
 
-def applications_of(user: Any) -> QuerySet[Application]:
-    """The person's own applications, whatever their role."""
-    return Application.objects.select_related("permit").filter(resident__user=user)
-
-
-def permits_of(user: Any) -> QuerySet[Permit]:
-    """The person's own permits, newest first."""
-    return Permit.objects.filter(resident__user=user).order_by("-valid_from")
-
-
 def review_queue(
     *, user: Any, kind: str | None = None, status: str | None = None, overdue: bool | None = None
 ) -> QuerySet[Application]:
-    """The town's applications, soonest deadline first; drafts are the resident's business."""
-    queryset = applications_for(user).exclude(status=Application.Status.DRAFT)
+    """The town's submitted applications (every town's for district roles), soonest deadline
+    first; drafts are the resident's business (``access.applications_in_review``)."""
+    queryset = access.applications_in_review(user)
     if kind:
         queryset = queryset.filter(kind=kind)
     if status:
@@ -73,13 +46,6 @@ def is_overdue(application: Application, *, now: datetime | None = None) -> bool
     return bool(
         application.due_at and application.status in AWAITING_ISSUE and application.due_at < (now or timezone.now())
     )
-
-
-def permits_for(user: Any) -> QuerySet[Permit]:
-    queryset = _scoped(Permit).select_related("resident")
-    if user.has_perm("residents.review_application") or is_district_scope():
-        return queryset
-    return queryset.filter(resident__user=user)
 
 
 @dataclass(frozen=True)
@@ -108,7 +74,9 @@ def permit_view(permit: Permit, *, today: date | None = None) -> PermitView:
 def application_statistics(*, since: date | None = None, until: date | None = None) -> list[dict[str, Any]]:
     """Per town and month: received, accepted, completed, completed on time, completion rate,
     permits issued and endorsed, and visits per completed application (最多跑一次)."""
-    queryset = _scoped(Application).exclude(status=Application.Status.DRAFT).exclude(submitted_at=None)
+    queryset = (
+        Application.objects.in_current_scope().exclude(status=Application.Status.DRAFT).exclude(submitted_at=None)
+    )
     if since:
         queryset = queryset.filter(submitted_at__date__gte=since)
     if until:

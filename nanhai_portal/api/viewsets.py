@@ -25,9 +25,10 @@ class DistrictReadOnly(permissions.BasePermission):
 class TenantViewSet(viewsets.GenericViewSet):
     """A viewset over one tenant-owned model, scoped to the caller's town.
 
-    Subclasses set ``model`` and may override ``scope_queryset(queryset)`` to narrow or
-    annotate it; they never set ``queryset`` or override ``get_queryset``, so that no
-    view can forget the town. District roles get every town's rows, read-only.
+    Subclasses set ``model`` and override ``scope_queryset(queryset)`` to return what their
+    app's access module lets the caller see (``<app>/access.py``, shared with the pages);
+    they never set ``queryset`` or override ``get_queryset``, so that no view can forget the
+    town. District roles get every town's rows, read-only.
     """
 
     model: type[Any]
@@ -44,8 +45,7 @@ class TenantViewSet(viewsets.GenericViewSet):
         manager = self.model.objects
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular, building the schema
             return manager.none()
-        queryset = manager.for_all_towns() if is_district_scope() else manager.all()
-        return self.scope_queryset(queryset)
+        return self.scope_queryset(manager.in_current_scope())
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset

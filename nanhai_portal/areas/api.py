@@ -9,7 +9,7 @@ from django_filters import rest_framework as filters
 from rest_framework import mixins, permissions, viewsets
 
 from nanhai_portal.api.viewsets import TenantViewSet
-from nanhai_portal.areas import selectors
+from nanhai_portal.areas import access
 from nanhai_portal.areas.models import Community, Grid, Town
 from nanhai_portal.areas.serializers import CommunitySerializer, GridSerializer, TownSerializer
 
@@ -23,7 +23,7 @@ class TownViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     pagination_class = None
 
     def get_queryset(self) -> QuerySet[Town]:
-        return selectors.town_list()
+        return access.towns_visible_to(self.request.user)
 
 
 class CommunityFilter(filters.FilterSet):
@@ -40,6 +40,9 @@ class CommunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantV
     model = Community
     serializer_class = CommunitySerializer
     filterset_class = CommunityFilter
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return access.communities_visible_to(self.request.user)
 
 
 class GridFilter(filters.FilterSet):
@@ -63,6 +66,4 @@ class GridViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSe
     filterset_class = GridFilter
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.request.user.has_perm("areas.view_grid"):
-            return queryset.select_related("community")
-        return selectors.grids_served_by(self.request.user)
+        return access.grids_visible_to(self.request.user)

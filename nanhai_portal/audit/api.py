@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from nanhai_portal.api.viewsets import TenantViewSet
-from nanhai_portal.audit import selectors
+from nanhai_portal.audit import access, selectors
 from nanhai_portal.audit.models import AuditEvent
 from nanhai_portal.pii.services import pii_reveal
 
@@ -31,8 +31,11 @@ class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
 
 
 class CanViewAudit(permissions.BasePermission):
+    """The list is refused to a role that reads no events (403); one event is found, or not,
+    by ``access`` (another town's, or any for such a role, is a 404)."""
+
     def has_permission(self, request: Request, view: Any) -> bool:
-        return bool(request.user and request.user.has_perm("audit.view_auditevent"))
+        return getattr(view, "action", None) != "list" or access.may_read_audit(request.user)
 
 
 class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
@@ -44,7 +47,7 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
     filterset_class = selectors.AuditEventFilter
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.order_by("-occurred_at")
+        return access.audit_events_visible_to(self.request.user)
 
 
 class RevealRequestSerializer(serializers.Serializer):

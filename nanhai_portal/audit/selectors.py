@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
 from nanhai_portal.audit.models import AuditEvent
-from nanhai_portal.tenancy import is_district_scope
 
 
 class AuditEventFilter(filters.FilterSet):
@@ -25,12 +24,7 @@ class AuditEventFilter(filters.FilterSet):
         fields = ["action", "actor", "town", "object_id", "since", "until"]
 
 
-def audit_events() -> QuerySet[AuditEvent]:
-    """The events the caller may read: their town's, or every town's in a district scope."""
-    manager: Any = AuditEvent.objects
-    return (manager.for_all_towns() if is_district_scope() else manager.all()).order_by("-occurred_at")
-
-
-def filtered_audit_events(params: Any) -> tuple[AuditEventFilter, QuerySet[AuditEvent]]:
-    event_filter = AuditEventFilter(params, queryset=audit_events())
-    return event_filter, event_filter.qs if event_filter.is_valid() else audit_events().none()
+def filtered_audit_events(events: QuerySet[AuditEvent], params: Any) -> tuple[AuditEventFilter, QuerySet[AuditEvent]]:
+    """``events`` (from ``access.audit_events_visible_to``) narrowed by the filters in ``params``."""
+    event_filter = AuditEventFilter(params, queryset=events)
+    return event_filter, event_filter.qs if event_filter.is_valid() else events.none()

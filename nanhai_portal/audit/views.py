@@ -12,15 +12,16 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from nanhai_portal.audit import access
 from nanhai_portal.audit.selectors import filtered_audit_events
 from nanhai_portal.exports import csv_writer
 from nanhai_portal.tenancy.context import in_current_scope
 
 
 @login_required
-@permission_required("audit.view_auditevent", raise_exception=True)
+@permission_required(access.VIEW_PERMISSION, raise_exception=True)
 def event_list(request: HttpRequest) -> HttpResponse:
-    event_filter, events = filtered_audit_events(request.GET)
+    event_filter, events = filtered_audit_events(access.audit_events_visible_to(request.user), request.GET)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -48,10 +49,10 @@ def _csv_rows(events: Iterator[Any]) -> Iterator[str]:
 
 
 @login_required
-@permission_required("audit.view_auditevent", raise_exception=True)
+@permission_required(access.VIEW_PERMISSION, raise_exception=True)
 def event_export(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered events as CSV, streamed: a year of a town's events does not fit in memory."""
-    _filter, events = filtered_audit_events(request.GET)
+    _filter, events = filtered_audit_events(access.audit_events_visible_to(request.user), request.GET)
     # The rows are read while the response streams, after this view has returned: in the scope of now.
     rows = in_current_scope(events.iterator(chunk_size=2000))
     response = StreamingHttpResponse(_csv_rows(rows), content_type="text/csv; charset=utf-8")

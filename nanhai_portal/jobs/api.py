@@ -21,27 +21,27 @@ from nanhai_portal.api.errors import ServiceError
 from nanhai_portal.api.idempotency import idempotent
 from nanhai_portal.api.viewsets import DistrictReadOnly, TenantViewSet
 from nanhai_portal.bodylimit import accepts_upload
-from nanhai_portal.jobs import conf, reports, services
+from nanhai_portal.jobs import access, conf, reports, services
 from nanhai_portal.jobs.files import UploadRejected
 from nanhai_portal.jobs.models import ImportJob
 from nanhai_portal.jobs.serializers import ImportJobCreateSerializer, ImportJobSerializer
 
 
 class ImportJobPermission(permissions.BasePermission):
-    """Model permissions per action: view to read, add to upload, cancel to cancel."""
-
-    required = {
-        "list": "jobs.view_importjob",
-        "retrieve": "jobs.view_importjob",
-        "errors_csv": "jobs.view_importjob",
-        "errors_xlsx": "jobs.view_importjob",
-        "create": "jobs.add_importjob",
-        "cancel": "jobs.cancel_importjob",
-    }
+    """The role answers for the collection (list, upload); for one job, ``access`` does:
+    another town's job, or any job for a role that follows none, is a 404, and only a
+    visible job that the caller may not cancel is a 403."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        needed = self.required.get(getattr(view, "action", None) or "")
-        return needed is not None and request.user.has_perm(needed)
+        action = getattr(view, "action", None) or ""
+        if action == "list":
+            return access.may_follow_jobs(request.user)
+        if action == "create":
+            return access.may_import(request.user)
+        return True  # one job: visible or not (404), and may cancel it or not (403), below
+
+    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
+        return getattr(view, "action", None) != "cancel" or access.may_cancel(request.user, obj)
 
 
 class _FileRenderer(BaseRenderer):
@@ -87,7 +87,7 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantV
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.order_by("-created_at")
+        return access.jobs_visible_to(self.request.user)
 
     def get_renderers(self) -> list[BaseRenderer]:
         if getattr(self, "action", None) in ("errors_csv", "errors_xlsx"):

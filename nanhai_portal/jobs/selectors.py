@@ -1,11 +1,10 @@
-"""Reads of import jobs: lists, one job, its progress and its error rows."""
+"""Reads of import jobs: progress and error rows (which jobs a person may see is ``access``)."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from uuid import UUID
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -13,18 +12,6 @@ from django.utils import timezone
 from nanhai_portal.jobs.models import ImportJob, ImportRowError
 from nanhai_portal.jobs.problems import describe_file_problem
 from nanhai_portal.tenancy import is_district_scope
-
-
-def job_list(*, town: str | None = None) -> QuerySet[ImportJob]:
-    """The current town's jobs, newest first; every town's in a district scope (``town`` narrows)."""
-    jobs = ImportJob.objects.for_all_towns() if is_district_scope() else ImportJob.objects.all()
-    jobs = jobs.select_related("town", "created_by").order_by("-created_at")
-    return jobs.filter(town_id=town) if town else jobs
-
-
-def job_get(*, job_id: UUID) -> ImportJob | None:
-    """One job the caller may see (their town's; any in a district scope), or None."""
-    return job_list().filter(pk=job_id).first()
 
 
 def job_row_errors(*, job: ImportJob) -> QuerySet[ImportRowError]:

@@ -8,13 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nanhai_portal.bodylimit import accepts_upload
-from nanhai_portal.jobs import conf, selectors, services
+from nanhai_portal.jobs import access, conf, selectors, services
 from nanhai_portal.jobs.files import UploadRejected
 from nanhai_portal.jobs.forms import ImportJobForm
 from nanhai_portal.jobs.importers import Column, importer_choices, importer_class
@@ -22,28 +22,17 @@ from nanhai_portal.jobs.models import ImportJob
 from nanhai_portal.tenancy import is_district_scope
 
 
-def _may_import(request: HttpRequest) -> bool:
-    return request.user.has_perm("jobs.add_importjob") and not is_district_scope()
-
-
 def _columns(kind: str) -> tuple[Column, ...]:
     importer = importer_class(kind)
     return importer.columns if importer else ()
 
 
-def _job_or_404(job_id: UUID) -> ImportJob:
-    job = selectors.job_get(job_id=job_id)
-    if job is None:
-        raise Http404
-    return job
-
-
 @accepts_upload(lambda: conf.MAX_UPLOAD_BYTES)
 @login_required
-@permission_required("jobs.view_importjob", raise_exception=True)
+@permission_required(access.VIEW_PERMISSION, raise_exception=True)
 def job_list(request: HttpRequest) -> HttpResponse:
     """The caller's town's imports, newest first (every town's for district roles), and the upload form."""
-    may_import = _may_import(request)
+    may_import = access.may_import(request.user)
     form = ImportJobForm()
     if request.method == "POST":
         if not may_import:
@@ -60,7 +49,8 @@ def job_list(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("File received; the import has been queued."))
                 return redirect("jobs:detail", job_id=job.pk)
     town = (request.GET.get("town") or None) if is_district_scope() else None
-    page = Paginator(selectors.job_list(town=town), 20).get_page(request.GET.get("page"))
+    jobs = access.jobs_visible_to(request.user)
+    page = Paginator(jobs.filter(town_id=town) if town else jobs, 20).get_page(request.GET.get("page"))
     kinds = [(label, _columns(kind)) for kind, label in importer_choices()]
     return render(
         request,
@@ -78,10 +68,9 @@ def job_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@permission_required("jobs.view_importjob", raise_exception=True)
 def job_detail(request: HttpRequest, job_id: UUID) -> HttpResponse:
     """One import: a progress bar that updates itself (or a reload link without JavaScript)."""
-    job = _job_or_404(job_id)
+    job = access.get_job_for(request.user, job_id)
     return render(
         request,
         "jobs/job_detail.html",
@@ -90,18 +79,15 @@ def job_detail(request: HttpRequest, job_id: UUID) -> HttpResponse:
             "progress": selectors.job_progress(job),
             "error": selectors.job_error_message(job),
             "status_labels": {value: str(label) for value, label in ImportJob.Status.choices},
-            "may_cancel": job.is_active and request.user.has_perm("jobs.cancel_importjob") and not is_district_scope(),
+            "may_cancel": job.is_active and access.may_cancel(request.user, job),
         },
     )
 
 
-@require_POST
 @login_required
-@permission_required("jobs.cancel_importjob", raise_exception=True)
+@require_POST
 def job_cancel(request: HttpRequest, job_id: UUID) -> HttpResponse:
-    job = _job_or_404(job_id)
-    if is_district_scope():
-        raise PermissionDenied
+    job = access.get_job_for(request.user, job_id, action=access.CANCEL)
     try:
         services.job_cancel(job=job, by=request.user)
     except services.JobNotCancellable:

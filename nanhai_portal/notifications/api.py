@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from nanhai_portal.api.idempotency import idempotent
 from nanhai_portal.api.pagination import PagePagination
 from nanhai_portal.api.viewsets import TenantViewSet
-from nanhai_portal.notifications import fanouts, selectors, services
+from nanhai_portal.notifications import access, fanouts, selectors, services
 from nanhai_portal.notifications.models import FanOut, Notification
 from nanhai_portal.notifications.serializers import (
     FanOutCreateSerializer,
@@ -57,7 +57,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def get_queryset(self) -> QuerySet[Notification]:
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular, building the schema
             return Notification.objects.none()
-        return selectors.inbox_for(self.request.user)
+        return access.inbox_for(self.request.user)
 
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])
@@ -89,7 +89,7 @@ class CanStartFanOut(permissions.BasePermission):
     message = _("Your role cannot send messages to groups of people.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return request.method in permissions.SAFE_METHODS or request.user.has_perm("notifications.add_fanout")
+        return request.method in permissions.SAFE_METHODS or access.may_start_fanout(request.user)
 
 
 class FanOutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
@@ -105,7 +105,7 @@ class FanOutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
     lookup_value_regex = UUID_PATTERN
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return selectors.fanouts_visible_to(self.request.user, queryset)
+        return access.fanouts_visible_to(self.request.user)
 
     @extend_schema(request=FanOutCreateSerializer, responses={201: FanOutSerializer})
     @idempotent

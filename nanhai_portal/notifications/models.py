@@ -4,7 +4,7 @@ Tenancy. A notification belongs to a person, and people are district-wide (a res
 moves between towns, and sign-in happens before any town is known), so ``Notification``,
 ``OutboxMessage``, ``NotificationPreference`` and ``SentMessage`` are *not* tenant-owned:
 they have no ``town_id`` column and no row-level security. Every read of them is filtered
-by the recipient (``selectors.inbox_for``), and the API answers another person's
+by the recipient (``access.inbox_for``), and the API answers another person's
 notification with 404. A fan-out is started by a town for its own people, so ``FanOut``
 and ``FanOutChunk`` are ``TenantModel``s: scoped managers and row-level security.
 

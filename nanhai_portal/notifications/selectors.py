@@ -1,8 +1,7 @@
 """Reads: a person's inbox and unread count, their preferences, fan-outs and their delivery.
 
-Inbox reads are filtered by the recipient (notifications are not tenant-owned: see
-models). Fan-out reads go through the tenant manager, so they see the current town only
-(every town in a district scope).
+Which notifications and fan-outs a person may see is ``access``; the reads here start from
+it (notifications are not tenant-owned: see models).
 """
 
 from __future__ import annotations
@@ -13,19 +12,14 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import Count, QuerySet
+from django.db.models import Count
 from redis.exceptions import RedisError
 
 from nanhai_portal.notifications import conf
-from nanhai_portal.notifications.models import FanOut, Notification, NotificationPreference, OutboxMessage
-from nanhai_portal.tenancy import is_district_scope
+from nanhai_portal.notifications.access import inbox_for
+from nanhai_portal.notifications.models import FanOut, NotificationPreference, OutboxMessage
 
 logger = logging.getLogger(__name__)
-
-
-def inbox_for(user: Any) -> QuerySet[Notification]:
-    """``user``'s notifications, newest first. Anyone else's are not in it (a 404 for the API)."""
-    return Notification.objects.filter(recipient_id=user.pk).order_by("-created_at", "-id")
 
 
 def unread_cache_key(user_id: int) -> str:
@@ -66,17 +60,6 @@ def preference_for(user: Any) -> NotificationPreference:
 def preferences_for(user_ids: Iterable[int]) -> dict[int, NotificationPreference]:
     """Saved preferences of many people at once (one query), by user id; absent ones are defaults."""
     return {pref.user_id: pref for pref in NotificationPreference.objects.filter(user_id__in=list(user_ids))}
-
-
-def fanouts_visible_to(user: Any, queryset: QuerySet[FanOut] | None = None) -> QuerySet[FanOut]:
-    """The fan-outs ``user`` may follow: with ``notifications.view_fanout``, every one of the
-    current town (every town's in a district scope); without it, the ones they started.
-    """
-    if queryset is None:
-        queryset = FanOut.objects.for_all_towns() if is_district_scope() else FanOut.objects.all()
-    if not user.has_perm("notifications.view_fanout"):
-        queryset = queryset.filter(created_by_id=user.pk)
-    return queryset.select_related("created_by", "town")
 
 
 def fanout_delivery(fanout: FanOut) -> dict[str, dict[str, int]]:

@@ -22,7 +22,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from nanhai_portal.notifications import messages, selectors
+from nanhai_portal.notifications import access, messages, selectors
 from nanhai_portal.notifications.budget import ChannelBudgetSpent, budget_take
 from nanhai_portal.notifications.channels import channels_for
 from nanhai_portal.notifications.models import Notification, NotificationPreference, OutboxMessage
@@ -136,7 +136,7 @@ def notify(*, user: Any, event: str, context: Mapping[str, Any], target: models.
 def notification_mark_read(*, notification: Notification) -> Notification:
     """Mark one notification read (once: a second call keeps the first time).
 
-    The caller has made sure the notification is the reader's own (``selectors.inbox_for``).
+    The caller has made sure the notification is the reader's own (``access.inbox_for``).
     """
     if notification.read_at is None:
         now = timezone.now()
@@ -151,7 +151,7 @@ def notification_mark_read(*, notification: Notification) -> Notification:
 @transaction.atomic
 def notification_mark_all_read(*, user: Any) -> int:
     """Mark every unread notification of ``user`` read; returns how many there were."""
-    marked = selectors.inbox_for(user).filter(read_at__isnull=True).update(read_at=timezone.now())
+    marked = access.inbox_for(user).filter(read_at__isnull=True).update(read_at=timezone.now())
     if marked:
         forget_unread_counts([user.pk])
     return marked

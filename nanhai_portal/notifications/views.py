@@ -8,12 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from nanhai_portal.notifications import segments, selectors, services
+from nanhai_portal.notifications import access, segments, selectors, services
 
 PAGE_SIZE = 20
 REFRESH_SECONDS = 5
@@ -28,10 +28,8 @@ def _back_to_inbox(request: HttpRequest) -> HttpResponseRedirect:
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     """The signed-in person's notifications, newest first, unread ones marked."""
-    page = Paginator(selectors.inbox_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    can_follow_fanouts = request.user.has_perm("notifications.view_fanout") or request.user.has_perm(
-        "notifications.add_fanout"
-    )
+    page = Paginator(access.inbox_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    can_follow_fanouts = access.may_follow_fanouts(request.user)
     return render(
         request,
         "notifications/inbox.html",
@@ -42,7 +40,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def notification_read(request: HttpRequest, notification_id: UUID) -> HttpResponse:
-    notification = get_object_or_404(selectors.inbox_for(request.user), pk=notification_id)
+    notification = access.get_notification_for(request.user, notification_id)
     services.notification_mark_read(notification=notification)
     return _back_to_inbox(request)
 
@@ -63,7 +61,7 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 @login_required
 def fanout_list(request: HttpRequest) -> HttpResponse:
     """The fan-outs the signed-in official may follow, newest first."""
-    page = Paginator(selectors.fanouts_visible_to(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(access.fanouts_visible_to(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "notifications/fanout_list.html", {"page": page})
 
 
@@ -71,7 +69,7 @@ def fanout_list(request: HttpRequest) -> HttpResponse:
 def fanout_detail(request: HttpRequest, fanout_id: UUID) -> HttpResponse:
     """One fan-out's progress; the page refreshes itself (without JavaScript) while it runs or
     while its messages are still being sent."""
-    fanout = get_object_or_404(selectors.fanouts_visible_to(request.user), pk=fanout_id)
+    fanout = access.get_fanout_for(request.user, fanout_id)
     segment = segments.segment_named(fanout.segment)
     delivery = selectors.fanout_delivery(fanout)
     is_sending = any(counts["pending"] or counts["sending"] for counts in delivery.values())

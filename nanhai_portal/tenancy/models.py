@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from nanhai_portal.tenancy.context import get_current_town
+from nanhai_portal.tenancy.context import get_current_town, is_district_scope
 
 M = TypeVar("M", bound=models.Model)
 
@@ -33,6 +33,11 @@ class TenantManager(models.Manager[M]):
         else the database still limits it to the current town.
         """
         return super().get_queryset()
+
+    def in_current_scope(self) -> models.QuerySet[M]:
+        """What the current request may read: its town's rows, or every town's in a district
+        scope. The base of every app's access rules (``<app>/access.py``)."""
+        return self.for_all_towns() if is_district_scope() else self.get_queryset()
 
 
 class TenantModel(models.Model):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from nanhai_portal.audit.services import audit_record
 from nanhai_portal.errors import DomainError, InvalidTransition
 from nanhai_portal.notifications.services import notify
+from residents import access
 from residents.eligibility import Missing, precheck
 from residents.models import EDITABLE_STATUSES, FINAL_STATUSES, Application, ApplicationStep, Document, Resident
 from residents.selectors import open_applications
@@ -28,7 +29,7 @@ from residents.services.permits import permit_create, permit_endorse
 from residents.uploads import check_application_room, check_upload
 
 Status = Application.Status
-REVIEW_PERMISSION = "residents.review_application"
+REVIEW_PERMISSION = access.REVIEW_PERMISSION
 EDITABLE = EDITABLE_STATUSES
 FINAL = FINAL_STATUSES
 # The states each officer action starts from: the services check it, the pages offer it.
@@ -44,7 +45,7 @@ REVIEW_ACTIONS_FROM: dict[str, set[str]] = {
 
 def review_actions(application: Application, by: Any) -> list[str]:
     """The officer actions ``by`` may take on ``application`` now, in workflow order."""
-    if not may_review(application, by):
+    if not access.may_decide(by, application):
         return []
     return [action for action, states in REVIEW_ACTIONS_FROM.items() if application.status in states]
 
@@ -74,27 +75,18 @@ def due_days(kind: str) -> int:
 
 
 def _require_owner(application: Application, by: Any) -> None:
-    if application.resident.user_id is None or application.resident.user_id != getattr(by, "pk", None):
+    if not access.is_applicant(by, application):
         raise PermissionDenied(_("Only the applicant may do this."))
 
 
-def _is_own(application: Application, by: Any) -> bool:
-    return application.resident.user_id is not None and application.resident.user_id == getattr(by, "pk", None)
-
-
-def may_review(application: Application, by: Any) -> bool:
-    """Whether ``by`` may act on ``application`` as a reviewer: an officer, and not the applicant."""
-    return bool(by.has_perm(REVIEW_PERMISSION)) and not _is_own(application, by)
-
-
 def _require_reviewer(by: Any, application: Application | None = None) -> None:
-    """The one home of who may review: an officer of the town, never on their own application.
+    """Who may review (``access``): an officer of the town, never on their own application.
 
     Called before the lock (the role) and again with the locked ``application`` (the person).
     """
-    if not by.has_perm(REVIEW_PERMISSION):
+    if not access.is_reviewer(by):
         raise PermissionDenied(_("Only the town's officers may do this."))
-    if application is not None and _is_own(application, by):
+    if application is not None and access.is_applicant(by, application):
         raise OwnApplication(_("You may not decide your own application: another officer must."))
 
 

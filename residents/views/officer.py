@@ -20,8 +20,8 @@ from django.views.decorators.http import require_POST
 
 from nanhai_portal.errors import DomainError
 from nanhai_portal.pii.crypto import decrypt, encrypt
-from nanhai_portal.pii.services import REVEAL_PERMISSION, pii_reveal
-from residents import selectors, services
+from nanhai_portal.pii.services import pii_reveal
+from residents import access, selectors, services
 from residents.forms import (
     BulkApproveForm,
     QueueFilterForm,
@@ -35,7 +35,6 @@ from residents.views.common import (
     REVIEW_SERVICES,
     _error_message,
     _error_status,
-    _get_reviewed_application,
 )
 
 # --- The town officers' pages -------------------------------------------------------
@@ -126,13 +125,13 @@ def _review_page(
         "application": application,
         "resident": application.resident,
         "actions": services.review_actions(application, request.user),
-        "own_application": application.resident.user_id == request.user.pk,
+        "own_application": access.is_applicant(request.user, application),
         "forms": forms,
         "failed_action": failed[0] if failed else "",
         "error_message": _error_message(error) if error is not None else "",
         "overdue": selectors.is_overdue(application),
         "revealed": revealed or {},
-        "may_reveal": request.user.has_perm(REVEAL_PERMISSION),
+        "may_reveal": access.may_reveal(request.user, application),
     }
     response = render(request, "residents/review.html", context, status=status)
     if revealed:
@@ -146,7 +145,6 @@ REVEALED_SESSION_KEY = "residents.revealed"
 
 
 @login_required
-@permission_required(REVIEW_PERMISSION, raise_exception=True)
 @require_POST
 def review_reveal(request: HttpRequest, pk: UUID, field: str) -> HttpResponse:
     """Reveal the applicant's full ID or mobile number: an explicit, audited action.
@@ -156,7 +154,7 @@ def review_reveal(request: HttpRequest, pk: UUID, field: str) -> HttpResponse:
     """
     if field not in ("id_number", "mobile"):
         raise Http404
-    application = _get_reviewed_application(request, pk)
+    application = access.get_application_for(request.user, pk, action=access.REVIEW)
     try:
         value = pii_reveal(
             actor=request.user, object_type="residents.resident", object_id=str(application.resident_id), field=field
@@ -181,20 +179,18 @@ def _take_revealed(request: HttpRequest, application: Application) -> dict[str, 
 
 
 @login_required
-@permission_required(REVIEW_PERMISSION, raise_exception=True)
 def review(request: HttpRequest, pk: UUID) -> HttpResponse:
-    application = _get_reviewed_application(request, pk)
+    application = access.get_application_for(request.user, pk, action=access.REVIEW)
     return _review_page(request, application, revealed=_take_revealed(request, application))
 
 
 @login_required
-@permission_required(REVIEW_PERMISSION, raise_exception=True)
 @require_POST
 def review_action(request: HttpRequest, pk: UUID, action: str) -> HttpResponse:
     """Accept, return, approve, reject, issue or deliver; a refusal is shown on the page."""
     if action not in REVIEW_SERVICES:
         raise Http404
-    application = _get_reviewed_application(request, pk)
+    application = access.get_application_for(request.user, pk, action=access.REVIEW)
     form_class = REVIEW_FORMS.get(action)
     form = form_class(request.POST, auto_id=f"{action}-%s") if form_class else None
     if form is not None and not form.is_valid():
@@ -204,7 +200,7 @@ def review_action(request: HttpRequest, pk: UUID, action: str) -> HttpResponse:
     except (ValidationError, DomainError) as error:
         if form is not None:
             add_service_errors(form, error)
-        fresh = _get_reviewed_application(request, pk)
+        fresh = access.get_application_for(request.user, pk, action=access.REVIEW)
         return _review_page(request, fresh, failed=(action, form), error=error, status=_error_status(error))
     done = {
         "accept": _("Accepted. The deadline runs from now."),

@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from nanhai_portal.bodylimit import accepts_upload
 from nanhai_portal.errors import DomainError
 from nanhai_portal.throttling import client_key, first_wait, hit, mobile_key, wait_message
-from residents import selectors, services, signup
+from residents import access, selectors, services, signup
 from residents.forms import (
     DOCUMENT_TYPES,
     PHOTO_TYPES,
@@ -41,11 +41,8 @@ from residents.uploads import max_document_bytes
 from residents.views.common import (
     APPLICATIONS_PAGE_SIZE,
     ENDORSABLE,
-    REVIEW_PERMISSION,
     _error_message,
     _error_status,
-    _get_own_application,
-    _own_applications,
     _signed_in,
 )
 
@@ -131,12 +128,12 @@ def signup_verify(request: HttpRequest, signup_id: UUID) -> HttpResponse:
 
 @login_required
 def my_applications(request: HttpRequest) -> HttpResponse:
-    applications = _own_applications(_signed_in(request)).order_by("-created_at")
+    applications = access.own_applications(_signed_in(request)).order_by("-created_at")
     page = Paginator(applications, APPLICATIONS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "residents/my_applications.html",
-        {"page": page, "is_resident": selectors.resident_of(request.user) is not None},
+        {"page": page, "is_resident": access.resident_of(request.user) is not None},
     )
 
 
@@ -144,7 +141,7 @@ def my_applications(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest) -> HttpResponse:
     """Step 1: what, on what basis, and how to get it; a draft is made and step 2 follows."""
-    resident = selectors.resident_of(request.user)
+    resident = access.resident_of(request.user)
     form = ApplyForm(request.POST or None)
     if resident is not None and request.method == "POST" and form.is_valid():
         try:
@@ -217,14 +214,14 @@ def _application_page(
 @login_required
 def application_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
     """Step 2 and 3 while a draft (the pre-check, uploads, submit); then its progress."""
-    return _application_page(request, _get_own_application(request, pk))
+    return _application_page(request, access.get_application_for(request.user, pk, action=access.APPLY))
 
 
 @accepts_upload(max_document_bytes)
 @login_required
 @require_POST
 def application_upload(request: HttpRequest, pk: UUID) -> HttpResponse:
-    application = _get_own_application(request, pk)
+    application = access.get_application_for(request.user, pk, action=access.APPLY)
     slot = _upload_slot(request)
     form = DocumentUploadForm(request.POST, request.FILES, auto_id=f"upload-{slot}-%s")
     if form.is_valid():
@@ -247,7 +244,7 @@ def application_upload(request: HttpRequest, pk: UUID) -> HttpResponse:
 @require_POST
 def application_change(request: HttpRequest, pk: UUID) -> HttpResponse:
     """Correct the basis and delivery of a draft or returned application."""
-    application = _get_own_application(request, pk)
+    application = access.get_application_for(request.user, pk, action=access.APPLY)
     form = ApplicationDetailsForm(request.POST, auto_id="details-%s")
     if form.is_valid():
         try:
@@ -263,11 +260,11 @@ def application_change(request: HttpRequest, pk: UUID) -> HttpResponse:
 @login_required
 @require_POST
 def application_submit(request: HttpRequest, pk: UUID) -> HttpResponse:
-    application = _get_own_application(request, pk)
+    application = access.get_application_for(request.user, pk, action=access.APPLY)
     try:
         services.application_submit(application=application, by=request.user)
     except (ValidationError, DomainError) as error:
-        fresh = _get_own_application(request, pk)
+        fresh = access.get_application_for(request.user, pk, action=access.APPLY)
         return _application_page(request, fresh, submit_error=error, status=_error_status(error))
     messages.success(request, _("Your application is submitted. The town service centre will look at it."))
     return redirect("residents:application", pk=application.pk)
@@ -276,11 +273,7 @@ def application_submit(request: HttpRequest, pk: UUID) -> HttpResponse:
 @login_required
 def document(request: HttpRequest, pk: UUID, document_id: UUID) -> FileResponse:
     """A document's file, for its applicant and the reviewing town's officers; 404 for anyone else."""
-    application = get_object_or_404(selectors.applications_for(request.user), pk=pk)
-    is_applicant = application.resident.user_id == request.user.pk
-    if not is_applicant and not request.user.has_perm(REVIEW_PERMISSION):
-        raise Http404
-    found = get_object_or_404(application.documents.all(), pk=document_id)
+    found = access.get_document_for(request.user, pk, document_id)
     extension = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}.get(found.content_type, "bin")
     response = FileResponse(found.file.open("rb"), content_type=found.content_type)
     response["Content-Disposition"] = f'inline; filename="{found.kind}.{extension}"'
@@ -292,9 +285,11 @@ def document(request: HttpRequest, pk: UUID, document_id: UUID) -> FileResponse:
 @login_required
 def my_permit(request: HttpRequest) -> HttpResponse:
     user = _signed_in(request)
-    permit = selectors.permits_of(user).first()
+    permit = access.own_permits(user).first()
     view = selectors.permit_view(permit) if permit is not None else None
-    endorsement = selectors.open_applications(_own_applications(user), kind=Application.Kind.PERMIT_ENDORSEMENT).first()
+    endorsement = selectors.open_applications(
+        access.own_applications(user), kind=Application.Kind.PERMIT_ENDORSEMENT
+    ).first()
     context = {
         "permit": view,
         "status_label": Permit.Status(view.status).label if view is not None else "",
@@ -308,7 +303,7 @@ def my_permit(request: HttpRequest) -> HttpResponse:
 @require_POST
 def permit_endorse(request: HttpRequest) -> HttpResponse:
     """Start an endorsement (签注) application for the resident's permit."""
-    resident = selectors.resident_of(request.user)
+    resident = access.resident_of(request.user)
     if resident is None:
         raise Http404
     try:

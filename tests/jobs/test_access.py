@@ -104,9 +104,10 @@ def test_residents_and_grid_workers_cannot_import_or_see_imports(
         assert response.status_code == 403
         assert response.json()["error"]["code"] == "permission_denied"
         assert client.get("/api/v1/jobs/").status_code == 403
-        assert client.get(f"/api/v1/jobs/{guicheng_job.pk}/").status_code == 403
-        assert client.get(f"/api/v1/jobs/{guicheng_job.pk}/errors.csv").status_code == 403
-        assert client.post(f"/api/v1/jobs/{guicheng_job.pk}/cancel/").status_code == 403
+        # One job is not theirs to see at all: the same answer as for one that is not there.
+        assert client.get(f"/api/v1/jobs/{guicheng_job.pk}/").status_code == 404
+        assert client.get(f"/api/v1/jobs/{guicheng_job.pk}/errors.csv").status_code == 404
+        assert client.post(f"/api/v1/jobs/{guicheng_job.pk}/cancel/").status_code == 404
 
 
 def test_an_anonymous_caller_is_asked_to_sign_in(guicheng_job: ImportJob) -> None:

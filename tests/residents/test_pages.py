@@ -23,7 +23,8 @@ from nanhai_portal.pii.validators import id_check_character
 from nanhai_portal.tenancy import district_context, town_context
 from residents import services
 from residents.models import Application, Document, Resident, SignupVerification
-from tests.factories import ApplicationFactory
+from tests.conftest import bearer_client
+from tests.factories import ApplicationFactory, DocumentFactory
 from tests.residents.helpers import fake_png, pdf, png, texted_code
 from tests.unchanged import about_application, nothing_changes, rows
 
@@ -287,20 +288,28 @@ def test_one_resident_cannot_see_or_touch_anothers_application() -> None:
         assert other.post(url + "documents/", {"slot": "other", "kind": "lease", "file": pdf()}).status_code == 404
         assert other.post(url + "submit/").status_code == 404
         assert f'href="{url}"' not in html(other.get("/residents/applications/"))
-        # Nor review anything: the queue is the officers' (refused for the role, whatever the object).
+        # Nor review anything: the queue is the officers' (refused for the role); another
+        # person's application is not there for them at all (404), as in the API.
         assert other.get("/residents/queue/").status_code == 403
-        assert other.post(f"/residents/queue/{application.pk}/accept/").status_code == 403
+        assert other.post(f"/residents/queue/{application.pk}/accept/").status_code == 404
+        # The applicant sees their application, but reviewing it is not theirs to do.
+        assert signed_in("resident.1").post(f"/residents/queue/{application.pk}/accept/").status_code == 403
     assert documents_of(str(application.pk)) == 1
 
 
 def test_a_draft_is_the_residents_own_business() -> None:
     draft = ApplicationFactory(town_id="guicheng", status=Status.DRAFT)
+    lease = DocumentFactory(town_id="guicheng", application=draft)
     officer, review = signed_in("officer.guicheng"), f"/residents/queue/{draft.pk}/"
+    download = f"/residents/applications/{draft.pk}/documents/{lease.pk}/"
 
     with nothing_changes(*about_application(draft)):
         assert officer.get(review).status_code == 404
         assert officer.post(review + "accept/").status_code == 404
         assert officer.post(review + "return/", {"reasons": "请补充"}).status_code == 404
+        # Its documents too, on the page as in the API (issue 8, finding 12).
+        assert officer.get(download).status_code == 404
+        assert bearer_client("officer.guicheng").get(f"/api/v1{download.removeprefix('/residents')}").status_code == 404
 
 
 # --- Officers' actions --------------------------------------------------------------
