@@ -26,7 +26,8 @@ import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 from schemathesis.checks import not_a_server_error
@@ -148,7 +149,7 @@ class Run:
             body = VALID_BODIES[operation.label](username)
             strategies.append(operation.as_strategy(body=body, media_type="application/json"))
 
-        @settings(
+        @hypothesis_settings(
             max_examples=EXAMPLES_PER_OPERATION,
             deadline=None,
             derandomize=True,  # the same requests on every run
