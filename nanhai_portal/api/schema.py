@@ -4,6 +4,7 @@ answers every operation may give, so that the document lists every status code i
 Errors are answered in one shape (``nanhai_portal.api.errors``); which ones an operation can
 give follows from what it is, so they are added here once rather than on each view:
 
+- 406 to every operation (an ``Accept`` header that no answer satisfies);
 - 400 to an operation that reads a body or query parameters, or is a POST (a malformed
   ``Idempotency-Key``), 415 to one with a body, 413 to one that takes a file;
 - 401 where a bearer token is read (a wrong, expired or revoked one), 403 where a role may be
@@ -61,6 +62,7 @@ _ERRORS = {
     401: "No valid bearer token, or wrong credentials.",
     403: "The caller's role may not do this.",
     404: "Not found, or not the caller's to see.",
+    406: "No answer in a type that the `Accept` header allows.",
     409: "The object's state does not allow this now.",
     413: "The upload is too large.",
     415: "The body's content type is not accepted.",
@@ -89,7 +91,7 @@ class PortalAutoSchema(AutoSchema):
         in_path = any(parameter["in"] == "path" for parameter in parameters)
         in_query = any(parameter["in"] == "query" for parameter in parameters)
         public = all(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions())
-        statuses: set[int] = set()
+        statuses: set[int] = {406}
         if has_body or in_query or self.method == "POST":
             statuses.add(400)
         if has_body:
