@@ -7,7 +7,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -122,7 +123,13 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
         )
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(
+        responses={
+            (200, "image/jpeg", "image/png", "application/pdf"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file as uploaded: a photo or a PDF."
+            )
+        }
+    )
     @action(detail=True, methods=["get"], url_path=r"documents/(?P<document_id>[0-9a-f-]{36})", url_name="document")
     def document(self, request: Request, pk: str, document_id: str) -> FileResponse:
         """The file, for the applicant and the reviewing town's staff only."""

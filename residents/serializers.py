@@ -37,7 +37,7 @@ class ApplicationSerializer(serializers.ModelSerializer[Application]):
     resident_name = serializers.CharField(source="resident.name", read_only=True)
     visits_required = serializers.IntegerField(read_only=True)
     overdue = serializers.SerializerMethodField()
-    permit_number = serializers.CharField(source="permit.permit_number", read_only=True, default=None)
+    permit_number = serializers.CharField(source="permit.permit_number", read_only=True, default=None, allow_null=True)
     documents = DocumentSerializer(many=True, read_only=True)
     timeline = StepSerializer(source="steps", many=True, read_only=True)
 

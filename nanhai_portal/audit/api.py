@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from nanhai_portal.api.schema import ERROR_RESPONSE
 from nanhai_portal.api.viewsets import TenantViewSet
 from nanhai_portal.audit import access, selectors
 from nanhai_portal.audit.models import AuditEvent
@@ -51,9 +52,13 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
 
 
 class RevealRequestSerializer(serializers.Serializer):
-    object_type = serializers.CharField(max_length=100, help_text="app_label.model, e.g. accounts.user")
+    object_type = serializers.RegexField(
+        r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*\Z",
+        max_length=100,
+        help_text="app_label.model, e.g. accounts.user",
+    )
     object_id = serializers.CharField(max_length=64)
-    field = serializers.CharField(max_length=64)
+    field = serializers.RegexField(r"^[A-Za-z_][A-Za-z0-9_]*\Z", max_length=64)
 
 
 class RevealResponseSerializer(serializers.Serializer):
@@ -63,7 +68,7 @@ class RevealResponseSerializer(serializers.Serializer):
 class PIIRevealApi(APIView):
     """Reveal one encrypted field in full. Needs the reveal permission; always audited."""
 
-    @extend_schema(request=RevealRequestSerializer, responses=RevealResponseSerializer)
+    @extend_schema(request=RevealRequestSerializer, responses={200: RevealResponseSerializer, 404: ERROR_RESPONSE})
     def post(self, request: Request) -> Response:
         data = RevealRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -45,7 +45,8 @@ class ImportJobPermission(permissions.BasePermission):
 
 
 class _FileRenderer(BaseRenderer):
-    """Lets a client ask for the report's type; refusals are still JSON."""
+    """Lets a client ask for the report's type (``Accept: text/csv``) without a 406; the report
+    itself is a FileResponse, and refusals are JSON (``finalize_response``)."""
 
     charset = None
 
@@ -93,6 +94,12 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantV
         if getattr(self, "action", None) in ("errors_csv", "errors_xlsx"):
             return [JSONRenderer(), CSVFileRenderer(), XLSXFileRenderer()]
         return super().get_renderers()
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        """A refusal of a report is JSON and says so, whichever type the client asked for."""
+        if isinstance(getattr(request, "accepted_renderer", None), _FileRenderer):
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
     @extend_schema(request=ImportJobCreateSerializer, responses={201: ImportJobSerializer})
     @accepts_upload(lambda: conf.MAX_UPLOAD_BYTES)

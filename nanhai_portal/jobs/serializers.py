@@ -61,14 +61,14 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
     def get_percent(self, job: ImportJob) -> int:
         return selectors.job_progress(job).percent
 
-    @extend_schema_field(OpenApiTypes.FLOAT)
+    @extend_schema_field({"type": "number", "format": "double", "nullable": True})
     def get_rows_per_second(self, job: ImportJob) -> float | None:
         return selectors.job_progress(job).rows_per_second
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field({"type": "integer", "nullable": True})
     def get_seconds_left(self, job: ImportJob) -> int | None:
         return selectors.job_progress(job).seconds_left
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field({"type": "string", "nullable": True})
     def get_error(self, job: ImportJob) -> str | None:
         return selectors.job_error_message(job)

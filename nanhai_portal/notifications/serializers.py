@@ -26,7 +26,7 @@ class FanOutCreateSerializer(serializers.Serializer):
 
 class FanOutSerializer(serializers.ModelSerializer[FanOut]):
     town = serializers.CharField(source="town_id", read_only=True)
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None, allow_null=True)
     percent = serializers.IntegerField(read_only=True, help_text="Recipients processed, 0-100.")
 
     class Meta:

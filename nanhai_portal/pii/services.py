@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
@@ -41,13 +41,15 @@ def _visible(model: type[models.Model], object_id: str, actor: Any) -> models.Mo
 def pii_reveal(*, actor: Any, object_type: str, object_id: str, field: str) -> str:
     """The full value of an encrypted field, for a role that needs it. Writes an audit event.
 
-    Raises PermissionDenied when the actor's role may not reveal personal data (whatever the
-    object), and ObjectDoesNotExist when the object is not there or not the actor's to see.
+    Raises ObjectDoesNotExist when the model or field is unknown (checked first, so that no
+    caller meets an unexpected error), PermissionDenied when the actor's role may not reveal
+    personal data (whatever the object), and ObjectDoesNotExist when the object is not there
+    or not the actor's to see.
     """
     try:
         model = apps.get_model(object_type)
         model_field = model._meta.get_field(field)
-    except (LookupError, ValueError):
+    except (LookupError, ValueError, FieldDoesNotExist):
         raise ObjectDoesNotExist from None
     if not actor.has_perm(REVEAL_PERMISSION):
         raise PermissionDenied(_("Your role may not see personal data in full."))

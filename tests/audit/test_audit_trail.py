@@ -175,3 +175,25 @@ def test_revealing_a_mobile_number_is_permitted_audited_and_404_across_towns() -
         assert official.post("/api/v1/pii/reveal/", body, format="json").status_code == 403
         assert officer.post("/api/v1/pii/reveal/", not_encrypted, format="json").status_code == 404
     assert len(events("pii.revealed")) == 1
+
+
+@pytest.mark.parametrize("username", ["resident.1", "officer.guicheng", "official"])
+def test_revealing_an_unknown_model_or_field_is_a_client_error_for_any_role_not_a_crash(username: str) -> None:
+    """Schemathesis found an unknown field answered 500 (``FieldDoesNotExist``) to anyone signed in."""
+    resident = User.objects.get(username="resident.1")
+    caller = APIClient()
+    caller.force_login(User.objects.get(username=username))
+    for object_type, field in [
+        ("accounts.user", "no_such_field"),
+        ("accounts.nosuch", "mobile"),
+        ("nosuch.user", "mobile"),
+    ]:
+        body = {"object_type": object_type, "object_id": str(resident.pk), "field": field}
+        response = caller.post("/api/v1/pii/reveal/", body, format="json")
+        assert response.status_code == 404, (body, response.status_code)
+    for object_type, field in [("accounts", "mobile"), ("accounts.user.extra", "mobile"), ("accounts.user", "a b")]:
+        body = {"object_type": object_type, "object_id": str(resident.pk), "field": field}
+        response = caller.post("/api/v1/pii/reveal/", body, format="json")
+        assert response.status_code == 400, (body, response.status_code)
+        assert response.json()["error"]["code"] == "validation_error"
+    assert events("pii.revealed") == []

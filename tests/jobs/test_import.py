@@ -318,6 +318,17 @@ def test_the_error_report_downloads_as_xlsx(api: Any, finished_job: ImportJob) -
     ]
 
 
+@pytest.mark.parametrize("report", ["errors.csv", "errors.xlsx"])
+@pytest.mark.parametrize("accept", ["text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"])
+def test_a_refused_report_is_json_and_says_so_whatever_type_was_asked_for(api: Any, report: str, accept: str) -> None:
+    """Schemathesis-style finding: a 404 asked for as CSV was a JSON body labelled text/csv."""
+    response = api("officer.guicheng").get(f"/api/v1/jobs/{uuid.uuid4()}/{report}", HTTP_ACCEPT=accept)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "not_found"
+
+
 def test_the_error_report_is_in_chinese_by_default(api: Any, finished_job: ImportJob) -> None:
     response = api("officer.guicheng").get(f"/api/v1/jobs/{finished_job.pk}/errors.csv")
 
