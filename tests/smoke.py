@@ -149,10 +149,13 @@ def exercise(base: str) -> None:
     expect(status == 200 and "<html" in page, f"the home page answered {status}")
     status, content_type, _body = anonymous.request("/favicon.ico")
     expect(status == 200 and content_type.startswith("image/"), f"/favicon.ico answered {status} {content_type}")
-    started = time.monotonic()
-    status, _type, page = anonymous.request("/no-such-page/")
-    expect(status == 404 and "<html" in page, f"an unknown URL answered {status}, not the 404 page")
-    say(f"an unknown URL: 404 in {1000 * (time.monotonic() - started):.0f} ms")
+    timings = []
+    for _attempt in range(6):  # the first warms the worker (templates, translations)
+        started = time.monotonic()
+        status, _type, page = anonymous.request("/no-such-page/")
+        timings.append(time.monotonic() - started)
+        expect(status == 404 and "<html" in page, f"an unknown URL answered {status}, not the 404 page")
+    say(f"an unknown URL: 404 in {1000 * sorted(timings[1:])[2]:.0f} ms (median of 5 after one to warm up)")
 
     status, _type, body = anonymous.request(
         "/api/auth/token/", json_body={"username": f"officer.{TOWN}", "password": PASSWORD}
