@@ -5,7 +5,7 @@ so an app declares its entries from its ``AppConfig.ready()`` and the Celery app
 (``nanhai_portal.celery``) adds them to beat's schedule when a worker or beat starts::
 
     register_periodic_tasks(self, {
-        "rentals.escalate_hazards": {"task": "rentals.escalate_hazards", "schedule": crontab(hour=2, minute=0)},
+        "libraries.remind_overdue": {"task": "libraries.remind_overdue", "schedule": crontab(hour=9, minute=0)},
     })
 """
 

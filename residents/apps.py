@@ -31,12 +31,6 @@ class ResidentsConfig(AppConfig):
                 Role.DISTRICT_ADMIN: read,
             },
         )
-        queue = HomeTile(
-            _("Application queue"),
-            _("Review your town's residence and permit applications by deadline."),
-            "residents:queue",
-            {Role.TOWN_OFFICER: 10, Role.TOWN_ADMIN: 30},
-        )
         register_home_tiles(
             self,
             [
@@ -60,7 +54,12 @@ class ResidentsConfig(AppConfig):
                     "residents:my-permit",
                     {Role.RESIDENT: 30},
                 ),
-                queue,
+                HomeTile(
+                    _("Application queue"),
+                    _("Review your town's residence and permit applications by deadline."),
+                    "residents:queue",
+                    {Role.TOWN_OFFICER: 10, Role.TOWN_ADMIN: 30},
+                ),
             ],
         )
         register_sign_in_links(

@@ -6,11 +6,11 @@ each role's page, lowest first, so that apps interleave without knowing of each 
 
     register_home_tiles(self, [
         HomeTile(
-            title=_("Hazards"),
-            text=_("See open fire hazards in rental houses and who is fixing them."),
-            url_name="rentals:hazards",
-            roles={Role.TOWN_OFFICER: 15},
-            count=open_hazards_count,  # optional: fn(user) -> int | None, shown on the tile
+            title=_("Overdue loans"),
+            text=_("Books the town's libraries are waiting for."),
+            url_name="libraries:overdue",
+            roles={Role.TOWN_OFFICER: 15, Role.TOWN_ADMIN: 25},
+            count=overdue_count,  # optional: fn(user) -> int | None, shown on the tile
         ),
     ])
 

@@ -5,7 +5,7 @@ The groups are created by migration 0003; their permissions are kept equal to
 the permissions of new models only after the migrations have run. That is the kernel's own
 ``ROLE_PERMISSIONS`` plus what each installed app adds from its ``AppConfig.ready()``::
 
-    register_role_permissions(self, {Role.GRID_WORKER: ["rentals.add_inspection"]})
+    register_role_permissions(self, {Role.TOWN_OFFICER: ["libraries.add_loan", "libraries.view_loan"]})
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ FILE_MESSAGES: dict[str, Promise] = {
 }
 
 
-def describe(messages: Mapping[str, Promise], code: str, params: dict[str, Any]) -> str:
+def describe(messages: Mapping[str, Promise | str], code: str, params: dict[str, Any]) -> str:
     """The message of ``code`` in the active language, filled in with ``params``.
 
     An unknown code (from a later release, say) is shown as itself rather than failing.
@@ -59,7 +59,7 @@ def describe(messages: Mapping[str, Promise], code: str, params: dict[str, Any])
         return text
 
 
-def describe_row_problem(code: str, params: dict[str, Any], *, own: Mapping[str, Promise] | None = None) -> str:
+def describe_row_problem(code: str, params: dict[str, Any], *, own: Mapping[str, Promise | str] | None = None) -> str:
     """A row problem's message: the importer's ``own`` message for ``code`` if it has one, else the kernel's."""
     return describe({**ROW_MESSAGES, **own} if own else ROW_MESSAGES, code, params)
 

@@ -79,7 +79,7 @@ class Importer:
     conflict_column: ClassVar[str]  # where a clash with an existing row is reported
     conflict_code: ClassVar[str] = "already_exists"  # and how (a key of row_messages or problems.ROW_MESSAGES)
     # This importer's own row problems (code -> message), beside the kernel's problems.ROW_MESSAGES.
-    row_messages: ClassVar[Mapping[str, Promise]] = {}
+    row_messages: ClassVar[Mapping[str, Promise | str]] = {}
 
     def __init__(self, *, town: str) -> None:
         self.town = town
