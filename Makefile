@@ -12,6 +12,7 @@ run: $(RUNTIME_STAMP)
 
 test: $(DEV_STAMP) browser
 	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/lint-imports
 	@$(PY) -m nanhai_portal.devservices test -- $(PYTEST_ARGS)
 
 # The whole suite on days that month arithmetic gets wrong (tests/clock.py travels the clock,

@@ -5,7 +5,7 @@ import os
 from typing import Any
 
 from celery import Celery, bootsteps
-from celery.signals import after_setup_logger, after_setup_task_logger, worker_init
+from celery.signals import after_setup_logger, after_setup_task_logger, import_modules, worker_init
 
 from nanhai_portal.pii.logs import ScrubPIIFilter
 
@@ -16,6 +16,18 @@ logger = logging.getLogger(__name__)
 app = Celery("nanhai_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@import_modules.connect(sender=app)
+def add_the_apps_periodic_tasks(**kwargs: Any) -> None:
+    """Beat's schedule: the kernel's (settings) and what each installed app declares.
+
+    A worker and beat send ``import_modules`` after Celery's Django fix-up (connected when
+    the app was made, so it runs first) has set Django up, and before beat reads its schedule.
+    """
+    from nanhai_portal.periodic import periodic_tasks
+
+    app.conf.beat_schedule = {**app.conf.beat_schedule, **periodic_tasks()}
 
 
 @after_setup_logger.connect

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.apps import apps
+
 DEMO_PASSWORD = "Nanhai-2026"  # noqa: S105 - the published demo password, refused in production
 
 
@@ -37,4 +39,6 @@ def demo_seeder(order: int) -> Callable[[Seeder], Seeder]:
 
 
 def seeders() -> list[Seeder]:
-    return [fn for _order, _key, fn in sorted(_SEEDERS, key=lambda item: (item[0], item[1]))]
+    """The installed apps' seeders, in their order."""
+    ordered = sorted(_SEEDERS, key=lambda item: (item[0], item[1]))
+    return [fn for _order, _key, fn in ordered if apps.get_containing_app_config(fn.__module__) is not None]

@@ -171,14 +171,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "false")
 CELERY_TASK_DEFAULT_QUEUE = os.getenv("CELERY_QUEUE", "nanhai")
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".var" / "celerybeat-schedule")
+# The kernel's periodic tasks; an app declares its own (nanhai_portal.periodic), and the
+# Celery app adds them when a worker or beat starts.
 CELERY_BEAT_SCHEDULE: dict[str, Any] = {
-    # Endorsement reminders and suspensions, after midnight Beijing time.
-    "residents-permits-daily": {"task": "residents.permits_daily", "schedule": crontab(hour=1, minute=5)},
     # Work whose process died: outbox rows and fan-out chunks stuck or lost, imports whose lease ran out.
     "notifications.sweep_outbox": {"task": "notifications.sweep_outbox", "schedule": 60.0},
     "notifications.sweep_fanouts": {"task": "notifications.sweep_fanouts", "schedule": 60.0},
-    # Sign-ups whose code was never confirmed, and their inactive accounts, after a day.
-    "residents.signups_purge": {"task": "residents.signups_purge", "schedule": crontab(minute=17)},
     "jobs.reclaim_stalled": {"task": "jobs.reclaim_stalled", "schedule": float(envint("JOB_RECLAIM_SECONDS", "5"))},
     # Idempotency-Key answers are kept for 24 hours.
     "api.expire_idempotency_keys": {"task": "api.expire_idempotency_keys", "schedule": crontab(minute=17)},

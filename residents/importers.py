@@ -21,20 +21,17 @@ from django.utils.translation import gettext_lazy as _
 from nanhai_portal.areas.models import Community, Town
 from nanhai_portal.jobs.importers import register_importer
 from nanhai_portal.jobs.importers.base import Column, Importer, RowProblem
-from nanhai_portal.jobs.problems import ROW_MESSAGES
 from nanhai_portal.pii import crypto, normalize_id_number, normalize_mobile, validate_id_number, validate_mobile
 from nanhai_portal.pii.validators import PROVINCE_NAMES
 from nanhai_portal.validators import validate_free_text, validate_person_name
 
-ROW_MESSAGES.update(
-    {
-        "invalid_id_number": _("Not a valid ID number: check its length, birth date and last character."),
-        "invalid_mobile": _("Not a mainland mobile number (11 digits, starting with 13 to 19)."),
-        "invalid_date": _("Write the date as YYYY-MM-DD."),
-        "future_date": _("The date is in the future."),
-        "already_registered": _("Not imported: this person is already registered in the district."),
-    }
-)
+ROW_PROBLEMS = {
+    "invalid_id_number": _("Not a valid ID number: check its length, birth date and last character."),
+    "invalid_mobile": _("Not a mainland mobile number (11 digits, starting with 13 to 19)."),
+    "invalid_date": _("Write the date as YYYY-MM-DD."),
+    "future_date": _("The date is in the future."),
+    "already_registered": _("Not imported: this person is already registered in the district."),
+}
 
 STAGED = (
     "name", "id_number", "id_number_index", "mobile", "mobile_index", "community", "address",
@@ -45,6 +42,7 @@ STAGED = (
 @register_importer("residents")
 class ResidentImporter(Importer):
     label = _("new residents")
+    row_messages = ROW_PROBLEMS
     columns = (
         Column("name", _("name"), max_length=64, aliases=("姓名",), check=validate_person_name),
         Column(

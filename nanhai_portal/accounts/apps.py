@@ -11,6 +11,8 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         import nanhai_portal.accounts.receivers  # a changed password revokes the tokens
         import nanhai_portal.api.schema  # noqa: F401 - registers the bearer scheme with drf-spectacular
+        from nanhai_portal.accounts.home import KERNEL_TILES, register_home_tiles
         from nanhai_portal.accounts.roles import sync_role_groups
 
+        register_home_tiles(self, KERNEL_TILES)
         post_migrate.connect(sync_role_groups, dispatch_uid="nanhai_sync_role_groups")

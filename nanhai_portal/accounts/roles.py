@@ -1,14 +1,19 @@
 """The six roles, each a group with its model permissions.
 
-The groups are created by migration 0002; their permissions are kept equal to
-``ROLE_PERMISSIONS`` after every migrate (``sync_role_groups``), since Django creates
-the permissions of new models only after the migrations have run.
+The groups are created by migration 0003; their permissions are kept equal to
+``role_permissions()`` after every migrate (``sync_role_groups``), since Django creates
+the permissions of new models only after the migrations have run. That is the kernel's own
+``ROLE_PERMISSIONS`` plus what each installed app adds from its ``AppConfig.ready()``::
+
+    register_role_permissions(self, {Role.TOWN_OFFICER: ["libraries.add_loan", "libraries.view_loan"]})
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.apps import AppConfig, apps
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -28,36 +33,26 @@ STAFF_SITE_ROLES = frozenset({Role.TOWN_ADMIN, Role.DISTRICT_ADMIN})
 
 _VIEW_AREAS = ["areas.view_town", "areas.view_community", "areas.view_grid"]
 
-_REVIEW_RESIDENTS = [
-    "residents.view_resident",
-    "residents.view_application",
-    "residents.review_application",
-    "residents.view_permit",
-    "residents.view_document",
-]
 _IMPORT_JOBS = ["jobs.add_importjob", "jobs.view_importjob", "jobs.cancel_importjob"]
 _FAN_OUT = ["notifications.add_fanout", "notifications.view_fanout"]
-_VIEW_RESIDENTS = ["residents.view_resident", "residents.view_application", "residents.view_permit"]
 
-# "app_label.codename", or "app_label.*" for every permission of an app.
+# The kernel's: "app_label.codename", or "app_label.*" for every permission of an app.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.RESIDENT: ["areas.view_town", "areas.view_community"],
     # Grids come from object permissions (areas.serve_grid), not from the role.
     Role.GRID_WORKER: ["areas.view_town", "areas.view_community"],
-    Role.TOWN_OFFICER: [*_VIEW_AREAS, "accounts.reveal_pii", *_REVIEW_RESIDENTS, *_FAN_OUT, *_IMPORT_JOBS],
+    Role.TOWN_OFFICER: [*_VIEW_AREAS, "accounts.reveal_pii", *_FAN_OUT, *_IMPORT_JOBS],
     Role.TOWN_ADMIN: [
         *_VIEW_AREAS,
         *["areas.add_community", "areas.change_community", "areas.add_grid", "areas.change_grid"],
         *["accounts.view_user", "accounts.add_user", "accounts.change_user", "accounts.reveal_pii"],
         "audit.view_auditevent",
-        *_REVIEW_RESIDENTS,
         *_FAN_OUT,
         *_IMPORT_JOBS,
     ],
     Role.DISTRICT_OFFICIAL: [
         *_VIEW_AREAS,
         "accounts.view_user",
-        *_VIEW_RESIDENTS,
         "notifications.view_fanout",
         "jobs.view_importjob",
     ],
@@ -69,16 +64,44 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "audit.*",
         "notifications.*",
         "jobs.*",
-        *_VIEW_RESIDENTS,
     ],
 }
 
+_ADDED: dict[str, dict[str, list[str]]] = {}  # app name -> role -> permission names
+
+
+def register_role_permissions(app: AppConfig, permissions: Mapping[str, Iterable[str]]) -> None:
+    """Give roles the permissions that ``app`` adds (``{role: ["app_label.codename", ...]}``).
+
+    Called once from the app's ``AppConfig.ready()``; calling it again replaces what the app
+    gave. Only installed apps count, so an app taken out of ``INSTALLED_APPS`` takes its
+    permissions with it at the next migrate.
+    """
+    added: dict[str, list[str]] = {}
+    for role, names in permissions.items():
+        if role not in Role.values:
+            raise ValueError(f"{app.name}: {role!r} is not a role.")
+        for name in names:
+            if name.count(".") != 1:
+                raise ValueError(f"{app.name}: a permission is 'app_label.codename', not {name!r}.")
+        added[str(role)] = list(names)
+    _ADDED[app.name] = added
+
+
+def role_permissions() -> dict[str, list[str]]:
+    """Each role's permission names: the kernel's, then each installed app's in ``INSTALLED_APPS`` order."""
+    merged = {role: list(names) for role, names in ROLE_PERMISSIONS.items()}
+    for config in apps.get_app_configs():
+        for role, names in _ADDED.get(config.name, {}).items():
+            merged[role].extend(name for name in names if name not in merged[role])
+    return merged
+
 
 def sync_role_groups(apps: Any = None, **kwargs: Any) -> None:
-    """Give each role's group exactly the permissions ``ROLE_PERMISSIONS`` names."""
+    """Give each role's group exactly the permissions ``role_permissions()`` names."""
     from django.contrib.auth.models import Group, Permission
 
-    for role, wanted in ROLE_PERMISSIONS.items():
+    for role, wanted in role_permissions().items():
         group, _created = Group.objects.get_or_create(name=role)
         permissions = Permission.objects.none()
         for name in wanted:

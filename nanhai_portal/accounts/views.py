@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from nanhai_portal.accounts.forms import SignInForm
-from nanhai_portal.accounts.home import home_sections
+from nanhai_portal.accounts.home import home_sections, sign_in_links
 from nanhai_portal.accounts.models import User
 from nanhai_portal.throttling import client_key, hit, wait_message
 
@@ -21,6 +21,9 @@ class SignInView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "links": sign_in_links()}
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         wait = hit("signin.address", client_key(request))

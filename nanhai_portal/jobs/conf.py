@@ -39,7 +39,7 @@ def _positive_int(name: str, default: int) -> int:
 LEASE_SECONDS = _positive_int("JOB_LEASE_SECONDS", 10)
 CHUNK_SIZE = _positive_int("JOB_CHUNK_SIZE", 5000)
 MAX_UPLOAD_BYTES = _positive_int("JOB_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
-# A full Excel sheet (1,048,576 rows) of the widest kind (residents, 7 columns) is about
+# A full Excel sheet (1,048,576 rows) of seven columns (the widest import today) is about
 # 400 MB of sheet XML and 100 MB of shared strings; real sheets compress 5 to 20 times, a
 # bomb of empty rows or whitespace about 1,000 times.
 MAX_UNCOMPRESSED_BYTES = _positive_int("JOB_XLSX_MAX_UNCOMPRESSED_BYTES", 512 * 1024 * 1024)

@@ -6,6 +6,7 @@ the error report say them in the reader's language (the request's, Chinese by de
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.functional import Promise
@@ -13,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nanhai_portal import validators
 
-# Row problems: one line of the error report each.
+# Row problems: one line of the error report each. An importer adds its own in ``row_messages``.
 ROW_MESSAGES: dict[str, Promise] = {
     "required": _("A value is required."),
     "too_long": _("At most %(max_length)d characters."),
@@ -43,7 +44,7 @@ FILE_MESSAGES: dict[str, Promise] = {
 }
 
 
-def describe(messages: dict[str, Promise], code: str, params: dict[str, Any]) -> str:
+def describe(messages: Mapping[str, Promise | str], code: str, params: dict[str, Any]) -> str:
     """The message of ``code`` in the active language, filled in with ``params``.
 
     An unknown code (from a later release, say) is shown as itself rather than failing.
@@ -58,8 +59,9 @@ def describe(messages: dict[str, Promise], code: str, params: dict[str, Any]) ->
         return text
 
 
-def describe_row_problem(code: str, params: dict[str, Any]) -> str:
-    return describe(ROW_MESSAGES, code, params)
+def describe_row_problem(code: str, params: dict[str, Any], *, own: Mapping[str, Promise | str] | None = None) -> str:
+    """A row problem's message: the importer's ``own`` message for ``code`` if it has one, else the kernel's."""
+    return describe({**ROW_MESSAGES, **own} if own else ROW_MESSAGES, code, params)
 
 
 def describe_file_problem(code: str, params: dict[str, Any]) -> str:

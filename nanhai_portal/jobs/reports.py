@@ -34,7 +34,8 @@ def report_rows(job: ImportJob) -> Iterator[list[str | int]]:
     for error in selectors.job_row_errors(job=job).iterator(chunk_size=5000):
         label = str(labels.get(error.column, error.column))
         column = label if label == error.column else f"{label} ({error.column})"
-        yield [error.row_number, column, error.value, describe_row_problem(error.code, error.params)]
+        describe = importer.describe_row_problem if importer else describe_row_problem
+        yield [error.row_number, column, error.value, describe(error.code, error.params)]
 
 
 def report_file_name(job: ImportJob, extension: str) -> str:

@@ -1,7 +1,8 @@
 """The events the portal tells people about, and their messages in Simplified Chinese and English.
 
 An event is a name (``"<area>.<what happened>"``), the channels it may go out on, the
-context keys its message needs, and two template files::
+context keys its message needs, and two template files, in the owning app's ``templates/``
+(the kernel's are in the project's)::
 
     templates/notifications/messages/<event>.zh-hans.txt
     templates/notifications/messages/<event>.en.txt
@@ -182,7 +183,7 @@ register_event(
     "jobs.import_finished",
     channels=[Channel.EMAIL],
     required=["job_id", "kind", "imported", "failed"],
-    example={"job_id": "3f6c1e1e-8f0b-4c55-9a57-1f1a3f1c0d11", "kind": "residents", "imported": 1200, "failed": 3},
+    example={"job_id": "3f6c1e1e-8f0b-4c55-9a57-1f1a3f1c0d11", "kind": "communities", "imported": 1200, "failed": 3},
 )
 register_event(
     "broadcast.message",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db.backends.utils import CursorWrapper
 from django.utils.functional import Promise
 
-from nanhai_portal.jobs.problems import describe_file_problem
+from nanhai_portal.jobs.problems import describe_file_problem, describe_row_problem
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,9 @@ class Importer:
     columns: ClassVar[tuple[Column, ...]]
     merge_sql: ClassVar[str]
     conflict_column: ClassVar[str]  # where a clash with an existing row is reported
-    conflict_code: ClassVar[str] = "already_exists"  # and how (a key of problems.ROW_MESSAGES)
+    conflict_code: ClassVar[str] = "already_exists"  # and how (a key of row_messages or problems.ROW_MESSAGES)
+    # This importer's own row problems (code -> message), beside the kernel's problems.ROW_MESSAGES.
+    row_messages: ClassVar[Mapping[str, Promise | str]] = {}
 
     def __init__(self, *, town: str) -> None:
         self.town = town
@@ -93,6 +95,11 @@ class Importer:
         return ()
 
     # --- The machinery -----------------------------------------------------------------
+
+    @classmethod
+    def describe_row_problem(cls, code: str, params: dict[str, Any]) -> str:
+        """A row problem of this kind's file, in the active language (for the error report)."""
+        return describe_row_problem(code, params, own=cls.row_messages)
 
     @classmethod
     def column_names(cls) -> list[str]:
