@@ -157,12 +157,8 @@ class ApplicationDetailsForm(forms.Form):
         validators=[validate_free_text],
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if cleaned.get("delivery") == Application.Delivery.POST and not cleaned.get("postal_address", "").strip():
-            self.add_error("postal_address", _("Give the address to post it to."))
-        return cleaned
+    # "Postal delivery needs an address" has one home, the model (and its database constraint):
+    # the service's refusal is shown next to the field by ``add_service_errors``.
 
 
 class ApplyForm(ApplicationDetailsForm):
