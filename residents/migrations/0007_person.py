@@ -140,6 +140,18 @@ class Migration(migrations.Migration):
         # The identity columns may be empty while the data moves back (a reverse migration).
         migrations.AlterField(
             model_name="resident",
+            name="name",
+            field=models.CharField(max_length=64, null=True, verbose_name="name"),
+        ),
+        migrations.AlterField(
+            model_name="resident",
+            name="sex",
+            field=models.CharField(
+                choices=[("M", "male"), ("F", "female")], max_length=1, null=True, verbose_name="sex"
+            ),
+        ),
+        migrations.AlterField(
+            model_name="resident",
             name="birth_date",
             field=models.DateField(null=True, verbose_name="birth date"),
         ),
