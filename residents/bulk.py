@@ -25,7 +25,7 @@ from nanhai_portal.pii import crypto, id_facts
 from nanhai_portal.pii.validators import id_check_character
 from nanhai_portal.tenancy import town_context
 from residents import synthetic
-from residents.services.people import PERSON_INSERT_SQL
+from residents.services.people import CLAIM_SQL, PERSON_INSERT_SQL
 
 DISTRICT_RESIDENTS = 2_301_100  # registered new residents, 2021 (the source document)
 BATCH = 20_000
@@ -38,21 +38,20 @@ STAGING_DDL = f"""
         {", ".join(f"{column} {'integer' if column == 'seq' else 'text'}" for column in COLUMNS)}
     ) ON COMMIT DELETE ROWS
 """
-PEOPLE_SQL = PERSON_INSERT_SQL.format(source="resident_staging", where="", order="seq")
-# Each person of the batch not registered anywhere is claimed for the town (under the row
-# lock of the UPDATE) and registered in it; the others are left as they are.
-REGISTER_SQL = """
-    WITH claimed AS (
-        UPDATE residents_person p SET registered_town_id = %(town)s
-        FROM resident_staging s
-        WHERE p.id_number_index = s.id_number_index AND p.registered_town_id IS NULL
-        RETURNING p.id AS person_id, s.seq
-    )
+# The people made (registered in the town at once) or claimed, then their registrations, in
+# one statement: its row count is the new registrations.
+REGISTER_SQL = (
+    "WITH made AS ("  # noqa: S608 - fixed names
+    + PERSON_INSERT_SQL.format(source="resident_staging", where="", order="seq", registered_town="%(town)s")
+    + " RETURNING id, id_number_index), "
+    + CLAIM_SQL.format(source="resident_staging")
+    + """
     INSERT INTO residents_resident (id, town_id, person_id, community_id, address, registered_since, created_at)
-    SELECT gen_random_uuid(), %(town)s, m.person_id, s.community_id::uuid, s.address, s.registered_since::date, now()
-    FROM claimed m JOIN resident_staging s ON s.seq = m.seq
+    SELECT gen_random_uuid(), %(town)s, r.person_id, s.community_id::uuid, s.address, s.registered_since::date, now()
+    FROM registered r JOIN resident_staging s ON s.id_number_index = r.id_number_index
     ORDER BY s.seq
-"""
+    """
+)
 
 
 def _id_number(index: int) -> str:
@@ -99,7 +98,6 @@ def _load_town(plan: tuple[str, int, int, int]) -> tuple[str, int]:
                 f"COPY resident_staging ({', '.join(COLUMNS)}) FROM STDIN",
                 _rows(first + offset, size, town, communities, rng),
             )
-            cursor.execute(PEOPLE_SQL)
             cursor.execute(REGISTER_SQL, {"town": town})
             loaded += cursor.rowcount
     return town, loaded

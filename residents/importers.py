@@ -33,7 +33,7 @@ from nanhai_portal.pii import (
     validate_mobile,
 )
 from nanhai_portal.validators import validate_free_text, validate_person_name
-from residents.services.people import PERSON_INSERT_SQL
+from residents.services.people import CLAIM_SQL, PERSON_INSERT_SQL
 
 ROW_MESSAGES.update(
     {
@@ -76,26 +76,29 @@ class ResidentImporter(Importer):
     )
     conflict_column = "id_number"
     conflict_code = "already_registered"
-    # The people first (found or made), then each one not registered anywhere is claimed for
-    # this town under its row lock (an UPDATE ... WHERE registered_town_id IS NULL, which a
-    # concurrent import in another town waits for and then fails) and registered here.
-    people_sql = PERSON_INSERT_SQL.format(source="{staging}", where="", order="row_number")
-    merge_sql = """
-        WITH claimed AS (
-            UPDATE residents_person p SET registered_town_id = %(town)s
-            FROM {staging} s JOIN areas_community c ON c.town_id = %(town)s AND c.code = s.community
-            WHERE p.id_number_index = s.id_number_index AND p.registered_town_id IS NULL
-            RETURNING p.id AS person_id, s.row_number, c.id AS community_id
-        ), merged AS (
+    # One statement: the people made (registered here at once) or, when the district has them
+    # and they are registered nowhere, claimed for this town; then their registrations. Rows
+    # whose person is registered in a town already are the conflicts. Every staged row has a
+    # community of the town (``check_row``), so nobody is claimed without a registration.
+    merge_sql = (
+        "WITH made AS ("  # noqa: S608 - fixed names
+        + PERSON_INSERT_SQL.format(source="{staging}", where="", order="row_number", registered_town="%(town)s")
+        + " RETURNING id, id_number_index), "
+        + CLAIM_SQL.format(source="{staging}")
+        + """,
+        merged AS (
             INSERT INTO residents_resident (id, town_id, person_id, community_id, address, registered_since, created_at)
-            SELECT gen_random_uuid(), %(town)s, m.person_id, m.community_id, COALESCE(s.address, ''),
+            SELECT gen_random_uuid(), %(town)s, r.person_id, c.id, COALESCE(s.address, ''),
                    NULLIF(s.registered_since, '')::date, now()
-            FROM claimed m JOIN {staging} s ON s.row_number = m.row_number
+            FROM registered r
+            JOIN {staging} s ON s.id_number_index = r.id_number_index
+            JOIN areas_community c ON c.town_id = %(town)s AND c.code = s.community
             ORDER BY s.row_number
         )
         SELECT s.row_number FROM {staging} s
-        WHERE NOT EXISTS (SELECT 1 FROM claimed m WHERE m.row_number = s.row_number)
-    """
+        WHERE NOT EXISTS (SELECT 1 FROM registered r WHERE r.id_number_index = s.id_number_index)
+        """
+    )
 
     def prepare(self) -> None:
         self.community_codes = set(Community.objects.values_list("code", flat=True))
@@ -159,6 +162,5 @@ class ResidentImporter(Importer):
         cursor.cursor.copy_expert(
             f"COPY {staging} (row_number, {', '.join(STAGED)}) FROM STDIN WITH (FORMAT csv)", buffer
         )
-        cursor.execute(self.people_sql.format(staging=staging))
         cursor.execute(self.merge_sql.format(staging=staging), {"town": self.town})
         return [row[0] for row in cursor.fetchall()]

@@ -57,9 +57,12 @@ class Person(models.Model):
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"))
     origin = models.CharField(_("place of origin"), max_length=64, blank=True)
+    # Not indexed: it is read with the person (by blind index or through a registration), never
+    # searched by, and the bulk imports write it for every row.
     registered_town = models.ForeignKey(
         "areas.Town",
         on_delete=models.PROTECT,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",
@@ -113,10 +116,7 @@ class Resident(TenantModel):
         ordering = ["town_id", "created_at"]
         verbose_name = _("new resident")
         verbose_name_plural = _("new residents")
-        indexes = [
-            models.Index(fields=["town", "community"], name="resident_town_community"),
-            models.Index(fields=["person"], name="resident_person"),
-        ]
+        indexes = [models.Index(fields=["town", "community"], name="resident_town_community")]
         constraints = [
             models.UniqueConstraint(fields=["id", "town"], name="resident_id_town_unique"),
             # One current registration per person and town; across towns, Person.registered_town.

@@ -99,6 +99,7 @@ class Migration(migrations.Migration):
                     "registered_town",
                     models.ForeignKey(
                         blank=True,
+                        db_index=False,
                         help_text="The town of the current residence registration (居住登记), if any.",
                         null=True,
                         on_delete=django.db.models.deletion.PROTECT,
@@ -187,10 +188,6 @@ class Migration(migrations.Migration):
                 "verbose_name": "new resident",
                 "verbose_name_plural": "new residents",
             },
-        ),
-        migrations.AddIndex(
-            model_name="resident",
-            index=models.Index(fields=["person"], name="resident_person"),
         ),
         migrations.AddConstraint(
             model_name="resident",

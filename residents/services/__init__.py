@@ -29,6 +29,7 @@ from residents.services.applications import (
     review_actions,
 )
 from residents.services.people import (
+    CLAIM_SQL,
     PERSON_INSERT_SQL,
     AlreadyRegistered,
     is_registered,
@@ -46,6 +47,7 @@ from residents.services.permits import (
 )
 
 __all__ = [
+    "CLAIM_SQL",
     "DEFAULT_DUE_DAYS",
     "EDITABLE",
     "FINAL",

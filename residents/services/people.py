@@ -22,16 +22,37 @@ from residents.models import Person, Resident
 
 # The set-wise ``person_find_or_create`` of the bulk paths: rows of ``{source}`` (ciphertext
 # and blind indexes made in Python, the facts from ``id_facts``) become people unless the
-# district has them already. Existing people keep their name and numbers.
+# district has them already; existing people keep their name and numbers. ``{registered_town}``
+# is the town the new people are registered in (an SQL expression, ``NULL`` for none): a
+# person made here is nobody else's yet, so no claim is needed for them.
 PERSON_INSERT_SQL = """
     INSERT INTO residents_person (
-        id, name, id_number, id_number_index, mobile, mobile_index, sex, birth_date, origin, created_at
+        id, name, id_number, id_number_index, mobile, mobile_index, sex, birth_date, origin,
+        registered_town_id, created_at
     )
     SELECT gen_random_uuid(), s.name, s.id_number, s.id_number_index, NULLIF(s.mobile, ''),
-           NULLIF(s.mobile_index, ''), s.sex, s.birth_date::date, COALESCE(s.origin, ''), now()
+           NULLIF(s.mobile_index, ''), s.sex, s.birth_date::date, COALESCE(s.origin, ''),
+           {registered_town}, now()
     FROM {source} s {where}
     ORDER BY s.{order}
     ON CONFLICT (id_number_index) DO NOTHING
+"""
+# The bulk registration in one statement, after ``PERSON_INSERT_SQL`` as ``made``: people who
+# existed and are registered nowhere are claimed for ``%(town)s`` (an UPDATE ... WHERE
+# registered_town_id IS NULL: a concurrent claim from another town waits for this one, then
+# fails), and the made and claimed ones become ``registered`` (person_id, id_number_index).
+# The statement's one snapshot keeps the claim from seeing the people it has just made.
+CLAIM_SQL = """
+    claimed AS (
+        UPDATE residents_person p SET registered_town_id = %(town)s
+        FROM {source} s
+        WHERE p.id_number_index = s.id_number_index AND p.registered_town_id IS NULL
+        RETURNING p.id, p.id_number_index
+    ),
+    registered AS (
+        SELECT id AS person_id, id_number_index FROM made
+        UNION ALL SELECT id, id_number_index FROM claimed
+    )
 """
 
 

@@ -73,3 +73,26 @@ def test_residents_are_imported_and_every_bad_row_is_reported(run_job: Any) -> N
         "13911112222",
         "2025-03-01",
     )
+
+
+def test_a_known_person_registered_nowhere_is_registered_and_keeps_who_they_are(run_job: Any) -> None:
+    # Given a person the district knows (a landlord, say) but who is registered in no town.
+    from django.db import transaction
+
+    from residents.services import person_find_or_create
+
+    number = synthetic.id_number(random.Random("known"))
+    with transaction.atomic():
+        known = person_find_or_create(id_number=number, name="房东", mobile="13700137000")
+    rows = [["新名字", number, "13911113333", "guicheng", "440605011001", "", "2025-03-01"]]
+    with town_context("guicheng"):
+        job = services.job_create(
+            kind="residents", upload=csv_upload(rows, header=HEADER), by=User.objects.get(username="officer.guicheng")
+        )
+    # When the import runs, then they are registered here, as the same person.
+    job = run_job(job)
+    assert (job.imported, job.failed) == (1, 0)
+    with town_context("guicheng"):
+        registered = Resident.objects.select_related("person").get(person=known)
+    assert (registered.person.name, registered.person.mobile) == ("房东", "13700137000")
+    assert registered.person.registered_town_id == "guicheng"
