@@ -1,4 +1,4 @@
-"""Who may see and do what in residents: people, applications, documents, permits.
+"""Who may see and do what in residents: people, registrations, applications, documents, permits.
 
 The one place these rules are written. The API, the pages, the file downloads and the
 services all ask here, so that a page and the API cannot answer differently for the same
@@ -12,6 +12,9 @@ person and object:
   action is not the user's to take.
 
 Who sees what:
+- a person (``Person``, district-wide, no town) only through a town-scoped record about them
+  that the caller may see: today their residence registration (``people_visible_to``); a
+  later app adds its own records (a landlord's, a school application's) to that function;
 - the applicant: their own applications in every state, with their documents and permits;
 - a town's reviewers (officers and town admins, ``residents.review_application``): their
   town's applications once submitted (a draft is the resident's own business), with the
@@ -35,7 +38,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nanhai_portal.pii.services import REVEAL_PERMISSION
 from nanhai_portal.tenancy import is_district_scope
-from residents.models import Application, Document, Permit, Resident
+from residents.models import Application, Document, Permit, Person, Resident
 
 REVIEW_PERMISSION = "residents.review_application"
 Status = Application.Status
@@ -64,8 +67,8 @@ def reads_town_records(user: Any) -> bool:
 
 
 def is_applicant(user: Any, application: Application) -> bool:
-    """``user`` is the person the application is for (through their resident record)."""
-    user_id = application.resident.user_id
+    """``user`` is the person the application is for (their registration's person signs in as them)."""
+    user_id = application.resident.person.user_id
     return user_id is not None and user_id == getattr(user, "pk", None)
 
 
@@ -113,27 +116,36 @@ def require(user: Any, action: str, application: Application) -> None:
 
 
 def resident_of(user: Any) -> Resident | None:
-    """The signed-in person's own resident record (in their town), or None."""
-    return Resident.objects.filter(user=user).first() if _signed_in(user) else None
-
-
-def people_visible_to(user: Any) -> QuerySet[Resident]:
-    """Resident records ``user`` may see: their own; a reviewer's or district role's town(s)'."""
-    people = Resident.objects.in_current_scope()
+    """The signed-in person's current registration in their (the current) town, or None."""
     if not _signed_in(user):
-        return people.none()
-    return people if reads_town_records(user) else people.filter(user=user)
+        return None
+    return Resident.objects.select_related("person").filter(person__user=user, moved_out_on=None).first()
+
+
+def residents_visible_to(user: Any) -> QuerySet[Resident]:
+    """Registrations ``user`` may see: their own; a reviewer's or district role's town(s)'."""
+    residents = Resident.objects.in_current_scope()
+    if not _signed_in(user):
+        return residents.none()
+    return residents if reads_town_records(user) else residents.filter(person__user=user)
+
+
+def people_visible_to(user: Any) -> QuerySet[Person]:
+    """The people ``user`` may see: only through a town-scoped record about them that ``user``
+    sees (a registration, for now). Never ``Person.objects.all()``: a person has no town, so no
+    row-level security stands behind this rule; it is the one fence."""
+    return Person.objects.filter(pk__in=residents_visible_to(user).values("person_id"))
 
 
 # --- Applications -------------------------------------------------------------------
 
 
 def _applications() -> QuerySet[Application]:
-    # The resident's personal data is not decrypted for a list that shows only the name.
+    # The person's numbers are not decrypted for a list that shows only the name.
     return (
         Application.objects.in_current_scope()
-        .select_related("resident", "permit")
-        .defer("resident__id_number", "resident__mobile")
+        .select_related("resident__person", "permit")
+        .defer("resident__person__id_number", "resident__person__mobile")
     )
 
 
@@ -141,7 +153,7 @@ def own_applications(user: Any) -> QuerySet[Application]:
     """The person's own applications, in every state, whatever their role."""
     if not _signed_in(user):
         return _applications().none()
-    return _applications().filter(resident__user=user)
+    return _applications().filter(resident__person__user=user)
 
 
 def applications_in_review(user: Any) -> QuerySet[Application]:
@@ -157,7 +169,7 @@ def applications_visible_to(user: Any) -> QuerySet[Application]:
     district roles, the submitted ones of their town(s)."""
     if not _signed_in(user):
         return _applications().none()
-    own = Q(resident__user=user)
+    own = Q(resident__person__user=user)
     if reads_town_records(user):
         return _applications().filter(own | ~Q(status=Status.DRAFT))
     return _applications().filter(own)
@@ -183,7 +195,7 @@ def documents_visible_to(user: Any) -> QuerySet[Document]:
     documents = Document.objects.in_current_scope().select_related("application")
     if not _signed_in(user):
         return documents.none()
-    own = Q(application__resident__user=user)
+    own = Q(application__resident__person__user=user)
     if is_reviewer(user):
         return documents.filter(own | ~Q(application__status=Status.DRAFT))
     return documents.filter(own)
@@ -203,14 +215,14 @@ def get_document_for(user: Any, application_pk: UUID | str, document_pk: UUID | 
 
 def permits_visible_to(user: Any) -> QuerySet[Permit]:
     """Permits ``user`` may see: their own; a reviewer's town's; every town's for district roles."""
-    permits = Permit.objects.in_current_scope().select_related("resident")
+    permits = Permit.objects.in_current_scope().select_related("resident__person")
     if not _signed_in(user):
         return permits.none()
-    return permits if reads_town_records(user) else permits.filter(resident__user=user)
+    return permits if reads_town_records(user) else permits.filter(resident__person__user=user)
 
 
 def own_permits(user: Any) -> QuerySet[Permit]:
     """The person's own permits, newest first."""
     if not _signed_in(user):
         return Permit.objects.none()
-    return Permit.objects.in_current_scope().filter(resident__user=user).order_by("-valid_from")
+    return Permit.objects.in_current_scope().filter(resident__person__user=user).order_by("-valid_from")

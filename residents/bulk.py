@@ -1,9 +1,11 @@
 """The district at full scale: 2.3 million synthetic residents, loaded in minutes.
 
 Rows are made in Python (names, valid ID numbers with Nanhai region codes, encryption and
-blind indexes), copied with COPY into a temporary staging table, and moved set-wise with
-one ``INSERT ... SELECT`` per town and batch: PostgreSQL does not allow COPY into a table
-under row-level security, and the INSERT runs under it, in the town's own scope.
+blind indexes), copied with COPY into a temporary staging table, and moved set-wise per town
+and batch: the people found or made (``PERSON_INSERT_SQL``, as every path that makes people),
+then those not registered anywhere claimed for the town and registered in it. PostgreSQL
+does not allow COPY into a table under row-level security, and the inserts run under it, in
+the town's own scope.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import io
 import multiprocessing
 import random
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
@@ -20,17 +21,37 @@ from datetime import date, timedelta
 from django.db import connection, connections, transaction
 
 from nanhai_portal.areas.models import Community, Town
-from nanhai_portal.pii import crypto
-from nanhai_portal.pii.validators import PROVINCE_NAMES, id_check_character
+from nanhai_portal.pii import crypto, id_facts
+from nanhai_portal.pii.validators import id_check_character
 from nanhai_portal.tenancy import town_context
 from residents import synthetic
+from residents.services.people import CLAIM_SQL, PERSON_INSERT_SQL
 
 DISTRICT_RESIDENTS = 2_301_100  # registered new residents, 2021 (the source document)
 BATCH = 20_000
 COLUMNS = (
-    "id", "town_id", "name", "id_number", "id_number_index", "mobile", "mobile_index", "sex", "birth_date",
-    "origin", "community_id", "address", "registered_since", "created_at",
+    "seq", "name", "id_number", "id_number_index", "mobile", "mobile_index", "sex", "birth_date", "origin",
+    "community_id", "address", "registered_since",
 )  # fmt: skip
+STAGING_DDL = f"""
+    CREATE TEMP TABLE IF NOT EXISTS resident_staging (
+        {", ".join(f"{column} {'integer' if column == 'seq' else 'text'}" for column in COLUMNS)}
+    ) ON COMMIT DELETE ROWS
+"""
+# The people made (registered in the town at once) or claimed, then their registrations, in
+# one statement: its row count is the new registrations.
+REGISTER_SQL = (
+    "WITH made AS ("  # noqa: S608 - fixed names
+    + PERSON_INSERT_SQL.format(source="resident_staging", where="", order="seq", registered_town="%(town)s")
+    + " RETURNING id, id_number_index), "
+    + CLAIM_SQL.format(source="resident_staging")
+    + """
+    INSERT INTO residents_resident (id, town_id, person_id, community_id, address, registered_since, created_at)
+    SELECT gen_random_uuid(), %(town)s, r.person_id, s.community_id::uuid, s.address, s.registered_since::date, now()
+    FROM registered r JOIN resident_staging s ON s.id_number_index = r.id_number_index
+    ORDER BY s.seq
+    """
+)
 
 
 def _id_number(index: int) -> str:
@@ -45,17 +66,16 @@ def _id_number(index: int) -> str:
 def _rows(start: int, count: int, town: str, communities: list[tuple[str, str]], rng: random.Random) -> io.StringIO:
     buffer = io.StringIO()
     today = date.today()
-    now = time.strftime("%Y-%m-%d %H:%M:%S+08")
     for index in range(start, start + count):
         number = _id_number(index)
+        facts = id_facts(number)
         mobile = synthetic.mobile(rng)
         community_id, community_name = communities[index % len(communities)]
         registered = today - timedelta(days=rng.randrange(30, 3650))
         fields = (
-            str(uuid.uuid4()), town, synthetic.name(rng), crypto.encrypt(number), crypto.blind_index("id_number", number),
-            crypto.encrypt(mobile), crypto.blind_index("mobile", mobile), "M" if int(number[16]) % 2 else "F",
-            f"{number[6:10]}-{number[10:12]}-{number[12:14]}", PROVINCE_NAMES.get(number[:2], ""), community_id,
-            f"{community_name}{rng.randrange(1, 300)}号", registered.isoformat(), now,
+            str(index), synthetic.name(rng), crypto.encrypt(number), crypto.blind_index("id_number", number),
+            crypto.encrypt(mobile), crypto.blind_index("mobile", mobile), facts.sex, facts.birth_date.isoformat(),
+            facts.origin, community_id, f"{community_name}{rng.randrange(1, 300)}号", registered.isoformat(),
         )  # fmt: skip
         buffer.write("\t".join(fields) + "\n")
     buffer.seek(0)
@@ -72,18 +92,13 @@ def _load_town(plan: tuple[str, int, int, int]) -> tuple[str, int]:
     for offset in range(0, town_count, BATCH):
         size = min(BATCH, town_count - offset)
         with town_context(town), transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS resident_staging (LIKE residents_resident INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-            )
+            cursor.execute(STAGING_DDL)
             cursor.execute("TRUNCATE resident_staging")  # empty even inside an outer transaction
             cursor.copy_expert(
                 f"COPY resident_staging ({', '.join(COLUMNS)}) FROM STDIN",
                 _rows(first + offset, size, town, communities, rng),
             )
-            cursor.execute(
-                f"INSERT INTO residents_resident ({', '.join(COLUMNS)}) "  # noqa: S608 - fixed names
-                f"SELECT {', '.join(COLUMNS)} FROM resident_staging ON CONFLICT (id_number_index) DO NOTHING"
-            )
+            cursor.execute(REGISTER_SQL, {"town": town})
             loaded += cursor.rowcount
     return town, loaded
 

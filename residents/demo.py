@@ -18,13 +18,11 @@ from nanhai_portal.accounts.models import User
 from nanhai_portal.areas.models import Community, Town
 from nanhai_portal.demo import DemoReport, demo_seeder
 from nanhai_portal.periods import months_after, years_after
-from nanhai_portal.pii.fields import lookup_index
-from nanhai_portal.pii.validators import PROVINCE_NAMES, birth_date_from_id, sex_from_id
 from nanhai_portal.tenancy import town_context
 from residents import synthetic
 from residents.bulk import seed_district_residents
 from residents.models import Application, ApplicationStep, Permit, Resident
-from residents.services import next_permit_number
+from residents.services import next_permit_number, person_find_or_create, resident_register
 
 QUEUE_PER_TOWN = 3
 
@@ -40,24 +38,20 @@ def _resident(
     user: User | None = None,
     mobile: str | None = None,
 ) -> Resident:
-    existing = Resident.objects.filter(id_number_index=lookup_index("id_number", id_number)).first()
+    """The person's registration here, made (with the person) on the first run only."""
+    person = person_find_or_create(id_number=id_number, name=name or synthetic.name(rng), mobile=mobile)
+    existing = person.registrations.filter(town_id=town, moved_out_on=None).first()
     if existing is not None:
         return existing
-    resident = Resident(
-        town_id=town,
-        community=community,
+    return resident_register(
+        name=person.name,
         id_number=id_number,
-        name=name or synthetic.name(rng),
-        sex=sex_from_id(id_number),
-        birth_date=birth_date_from_id(id_number),
-        origin=PROVINCE_NAMES.get(id_number[:2], ""),
+        community=community,
+        mobile=mobile,
         address=f"{community.name}{rng.randrange(1, 200)}号",
         registered_since=registered_since,
         user=user,
-        mobile=mobile,
     )
-    resident.save()
-    return resident
 
 
 def _permit(resident: Resident, *, since: date) -> Permit:

@@ -12,7 +12,7 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from residents import permits
-from residents.models import Application, Document, Permit
+from residents.models import LIVE_PERMIT_STATUSES, Application, Document
 
 ADDRESS_PROOFS = {Document.Kind.LEASE, Document.Kind.PROPERTY_CERTIFICATE, Document.Kind.HOUSING_CERTIFICATE}
 BASIS_PROOFS = {
@@ -23,7 +23,6 @@ BASIS_PROOFS = {
     Application.Basis.HOME: (ADDRESS_PROOFS, Document.Kind.PROPERTY_CERTIFICATE),
     Application.Basis.STUDY: ({Document.Kind.STUDENT_CARD}, Document.Kind.STUDENT_CARD),
 }
-LIVE_PERMIT = [Permit.Status.VALID, Permit.Status.ENDORSEMENT_DUE, Permit.Status.SUSPENDED]
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ def precheck(application: Application, *, today: date) -> list[Missing]:
     """Every reason the application cannot be submitted today; empty when it can."""
     resident = application.resident
     uploaded = _documents(application)
-    live_permit = resident.permits.filter(status__in=LIVE_PERMIT).order_by("-valid_from").first()
+    live_permit = resident.permits.filter(status__in=LIVE_PERMIT_STATUSES).order_by("-valid_from").first()
     missing: list[Missing] = []
     kind = application.kind
 

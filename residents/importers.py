@@ -3,7 +3,9 @@
 Columns: ``name``, ``id_number``, ``mobile``, ``town``, ``community`` (code), ``address``,
 ``registered_since`` (YYYY-MM-DD). ID and mobile numbers are checked, then encrypted and
 indexed in Python before they reach the database: the staging table holds ciphertext only.
-A person already registered anywhere in the district is reported, not imported twice.
+Each row's person is found or made set-wise (``PERSON_INSERT_SQL``: one person per ID number
+in the district), then registered in the town. A person already registered anywhere in the
+district is reported, not imported twice.
 """
 
 from __future__ import annotations
@@ -21,9 +23,16 @@ from django.utils.translation import gettext_lazy as _
 from nanhai_portal.areas.models import Community, Town
 from nanhai_portal.jobs.importers import register_importer
 from nanhai_portal.jobs.importers.base import Column, Importer, RowProblem
-from nanhai_portal.pii import crypto, normalize_id_number, normalize_mobile, validate_id_number, validate_mobile
-from nanhai_portal.pii.validators import PROVINCE_NAMES
+from nanhai_portal.pii import (
+    crypto,
+    id_facts,
+    normalize_id_number,
+    normalize_mobile,
+    validate_id_number,
+    validate_mobile,
+)
 from nanhai_portal.validators import validate_free_text, validate_person_name
+from residents.services.people import CLAIM_SQL, PERSON_INSERT_SQL
 
 ROW_PROBLEMS = {
     "invalid_id_number": _("Not a valid ID number: check its length, birth date and last character."),
@@ -65,23 +74,29 @@ class ResidentImporter(Importer):
     )
     conflict_column = "id_number"
     conflict_code = "already_registered"
-    merge_sql = """
-        WITH merged AS (
-            INSERT INTO residents_resident (
-                id, town_id, name, id_number, id_number_index, mobile, mobile_index, sex, birth_date, origin,
-                community_id, address, registered_since, created_at
-            )
-            SELECT gen_random_uuid(), %(town)s, s.name, s.id_number, s.id_number_index, NULLIF(s.mobile, ''),
-                   NULLIF(s.mobile_index, ''), s.sex, s.birth_date::date, COALESCE(s.origin, ''), c.id, COALESCE(s.address, ''),
+    # One statement: the people made (registered here at once) or, when the district has them
+    # and they are registered nowhere, claimed for this town; then their registrations. Rows
+    # whose person is registered in a town already are the conflicts. Every staged row has a
+    # community of the town (``check_row``), so nobody is claimed without a registration.
+    merge_sql = (
+        "WITH made AS ("  # noqa: S608 - fixed names
+        + PERSON_INSERT_SQL.format(source="{staging}", where="", order="row_number", registered_town="%(town)s")
+        + " RETURNING id, id_number_index), "
+        + CLAIM_SQL.format(source="{staging}")
+        + """,
+        merged AS (
+            INSERT INTO residents_resident (id, town_id, person_id, community_id, address, registered_since, created_at)
+            SELECT gen_random_uuid(), %(town)s, r.person_id, c.id, COALESCE(s.address, ''),
                    NULLIF(s.registered_since, '')::date, now()
-            FROM {staging} s JOIN areas_community c ON c.town_id = %(town)s AND c.code = s.community
+            FROM registered r
+            JOIN {staging} s ON s.id_number_index = r.id_number_index
+            JOIN areas_community c ON c.town_id = %(town)s AND c.code = s.community
             ORDER BY s.row_number
-            ON CONFLICT (id_number_index) DO NOTHING
-            RETURNING id_number_index
         )
         SELECT s.row_number FROM {staging} s
-        WHERE NOT EXISTS (SELECT 1 FROM merged m WHERE m.id_number_index = s.id_number_index)
-    """
+        WHERE NOT EXISTS (SELECT 1 FROM registered r WHERE r.id_number_index = s.id_number_index)
+        """
+    )
 
     def prepare(self) -> None:
         self.community_codes = set(Community.objects.values_list("code", flat=True))
@@ -133,12 +148,12 @@ class ResidentImporter(Importer):
         for row_number, name, id_number, mobile, _town, community, address, registered in rows:
             number = normalize_id_number(id_number)  # checked already (check_row)
             phone = normalize_mobile(mobile) if mobile else ""
+            facts = id_facts(number)
             writer.writerow(
                 [
                     row_number, name, crypto.encrypt(number), crypto.blind_index("id_number", number),
                     crypto.encrypt(phone) if phone else "", crypto.blind_index("mobile", phone) if phone else "",
-                    community, address, registered, "M" if int(number[16]) % 2 else "F",
-                    f"{number[6:10]}-{number[10:12]}-{number[12:14]}", PROVINCE_NAMES.get(number[:2], ""),
+                    community, address, registered, facts.sex, facts.birth_date.isoformat(), facts.origin,
                 ]
             )  # fmt: skip
         buffer.seek(0)

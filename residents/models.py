@@ -15,24 +15,38 @@ from nanhai_portal.pii.fields import BlindIndexField, EncryptedField
 from nanhai_portal.tenancy.models import TenantModel
 
 
-class Resident(TenantModel):
-    """A new resident registered in a town: one person per ID number in the whole district.
+class Sex(models.TextChoices):
+    MALE = "M", _("male")
+    FEMALE = "F", _("female")
 
-    The ID number's blind index is unique across the table, not per town, so the database
-    holds a person to one record however many towns ask.
+
+class Person(models.Model):
+    """A person (自然人), district-wide: one row per ID number in the whole district.
+
+    Not a "new resident": a landlord with hukou, a child applying for a school place, a
+    committee member are people too, and each town-scoped record about them (a residence
+    registration, a landlord record, an application) points here. It has no town, so no
+    ``town_id`` column and no row-level security: it is read only through a town-scoped record
+    the caller may see (``residents.access.people_visible_to``), never listed on its own, and
+    written only by ``residents.services.people`` (``person_find_or_create``).
+
+    Sex, birth date and place of origin are the ID number's facts (``pii.id_facts``), stored
+    so that they can be counted and shown without decrypting the number.
+    ``registered_town`` is the town of the current residence registration, if any: it holds
+    "one current registration per person" across towns, changed only under a lock on this
+    row (see ``resident_register``).
     """
 
-    class Sex(models.TextChoices):
-        MALE = "M", _("male")
-        FEMALE = "F", _("female")
+    Sex = Sex
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # A person signs in, not a registration: the account stays theirs when they move town.
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
-        related_name="resident",
+        related_name="person",
         verbose_name=_("account"),
     )
     name = models.CharField(_("name"), max_length=64)
@@ -43,21 +57,23 @@ class Resident(TenantModel):
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"))
     origin = models.CharField(_("place of origin"), max_length=64, blank=True)
-    community = models.ForeignKey(
-        "areas.Community", on_delete=models.PROTECT, related_name="residents", verbose_name=_("village or community")
-    )
-    address = models.CharField(_("address"), max_length=200, blank=True)
-    registered_since = models.DateField(
-        _("registered since"), null=True, blank=True, help_text=_("Date of residence registration (居住登记).")
+    # Not indexed: it is read with the person (by blind index or through a registration), never
+    # searched by, and the bulk imports write it for every row.
+    registered_town = models.ForeignKey(
+        "areas.Town",
+        on_delete=models.PROTECT,
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered in"),
+        help_text=_("The town of the current residence registration (居住登记), if any."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
-        ordering = ["town_id", "name"]
-        verbose_name = _("new resident")
-        verbose_name_plural = _("new residents")
-        indexes = [models.Index(fields=["town", "community"], name="resident_town_community")]
-        constraints = [models.UniqueConstraint(fields=["id", "town"], name="resident_id_town_unique")]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
 
     def __str__(self) -> str:
         return self.name
@@ -71,6 +87,54 @@ class Resident(TenantModel):
         return mask_mobile(self.mobile)
 
 
+class Resident(TenantModel):
+    """A person's residence registration (居住登记) in a town: a new resident of that town.
+
+    The identity (name, ID and mobile numbers, sex, birth date) is the ``person``'s. A person
+    has at most one current registration in the whole district (``Person.registered_town``);
+    moving to another town closes this one (``moved_out_on``) and opens one there, so each
+    town keeps its own history.
+    """
+
+    # The ID and mobile numbers shown and revealed for a registration are its person's
+    # (``pii_reveal`` of ``residents.resident``: this record decides who may see them).
+    personal_data_from = "person"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("person"))
+    community = models.ForeignKey(
+        "areas.Community", on_delete=models.PROTECT, related_name="residents", verbose_name=_("village or community")
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    registered_since = models.DateField(
+        _("registered since"), null=True, blank=True, help_text=_("Date of residence registration (居住登记).")
+    )
+    moved_out_on = models.DateField(_("moved out on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["town_id", "created_at"]
+        verbose_name = _("new resident")
+        verbose_name_plural = _("new residents")
+        indexes = [models.Index(fields=["town", "community"], name="resident_town_community")]
+        constraints = [
+            models.UniqueConstraint(fields=["id", "town"], name="resident_id_town_unique"),
+            # One current registration per person and town; across towns, Person.registered_town.
+            models.UniqueConstraint(
+                fields=["town", "person"],
+                condition=models.Q(moved_out_on__isnull=True),
+                name="resident_one_current_per_town",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.person.name
+
+    @property
+    def is_current(self) -> bool:
+        return self.moved_out_on is None
+
+
 class Permit(TenantModel):
     """A residence permit (居住证), endorsed (签注) once a year."""
 
@@ -82,7 +146,8 @@ class Permit(TenantModel):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="permits", verbose_name=_("resident"))
-    permit_number = models.CharField(_("permit number"), max_length=20, unique=True)
+    # Numbered from one district-wide sequence (``next_permit_number``); unique in its town.
+    permit_number = models.CharField(_("permit number"), max_length=20)
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.VALID)
@@ -100,10 +165,15 @@ class Permit(TenantModel):
             models.CheckConstraint(
                 condition=models.Q(valid_until__gt=models.F("valid_from")), name="permit_valid_span"
             ),
+            models.UniqueConstraint(fields=["town", "permit_number"], name="permit_number_unique_in_town"),
         ]
 
     def __str__(self) -> str:
         return self.permit_number
+
+
+# A permit in these states is held: it can be endorsed or reissued, and no second is issued.
+LIVE_PERMIT_STATUSES = frozenset({Permit.Status.VALID, Permit.Status.ENDORSEMENT_DUE, Permit.Status.SUSPENDED})
 
 
 class ApplicationStatus(models.TextChoices):
@@ -201,7 +271,7 @@ class Application(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.resident}"
+        return f"{self.get_kind_display()} · {self.resident.person}"
 
     def get_absolute_url(self) -> str:
         return reverse("residents:application", kwargs={"pk": self.pk})

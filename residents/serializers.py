@@ -34,7 +34,7 @@ class StepSerializer(serializers.Serializer):
 
 class ApplicationSerializer(serializers.ModelSerializer[Application]):
     town = serializers.CharField(source="town_id", read_only=True)
-    resident_name = serializers.CharField(source="resident.name", read_only=True)
+    resident_name = serializers.CharField(source="resident.person.name", read_only=True)
     visits_required = serializers.IntegerField(read_only=True)
     overdue = serializers.SerializerMethodField()
     permit_number = serializers.CharField(source="permit.permit_number", read_only=True, default=None, allow_null=True)
@@ -59,7 +59,7 @@ class ApplicationListSerializer(serializers.ModelSerializer[Application]):
     """A queue row: what an officer sorts and picks by. Documents and timeline are on the detail."""
 
     town = serializers.CharField(source="town_id", read_only=True)
-    resident_name = serializers.CharField(source="resident.name", read_only=True)
+    resident_name = serializers.CharField(source="resident.person.name", read_only=True)
     visits_required = serializers.IntegerField(read_only=True)
     overdue = serializers.SerializerMethodField()
 
@@ -133,7 +133,7 @@ class PermitSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="permit.id")
     town = serializers.CharField(source="permit.town_id")
     permit_number = serializers.CharField(source="permit.permit_number")
-    resident_name = serializers.CharField(source="permit.resident.name")
+    resident_name = serializers.CharField(source="permit.resident.person.name")
     valid_from = serializers.DateField(source="permit.valid_from")
     valid_until = serializers.DateField(source="permit.valid_until")
     status = serializers.CharField()

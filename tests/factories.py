@@ -24,10 +24,10 @@ from nanhai_portal.accounts.models import User
 from nanhai_portal.accounts.roles import Role
 from nanhai_portal.accounts.services import user_create
 from nanhai_portal.areas.models import Community
-from nanhai_portal.pii.validators import PROVINCE_NAMES, birth_date_from_id, sex_from_id
+from nanhai_portal.pii import id_facts
 from nanhai_portal.tenancy import town_context
 from residents import synthetic
-from residents.models import Application, ApplicationStep, Document, Permit, Resident
+from residents.models import Application, ApplicationStep, Document, Permit, Person, Resident
 from residents.services import next_permit_number
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -100,27 +100,40 @@ class UserFactory(DjangoModelFactory):
         )
 
 
+class PersonFactory(DjangoModelFactory):
+    """A person of the district (no town), with a valid synthetic ID number and its facts."""
+
+    class Meta:
+        model = Person
+
+    id_number = factory.Sequence(synthetic_id_number)
+    name = factory.Sequence(lambda n: f"新市民测试{n}")
+    sex = factory.LazyAttribute(lambda o: id_facts(o.id_number).sex)
+    birth_date = factory.LazyAttribute(lambda o: id_facts(o.id_number).birth_date)
+    origin = factory.LazyAttribute(lambda o: id_facts(o.id_number).origin)
+    user = None
+    registered_town_id = None
+
+
 class ResidentFactory(TownFactory):
-    """A new resident of ``town_id``, with a community of that town. ``account=True`` gives them
-    an account to sign in with (``resident.user``), as sign-up would."""
+    """A person registered in ``town_id``, with a community of that town. ``account=True``
+    gives the person an account to sign in with (``resident.person.user``), as sign-up would.
+    Pass ``person__name=...`` or ``person__id_number=...`` to choose who."""
 
     class Meta:
         model = Resident
 
     class Params:
         account = factory.Trait(
-            user=factory.SubFactory(UserFactory, role=Role.RESIDENT, town_id=factory.SelfAttribute("..town_id"))
+            person__user=factory.SubFactory(
+                UserFactory, role=Role.RESIDENT, town_id=factory.SelfAttribute("...town_id")
+            )
         )
 
+    person = factory.SubFactory(PersonFactory, registered_town_id=factory.SelfAttribute("..town_id"))
     community = factory.SubFactory(CommunityFactory, town_id=factory.SelfAttribute("..town_id"))
-    id_number = factory.Sequence(synthetic_id_number)
-    name = factory.Sequence(lambda n: f"新市民测试{n}")
-    sex = factory.LazyAttribute(lambda o: sex_from_id(o.id_number))
-    birth_date = factory.LazyAttribute(lambda o: birth_date_from_id(o.id_number))
-    origin = factory.LazyAttribute(lambda o: PROVINCE_NAMES.get(o.id_number[:2], ""))
     address = "测试路1号"
     registered_since = date(2024, 1, 15)
-    user = None
 
 
 class PermitFactory(TownFactory):

@@ -370,8 +370,8 @@ class World:
 @pytest.fixture
 def world(media: Any) -> World:
     people: dict[str, Any] = {
-        RESIDENT: ResidentFactory(town_id=HOME, account=True).user,
-        OTHER_RESIDENT: ResidentFactory(town_id=HOME, account=True).user,
+        RESIDENT: ResidentFactory(town_id=HOME, account=True).person.user,
+        OTHER_RESIDENT: ResidentFactory(town_id=HOME, account=True).person.user,
         GRID: UserFactory(role=Role.GRID_WORKER, town_id=HOME),
         OFFICER: UserFactory(role=Role.TOWN_OFFICER, town_id=HOME),
         OTHER_OFFICER: UserFactory(role=Role.TOWN_OFFICER, town_id=OTHER),
@@ -382,8 +382,10 @@ def world(media: Any) -> World:
     objects: dict[tuple[str, str], dict[str, str]] = {}
     for town, owner, officer in ((HOME, people[RESIDENT], people[OFFICER]), (OTHER, None, people[OTHER_OFFICER])):
         with town_context(town):
-            resident = Resident.objects.get(user=owner) if owner else ResidentFactory(town_id=town, account=True)
-            owner = resident.user
+            resident = (
+                Resident.objects.get(person__user=owner) if owner else ResidentFactory(town_id=town, account=True)
+            )
+            owner = resident.person.user
         application: Any = ApplicationFactory(town_id=town, resident=resident, status=Application.Status.SUBMITTED)
         draft: Any = ApplicationFactory(
             town_id=town, resident=resident, status=Application.Status.DRAFT, kind=Application.Kind.PERMIT_REISSUE
@@ -429,12 +431,12 @@ def world(media: Any) -> World:
         rows(Application, pk__in=[v["pk"] for (kind, _t), v in objects.items() if kind in ("application", "draft")]),
         rows(ApplicationStep, application_id__in=ids),
         rows(Document, application_id__in=ids),
-        rows(Permit, resident__user__in=list(people.values())),
+        rows(Permit, resident__person__user__in=list(people.values())),
         rows(ImportJob, pk__in=ids),
         rows(FanOut, pk__in=ids),
         rows(Notification, recipient_id__in=[person.pk for person in people.values()]),
         rows(AuditEvent, actor_username__in=[person.username for person in people.values()]),
-        rows(Resident, user__in=list(people.values())),
+        rows(Resident, person__user__in=list(people.values())),
     ]
     return World(people, objects, watched)
 

@@ -99,7 +99,7 @@ def test_the_imports_report_a_formula_in_a_name_as_a_bad_row(run_job: Any) -> No
             (2, "name", "invalid_person_name"),
             (3, "address", "formula_start"),
         ]
-        assert residents.imported == 0 and not Resident.objects.filter(name__startswith="=").exists()
+        assert residents.imported == 0 and not Resident.objects.filter(person__name__startswith="=").exists()
 
 
 def test_the_forms_refuse_a_formula_in_a_name_or_a_reason() -> None:

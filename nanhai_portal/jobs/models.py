@@ -139,7 +139,7 @@ class ImportRowError(TenantModel):
         default_permissions = ()
         constraints = [
             # One problem per cell: a chunk imported twice would break this, not pass unnoticed.
-            models.UniqueConstraint(fields=["job", "row_number", "column"], name="importrowerror_one_per_cell"),
+            models.UniqueConstraint(fields=["town", "job", "row_number", "column"], name="importrowerror_one_per_cell"),
             models.CheckConstraint(name="importrowerror_row_after_header", condition=Q(row_number__gte=2)),
         ]
 

@@ -48,7 +48,11 @@ def pii_reveal(*, actor: Any, object_type: str, object_id: str, field: str) -> s
     """
     try:
         model = apps.get_model(object_type)
-        model_field = model._meta.get_field(field)
+        # A town-scoped record may keep its personal data on a district-wide holder (a
+        # registration's person): the record decides who sees it, the holder has the field.
+        holder_path: str | None = getattr(model, "personal_data_from", None)
+        holder_model = model._meta.get_field(holder_path).related_model if holder_path else model
+        model_field = holder_model._meta.get_field(field)
     except (LookupError, ValueError, FieldDoesNotExist):
         raise ObjectDoesNotExist from None
     if not actor.has_perm(REVEAL_PERMISSION):
@@ -56,7 +60,7 @@ def pii_reveal(*, actor: Any, object_type: str, object_id: str, field: str) -> s
     if not isinstance(model_field, EncryptedField):
         raise ObjectDoesNotExist
     target = _visible(model, object_id, actor)
-    value = getattr(target, field)
+    value = getattr(getattr(target, holder_path) if holder_path else target, field)
     audit_record(
         action="pii.revealed",
         actor=actor,

@@ -1,6 +1,7 @@
 """Writes for residents, one module per concern; import them from here.
 
-- ``people``: a new resident, one per ID number in the whole district;
+- ``people``: a person (one per ID number in the whole district), found or made, and
+  their residence registration in a town;
 - ``applications``: the workflow, each transition one locked, audited, notified service;
 - ``permits``: permit numbers, issue, endorsement and the nightly check.
 """
@@ -27,7 +28,15 @@ from residents.services.applications import (
     due_days,
     review_actions,
 )
-from residents.services.people import AlreadyRegistered, is_registered, resident_register
+from residents.services.people import (
+    CLAIM_SQL,
+    PERSON_INSERT_SQL,
+    AlreadyRegistered,
+    is_registered,
+    person_find_or_create,
+    resident_move,
+    resident_register,
+)
 from residents.services.permits import (
     PERMIT_VALIDITY_YEARS,
     next_permit_number,
@@ -38,10 +47,12 @@ from residents.services.permits import (
 )
 
 __all__ = [
+    "CLAIM_SQL",
     "DEFAULT_DUE_DAYS",
     "EDITABLE",
     "FINAL",
     "PERMIT_VALIDITY_YEARS",
+    "PERSON_INSERT_SQL",
     "REVIEW_ACTIONS_FROM",
     "REVIEW_PERMISSION",
     "AlreadyRegistered",
@@ -65,6 +76,8 @@ __all__ = [
     "permit_endorse",
     "permit_status",
     "permits_refresh_town",
+    "person_find_or_create",
+    "resident_move",
     "resident_register",
     "review_actions",
 ]

@@ -23,7 +23,15 @@ from nanhai_portal.errors import DomainError, InvalidTransition
 from nanhai_portal.notifications.services import notify
 from residents import access
 from residents.eligibility import Missing, precheck
-from residents.models import EDITABLE_STATUSES, FINAL_STATUSES, Application, ApplicationStep, Document, Resident
+from residents.models import (
+    EDITABLE_STATUSES,
+    FINAL_STATUSES,
+    LIVE_PERMIT_STATUSES,
+    Application,
+    ApplicationStep,
+    Document,
+    Resident,
+)
 from residents.selectors import open_applications
 from residents.services.permits import permit_create, permit_endorse
 from residents.uploads import check_application_room, check_upload
@@ -91,7 +99,7 @@ def _require_reviewer(by: Any, application: Application | None = None) -> None:
 
 
 def _lock(application: Application) -> Application:
-    return Application.objects.select_related("resident").select_for_update(of=("self",)).get(pk=application.pk)
+    return Application.objects.select_related("resident__person").select_for_update(of=("self",)).get(pk=application.pk)
 
 
 def _require_state(application: Application, allowed: Iterable[str], action: str) -> None:
@@ -104,7 +112,7 @@ def _require_state(application: Application, allowed: Iterable[str], action: str
 
 
 def _notify_resident(application: Application, event: str, **context: Any) -> None:
-    user = application.resident.user
+    user = application.resident.person.user
     if user is None:
         return
     notify(
@@ -307,11 +315,7 @@ def application_issue(*, application: Application, by: Any) -> Application:
     elif application.kind == Application.Kind.PERMIT_ISSUE:
         application.permit = permit_create(resident=resident, on=today)
     else:
-        permit = (
-            resident.permits.filter(status__in=["valid", "endorsement_due", "suspended"])
-            .order_by("-valid_from")
-            .first()
-        )
+        permit = resident.permits.filter(status__in=LIVE_PERMIT_STATUSES).order_by("-valid_from").first()
         if permit is None:
             raise InvalidTransition(_("The resident holds no permit any more."))
         if application.kind == Application.Kind.PERMIT_ENDORSEMENT:

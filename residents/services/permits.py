@@ -11,7 +11,7 @@ from nanhai_portal.audit.services import audit_record
 from nanhai_portal.errors import InvalidTransition
 from nanhai_portal.notifications.services import notify
 from residents import permits
-from residents.models import Permit, Resident
+from residents.models import LIVE_PERMIT_STATUSES, Permit, Resident
 
 PERMIT_VALIDITY_YEARS = getattr(settings, "RESIDENTS_PERMIT_VALIDITY_YEARS", 3)
 
@@ -82,15 +82,15 @@ def permits_refresh_town(*, today: date) -> dict[str, int]:
     counts = {"reminded": 0, "suspended": 0, "expired": 0}
     live = (
         Permit.objects.select_for_update(of=("self",))
-        .select_related("resident__user")
-        .filter(status__in=[Permit.Status.VALID, Permit.Status.ENDORSEMENT_DUE, Permit.Status.SUSPENDED])
+        .select_related("resident__person__user")
+        .filter(status__in=LIVE_PERMIT_STATUSES)
     )
     for permit in live:
         status = permit_status(permit, today=today)
         pending = permits.calendar(
             continuous_since=permit.continuous_since, last_endorsed_on=permit.last_endorsed_on, today=today
         )
-        user = permit.resident.user
+        user = permit.resident.person.user
         if status == Permit.Status.ENDORSEMENT_DUE and permit.reminded_for != pending.anniversary:
             permit.reminded_for = pending.anniversary
             counts["reminded"] += 1

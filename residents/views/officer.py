@@ -97,7 +97,7 @@ def queue_approve(request: HttpRequest) -> HttpResponse:
             ngettext("%(count)d application approved.", "%(count)d applications approved.", len(approved))
             % {"count": len(approved)},
         )
-    reasons = [f"{found[UUID(item['id'])].resident.name}: {item['message']}" for item in refused]
+    reasons = [f"{found[UUID(item['id'])].resident.person.name}: {item['message']}" for item in refused]
     reasons += [_("Not found.")] * len(set(ids) - set(found))
     if reasons:
         messages.warning(
@@ -124,6 +124,7 @@ def _review_page(
     context = {
         "application": application,
         "resident": application.resident,
+        "person": application.resident.person,
         "actions": services.review_actions(application, request.user),
         "own_application": access.is_applicant(request.user, application),
         "forms": forms,

@@ -134,7 +134,7 @@ def test_an_application_retried_with_another_kind_under_the_same_key_is_refused(
     refused = client.post("/api/v1/applications/", {"kind": "permit_reissue"}, format="json", **key)
     assert refused.status_code == 422
     with town_context("guicheng"):
-        assert Application.objects.filter(resident__user__username="resident.1").count() == 1
+        assert Application.objects.filter(resident__person__user__username="resident.1").count() == 1
 
 
 def test_keys_expire_after_24_hours() -> None:

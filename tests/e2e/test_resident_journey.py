@@ -57,7 +57,7 @@ def texted_code(mobile: str) -> str:
 def registered_a_year_ago(mobile: str) -> None:
     """Given: the person registered their residence at the window a year ago (a permit needs 6 months)."""
     with town_context(TOWN):
-        resident = Resident.objects.get(mobile_index=lookup_index("mobile", mobile))
+        resident = Resident.objects.get(person__mobile_index=lookup_index("mobile", mobile))
         resident.registered_since = years_after(timezone.localdate(), -1)  # the server's today: same clock
         resident.save(update_fields=["registered_since"])
 

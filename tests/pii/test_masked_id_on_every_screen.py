@@ -102,7 +102,8 @@ def concrete_paths(route: str, values: dict[str, list[str]]) -> Iterator[str]:
 
 def related_objects(resident: Resident) -> list[Any]:
     """The resident and every back-office object that points at them."""
-    found: list[Any] = [resident, resident.user] if resident.user else [resident]
+    user = resident.person.user
+    found: list[Any] = [resident, user] if user else [resident]
     for model in admin.site._registry:
         manager: Any = model._default_manager
         queryset = manager.for_all_towns() if hasattr(manager, "for_all_towns") else manager.all()
@@ -128,8 +129,8 @@ def residents_shown() -> list[Resident]:
     each revealed once by an officer so that the audit trail holds an event about them."""
     officer = User.objects.get(username="officer.guicheng")
     with town_context(TOWN):
-        queued = Application.objects.exclude(status="draft").select_related("resident").first().resident
-        own = Resident.objects.select_related("user").get(user__username="resident.3")
+        queued = Application.objects.exclude(status="draft").select_related("resident__person").first().resident
+        own = Resident.objects.select_related("person__user").get(person__user__username="resident.3")
         for resident in (queued, own):
             pii_reveal(actor=officer, object_type="residents.resident", object_id=str(resident.pk), field="id_number")
     return [queued, own]
@@ -151,8 +152,8 @@ def paths_about(resident: Resident) -> tuple[list[str], list[str]]:
         for item in objects
         if type(item) in admin.site._registry
     }
-    paths.add(reverse("admin:residents_resident_changelist") + f"?q={resident.name}")
-    callers = list(ROLES) + ([resident.user.username] if resident.user else [])
+    paths.add(reverse("admin:residents_resident_changelist") + f"?q={resident.person.name}")
+    callers = list(ROLES) + ([resident.person.user.username] if resident.person.user else [])
     return callers, sorted(path for path in paths if not SKIPPED.match(path.lstrip("/")))
 
 
@@ -171,7 +172,7 @@ def test_no_answer_shows_enough_of_an_id_number_to_complete_it(residents_shown: 
                 continue
             body = body_of(response)
             for resident in residents_shown:
-                known = revealed_positions(body, resident.id_number, resident.birth_date)
+                known = revealed_positions(body, resident.person.id_number, resident.person.birth_date)
                 if known:
                     masked_somewhere.add(path)
                 assert 17 - len(known) >= MIN_HIDDEN_DIGITS, (

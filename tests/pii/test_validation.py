@@ -8,7 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from nanhai_portal.pii import mask_id_number, mask_mobile, scrub, validate_id_number, validate_mobile
-from nanhai_portal.pii.validators import birth_date_from_id, id_check_character, sex_from_id
+from nanhai_portal.pii.identity import id_facts
+from nanhai_portal.pii.validators import id_check_character
 
 # A Nanhai (440605) number born 1990-03-07; its check character is computed, not copied.
 BASE17 = "44060519900307123"
@@ -67,8 +68,8 @@ def test_letters_inside_the_number_are_refused() -> None:
 
 
 def test_birth_date_and_sex_come_from_the_number() -> None:
-    assert birth_date_from_id(VALID) == date(1990, 3, 7)
-    assert sex_from_id(VALID) == "M"  # 17th digit 3 is odd
+    assert id_facts(VALID).birth_date == date(1990, 3, 7)
+    assert id_facts(VALID).sex == "M"  # 17th digit 3 is odd
 
 
 @pytest.mark.parametrize("typed", ["13812345678", "138 1234 5678", "+86 138-1234-5678", "8613812345678"])

@@ -28,8 +28,9 @@ def test_loading_residents_by_copy_spreads_them_over_the_towns_encrypted() -> No
         residents = Resident.objects.for_all_towns()
         assert residents.count() == before + 3_500
         assert residents.values("town_id").distinct().count() == 7
-        sample = residents.order_by("-created_at").first()
+        sample = residents.select_related("person").order_by("-created_at").first().person
         assert is_valid_id_number(sample.id_number)
+        assert sample.registered_town_id == residents.order_by("-created_at").first().town_id
         with connection.cursor() as cursor:
-            cursor.execute("SELECT id_number FROM residents_resident WHERE id = %s", [sample.pk])
+            cursor.execute("SELECT id_number FROM residents_person WHERE id = %s", [sample.pk])
             assert sample.id_number not in cursor.fetchone()[0]

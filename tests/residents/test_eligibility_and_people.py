@@ -88,8 +88,9 @@ def test_sex_birth_date_and_origin_come_from_the_id_number() -> None:
         resident = services.resident_register(
             name="丙", id_number="11010519491231002X", community=Community.objects.first()
         )
-    assert (resident.sex, str(resident.birth_date), resident.origin) == ("F", "1949-12-31", "北京")
-    assert resident.id_number_masked == "11**************2X"
+    person = resident.person
+    assert (person.sex, str(person.birth_date), person.origin) == ("F", "1949-12-31", "北京")
+    assert person.id_number_masked == "11**************2X"
 
 
 @pytest.mark.parametrize(
@@ -99,7 +100,7 @@ def test_sex_birth_date_and_origin_come_from_the_id_number() -> None:
 def test_the_daily_check_reminds_once_and_suspends_on_the_anniversary(user: Any, since: date) -> None:
     resident_user = user("resident.2")  # registered, holds no permit
     with town_context("guicheng"):
-        resident = Resident.objects.get(user=resident_user)
+        resident = Resident.objects.get(person__user=resident_user)
         permit = services.permit_create(resident=resident, on=since)
         anniversary = permits.anniversary(since, 1)
         window_opens = permits.window_opens(anniversary)

@@ -23,7 +23,7 @@ HEADER = ["name", "id_number", "mobile", "town", "community", "address", "regist
 def test_residents_are_imported_and_every_bad_row_is_reported(run_job: Any) -> None:
     rng = random.Random(99)
     good = [synthetic.id_number(rng) for _ in range(3)]
-    taken = ResidentFactory(town_id="lishui").id_number  # registered in another town
+    taken = ResidentFactory(town_id="lishui").person.id_number  # registered in another town
     rows = [
         ["张三", good[0], "13911112222", "guicheng", "440605011001", "平洲一路1号", "2025-03-01"],  # 2 good
         ["李四", good[1], "", "桂城街道", "440605011002", "", ""],  # 3 good, no mobile or date
@@ -55,7 +55,7 @@ def test_residents_are_imported_and_every_bad_row_is_reported(run_job: Any) -> N
         errors = list(
             job.row_errors.order_by("row_number", "column").values_list("row_number", "column", "code", "value")
         )
-        imported = Resident.objects.get(name="张三")
+        imported = Resident.objects.select_related("person").get(person__name="张三")
     assert [(row, column, code) for row, column, code, _value in errors] == [
         (4, "id_number", "invalid_id_number"),
         (5, "id_number", "duplicate_in_file"),
@@ -68,8 +68,31 @@ def test_residents_are_imported_and_every_bad_row_is_reported(run_job: Any) -> N
     ]
     masked = [value for _row, column, _code, value in errors if column == "id_number"]
     assert [value[6:14] for value in masked] == ["********"] * 3, "the birth date is masked"
-    assert (imported.id_number, imported.mobile, str(imported.registered_since)) == (
+    assert (imported.person.id_number, imported.person.mobile, str(imported.registered_since)) == (
         good[0],
         "13911112222",
         "2025-03-01",
     )
+
+
+def test_a_known_person_registered_nowhere_is_registered_and_keeps_who_they_are(run_job: Any) -> None:
+    # Given a person the district knows (a landlord, say) but who is registered in no town.
+    from django.db import transaction
+
+    from residents.services import person_find_or_create
+
+    number = synthetic.id_number(random.Random("known"))
+    with transaction.atomic():
+        known = person_find_or_create(id_number=number, name="房东", mobile="13700137000")
+    rows = [["新名字", number, "13911113333", "guicheng", "440605011001", "", "2025-03-01"]]
+    with town_context("guicheng"):
+        job = services.job_create(
+            kind="residents", upload=csv_upload(rows, header=HEADER), by=User.objects.get(username="officer.guicheng")
+        )
+    # When the import runs, then they are registered here, as the same person.
+    job = run_job(job)
+    assert (job.imported, job.failed) == (1, 0)
+    with town_context("guicheng"):
+        registered = Resident.objects.select_related("person").get(person=known)
+    assert (registered.person.name, registered.person.mobile) == ("房东", "13700137000")
+    assert registered.person.registered_town_id == "guicheng"

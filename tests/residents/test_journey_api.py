@@ -221,7 +221,7 @@ def test_one_resident_cannot_see_anothers_application_and_another_town_gets_404(
 
 def test_an_officer_cannot_apply(api: Any) -> None:
     officer = User.objects.get(username="officer.guicheng")
-    with nothing_changes(rows(Application, town_id="guicheng"), rows(Application, resident__user=officer)):
+    with nothing_changes(rows(Application, town_id="guicheng"), rows(Application, resident__person__user=officer)):
         response = api("officer.guicheng").post("/api/v1/applications/", {"kind": "permit_issue"}, format="json")
 
     assert response.status_code == 400
@@ -246,7 +246,7 @@ def test_a_resident_cannot_review_their_own_application_it_is_403_and_changes_no
     own = ApplicationFactory(town_id="guicheng", resident=resident, status=state)
 
     with nothing_changes(*about_application(own)):
-        response = api(resident.user.username).post(f"/api/v1/applications/{own.pk}/{action}/")
+        response = api(resident.person.user.username).post(f"/api/v1/applications/{own.pk}/{action}/")
 
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "permission_denied"
@@ -296,14 +296,14 @@ def test_a_second_open_application_of_a_kind_is_refused(api: Any) -> None:
     resident = api("resident.1")
     first = resident.post("/api/v1/applications/", {"kind": "permit_issue"}, format="json")
     assert first.status_code == 201
-    with nothing_changes(rows(Application, resident__user__username="resident.1")):
+    with nothing_changes(rows(Application, resident__person__user__username="resident.1")):
         second = resident.post("/api/v1/applications/", {"kind": "permit_issue"}, format="json")
     assert second.status_code == 400 and second.json()["error"]["code"] == "already_open"
     assert second.json()["error"]["application_id"] == first.json()["id"]
 
 
 def test_postal_delivery_without_an_address_names_the_field(api: Any) -> None:
-    with nothing_changes(rows(Application, resident__user__username="resident.1")):
+    with nothing_changes(rows(Application, resident__person__user__username="resident.1")):
         response = api("resident.1").post(
             "/api/v1/applications/", {"kind": "permit_issue", "delivery": "post"}, format="json"
         )

@@ -28,10 +28,10 @@ def tokens(live_db: None) -> Iterator[list[str]]:
     """Ten bearer tokens of a resident with no open reissue; their reissues removed afterwards."""
     user = User.objects.get(username=RESIDENT)
     with town_context(TOWN):
-        assert not Application.objects.filter(resident__user=user, kind=KIND).exists()
+        assert not Application.objects.filter(resident__person__user=user, kind=KIND).exists()
     yield [token_issue(user=user)[0] for _caller in range(CALLERS)]
     with town_context(TOWN):
-        Application.objects.filter(resident__user=user, kind=KIND).delete()
+        Application.objects.filter(resident__person__user=user, kind=KIND).delete()
 
 
 def test_ten_concurrent_creations_of_one_kind_make_one_application(tokens: list[str]) -> None:
@@ -61,4 +61,4 @@ def test_ten_concurrent_creations_of_one_kind_make_one_application(tokens: list[
             assert answer.json()["error"]["code"] == "already_open"
             assert answer.json()["error"]["application_id"] == created
     with town_context(TOWN):
-        assert Application.objects.filter(resident__user__username=RESIDENT, kind=KIND).count() == 1
+        assert Application.objects.filter(resident__person__user__username=RESIDENT, kind=KIND).count() == 1

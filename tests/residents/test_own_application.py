@@ -26,11 +26,11 @@ TOWN = "guicheng"
 def an_application_of(username: str, status: str = "submitted") -> Application:
     """Given: ``username`` (an officer) is the applicant on a submitted application of their town."""
     with town_context(TOWN):
-        application = Application.objects.filter(status=status, resident__user__isnull=True).first()
+        application = Application.objects.filter(status=status, resident__person__user__isnull=True).first()
         assert application is not None, f"the demo data has no {status} application in {TOWN}"
-        resident = application.resident
-        resident.user = User.objects.get(username=username)
-        resident.save(update_fields=["user"])
+        person = application.resident.person
+        person.user = User.objects.get(username=username)
+        person.save(update_fields=["user"])
         return application
 
 

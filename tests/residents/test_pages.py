@@ -22,7 +22,7 @@ from nanhai_portal.notifications.models import Notification
 from nanhai_portal.pii.validators import id_check_character
 from nanhai_portal.tenancy import district_context, town_context
 from residents import services
-from residents.models import Application, Document, Resident, SignupVerification
+from residents.models import Application, Document, Person, Resident, SignupVerification
 from tests.conftest import bearer_client
 from tests.factories import ApplicationFactory, DocumentFactory
 from tests.residents.helpers import fake_png, pdf, png, texted_code
@@ -72,7 +72,7 @@ def submitted_application(username: str = "resident.1") -> tuple[Application, Do
     """A submitted registration of the resident's and its lease (made through the services)."""
     person = User.objects.get(username=username)
     with town_context(person.town_id):
-        resident = Resident.objects.get(user=person)
+        resident = Resident.objects.get(person__user=person)
         application = services.application_create(resident=resident, kind="residence_registration", by=person)
         lease = services.application_add_document(application=application, kind="lease", upload=pdf(), by=person)
         return services.application_submit(application=application, by=person), lease
@@ -90,7 +90,7 @@ def test_a_resident_applies_is_returned_corrects_and_receives_the_permit_by_post
     no_address = {"kind": "permit_issue", "basis": "home", "delivery": "post", "postal_address": ""}
     refused = resident.post("/residents/apply/", no_address)
     assert refused.status_code == 400 and 'id="id_postal_address_error"' in html(refused)
-    assert not Application.objects.filter(resident__user__username="resident.1").exists()
+    assert not Application.objects.filter(resident__person__user__username="resident.1").exists()
     created = resident.post("/residents/apply/", {**no_address, "postal_address": "桂城街道南海大道1号"})
     assert created.status_code == 302
     pk = application_id(created)
@@ -127,7 +127,8 @@ def test_a_resident_applies_is_returned_corrects_and_receives_the_permit_by_post
     page = html(officer.get(review))
     documents = re.findall(r'<img class="document-thumb" src="(/residents/applications/[^"]+/documents/[^"]+/)"', page)
     assert len(documents) == 1, "the photo is a thumbnail, the PDF a link"
-    assert "*" in application_of(pk).resident.id_number_masked and application_of(pk).resident.id_number_masked in page
+    masked = application_of(pk).resident.person.id_number_masked
+    assert "*" in masked and masked in page
     assert officer.post(review + "return/", {"reasons": "  \n "}).status_code == 400
     assert application_of(pk).status == "submitted"
     returned = officer.post(review + "return/", {"reasons": "请补充劳动合同\n"})
@@ -209,7 +210,7 @@ def test_signing_up_through_the_pages_confirms_the_code_and_signs_in() -> None:
     assert 'autocomplete="new-password"' in page
 
     # Mistakes are shown next to their fields, and nothing is sent.
-    with nothing_changes(rows(User), rows(SignupVerification), rows(Resident), rows(Notification)):
+    with nothing_changes(rows(User), rows(SignupVerification), rows(Resident), rows(Person), rows(Notification)):
         for mistake, field in [
             ({"password_again": "something-else"}, "password_again"),
             ({"id_number": "440605199003071230"}, "id_number"),
@@ -238,7 +239,7 @@ def test_signing_up_through_the_pages_confirms_the_code_and_signs_in() -> None:
     account = User.objects.get(pk=browser.session["_auth_user_id"])
     assert account.is_active and account.town_id == "dali"
     with town_context("dali"):
-        assert Resident.objects.get(user=account).name == "李小明"
+        assert Resident.objects.get(person__user=account).person.name == "李小明"
     assert browser.post("/residents/apply/", {"kind": "residence_registration", "basis": "home"}).status_code == 400
     draft = browser.post("/residents/apply/", {"kind": "residence_registration", "basis": "home", "delivery": "pickup"})
     assert draft.status_code == 302
@@ -249,7 +250,7 @@ def test_a_community_of_another_town_is_refused_on_the_page() -> None:
     with town_context("lishui"):
         elsewhere = Community.objects.order_by("code").first()
     assert elsewhere is not None
-    with nothing_changes(rows(User), rows(SignupVerification), rows(Resident), rows(Notification)):
+    with nothing_changes(rows(User), rows(SignupVerification), rows(Resident), rows(Person), rows(Notification)):
         response = Client().post("/residents/signup/", {**person, "community": str(elsewhere.pk)})
     assert response.status_code == 400 and 'id="id_community_error"' in html(response)
 
@@ -412,7 +413,7 @@ def test_an_officer_reveals_the_full_id_number_once_and_it_is_audited() -> None:
     browser.post("/login/", {"username": "officer.guicheng", "password": "Nanhai-2026"})
     with town_context("guicheng"):
         application = Application.objects.exclude(status="draft").first()
-        full = application.resident.id_number
+        full = application.resident.person.id_number
     page = browser.get(f"/residents/queue/{application.pk}/").content.decode()
     assert full not in page and full[:2] + "*" * 14 + full[16:] in page
     revealed = browser.post(f"/residents/queue/{application.pk}/reveal/id_number/")

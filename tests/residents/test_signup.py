@@ -18,7 +18,7 @@ from nanhai_portal.areas.models import Community
 from nanhai_portal.notifications.models import Notification
 from nanhai_portal.pii.fields import lookup_index
 from nanhai_portal.tenancy import town_context
-from residents.models import Resident, SignupVerification
+from residents.models import Person, Resident, SignupVerification
 from residents.tasks import signups_purge
 from tests.residents.helpers import texted_code
 from tests.unchanged import nothing_changes, rows
@@ -49,7 +49,7 @@ def start(client: APIClient, REMOTE_ADDR: str = "127.0.0.1", **overrides: Any) -
 
 def nobody_signs_up() -> Any:
     """No account, sign-up, resident or text message is made."""
-    return nothing_changes(rows(User), rows(SignupVerification), rows(Resident), rows(Notification))
+    return nothing_changes(rows(User), rows(SignupVerification), rows(Resident), rows(Person), rows(Notification))
 
 
 def test_sign_up_confirm_the_code_and_apply() -> None:
@@ -65,8 +65,8 @@ def test_sign_up_confirm_the_code_and_apply() -> None:
     signed_in.credentials(HTTP_AUTHORIZATION=f"Bearer {token.json()['token']}")
     assert signed_in.get("/api/v1/me/").json()["town"] == "dali"
     with town_context("dali"):
-        resident = Resident.objects.get(user__name="李小明")
-        assert resident.id_number == valid_id() and resident.mobile == "13922223333"
+        person = Resident.objects.get(person__user__name="李小明").person
+        assert person.id_number == valid_id() and person.mobile == "13922223333"
     draft = signed_in.post("/api/v1/applications/", {"kind": "residence_registration"}, format="json")
     assert draft.status_code == 201 and draft.json()["town"] == "dali"
     # And signs in by mobile number from now on.
@@ -125,7 +125,7 @@ def test_a_community_of_another_town_is_refused() -> None:
 
 def registered_id_number(username: str = "resident.1") -> str:
     with town_context("guicheng"):
-        return Resident.objects.get(user__username=username).id_number
+        return Resident.objects.get(person__user__username=username).person.id_number
 
 
 def shape(response: Any) -> tuple[int, list[str], str]:
