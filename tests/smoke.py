@@ -10,7 +10,8 @@ and reads the whole log: a traceback or an ERROR line fails the smoke.
 
 ``PORTAL_SERVICES=embedded make smoke`` does the same on embedded PostgreSQL and Redis. With
 the machine's PostgreSQL the smoke uses a database of its own (dropped afterwards), and with
-its Redis a Celery queue of its own, so a developer's running portal is not touched.
+its Redis a Celery queue and a cache namespace of its own, so a developer's running portal is
+not touched.
 
 Standard library only: it runs before any venv exists.
 """
@@ -239,7 +240,7 @@ def main() -> int:
         if not key.startswith(("VIRTUAL_ENV", "DATABASE_", "REDIS_", "PYTHONPATH", "DJANGO_", "PORTAL_ENV"))
     }
     env.update(PORT=str(free_port()), HOST="127.0.0.1", CELERY_QUEUE=f"nanhai-smoke-{os.getpid()}")
-    env.update(PORTAL_DATABASE_NAME=database)
+    env.update(PORTAL_DATABASE_NAME=database, CACHE_KEY_PREFIX=f"smoke-{os.getpid()}")
     env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if ".venv" not in p)
     base = f"http://127.0.0.1:{env['PORT']}"
     failure = None

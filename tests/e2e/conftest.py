@@ -17,6 +17,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -127,6 +128,8 @@ def portal_url(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) 
         "DATABASE_URL": test_database_url(),
         "PORTAL_ENV": "test",
         "MEDIA_ROOT": str(tmp_path_factory.mktemp("e2e-media")),
+        # Counters of its own (sign-up limits per address): earlier runs on this Redis do not count.
+        "CACHE_KEY_PREFIX": f"test-e2e-{uuid.uuid4().hex}",
     }
     (BASE_DIR / ".var").mkdir(exist_ok=True)
     log_path = BASE_DIR / ".var" / f"test-e2e-server-{os.getpid()}.log"
