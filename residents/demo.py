@@ -20,7 +20,7 @@ from nanhai_portal.demo import DemoReport, demo_seeder
 from nanhai_portal.periods import months_after, years_after
 from nanhai_portal.tenancy import town_context
 from residents import synthetic
-from residents.bulk import seed_district_residents
+from residents.district_loader import seed_district_residents
 from residents.models import Application, ApplicationStep, Permit, Resident
 from residents.services import next_permit_number, person_find_or_create, resident_register
 

@@ -11,7 +11,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
-from residents import permits
+from residents import permit_calendar
 from residents.models import LIVE_PERMIT_STATUSES, Application, Document
 
 ADDRESS_PROOFS = {Document.Kind.LEASE, Document.Kind.PROPERTY_CERTIFICATE, Document.Kind.HOUSING_CERTIFICATE}
@@ -85,12 +85,12 @@ def precheck(application: Application, *, today: date) -> list[Missing]:
                     None,
                 )
             )
-        elif today < permits.eligible_from(resident.registered_since):
+        elif today < permit_calendar.eligible_from(resident.registered_since):
             missing.append(
                 Missing(
                     "residence_too_short",
                     _("A permit needs 6 months of registered residence; you can apply from %(date)s.")
-                    % {"date": permits.eligible_from(resident.registered_since).isoformat()},
+                    % {"date": permit_calendar.eligible_from(resident.registered_since).isoformat()},
                     None,
                 )
             )
@@ -109,7 +109,7 @@ def precheck(application: Application, *, today: date) -> list[Missing]:
         if live_permit is None:
             missing.append(Missing("no_permit", _("You hold no residence permit to endorse."), None))
         else:
-            pending = permits.calendar(
+            pending = permit_calendar.calendar(
                 continuous_since=live_permit.continuous_since,
                 last_endorsed_on=live_permit.last_endorsed_on,
                 today=today,

@@ -13,7 +13,7 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q,
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from residents import access, permits
+from residents import access, permit_calendar
 from residents.models import FINAL_STATUSES, Application, Permit
 
 # The deadline runs from acceptance to issue: an application issued (or not yet issued) late
@@ -59,10 +59,10 @@ class PermitView:
 
 def permit_view(permit: Permit, *, today: date | None = None) -> PermitView:
     today = today or timezone.localdate()
-    pending = permits.calendar(
+    pending = permit_calendar.calendar(
         continuous_since=permit.continuous_since, last_endorsed_on=permit.last_endorsed_on, today=today
     )
-    status = permits.status_on(
+    status = permit_calendar.status_on(
         continuous_since=permit.continuous_since,
         last_endorsed_on=permit.last_endorsed_on,
         valid_until=permit.valid_until,

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from nanhai_portal.audit.services import audit_record
 from nanhai_portal.errors import InvalidTransition
 from nanhai_portal.notifications.services import notify
-from residents import permits
+from residents import permit_calendar
 from residents.models import LIVE_PERMIT_STATUSES, Permit, Resident
 
 PERMIT_VALIDITY_YEARS = getattr(settings, "RESIDENTS_PERMIT_VALIDITY_YEARS", 3)
@@ -29,7 +29,7 @@ def permit_create(*, resident: Resident, on: date) -> Permit:
         resident=resident,
         permit_number=next_permit_number(on),
         valid_from=on,
-        valid_until=permits.anniversary(on, PERMIT_VALIDITY_YEARS),
+        valid_until=permit_calendar.anniversary(on, PERMIT_VALIDITY_YEARS),
         continuous_since=on,
     )
     permit.full_clean()
@@ -40,7 +40,7 @@ def permit_create(*, resident: Resident, on: date) -> Permit:
 def permit_endorse(*, permit: Permit, on: date, by: Any) -> Permit:
     """Endorse (签注) on ``on``; a late endorsement restarts the continuous years."""
     try:
-        result = permits.endorse(
+        result = permit_calendar.endorse(
             continuous_since=permit.continuous_since, last_endorsed_on=permit.last_endorsed_on, on=on
         )
     except ValueError as opens:
@@ -64,7 +64,7 @@ def permit_endorse(*, permit: Permit, on: date, by: Any) -> Permit:
 
 
 def permit_status(permit: Permit, *, today: date) -> str:
-    return permits.status_on(
+    return permit_calendar.status_on(
         continuous_since=permit.continuous_since,
         last_endorsed_on=permit.last_endorsed_on,
         valid_until=permit.valid_until,
@@ -87,7 +87,7 @@ def permits_refresh_town(*, today: date) -> dict[str, int]:
     )
     for permit in live:
         status = permit_status(permit, today=today)
-        pending = permits.calendar(
+        pending = permit_calendar.calendar(
             continuous_since=permit.continuous_since, last_endorsed_on=permit.last_endorsed_on, today=today
         )
         user = permit.resident.person.user

@@ -36,7 +36,7 @@ from nanhai_portal.jobs import conf, files, runner, services  # noqa: E402
 from nanhai_portal.jobs.models import ImportJob  # noqa: E402
 from nanhai_portal.tenancy import town_context  # noqa: E402
 from residents import synthetic  # noqa: E402
-from residents.bulk import _id_number  # noqa: E402
+from residents.district_loader import _id_number  # noqa: E402
 from tests.bench import bench_import  # noqa: E402
 
 TOWN = "guicheng"

@@ -7,7 +7,7 @@ from django.db import connection
 
 from nanhai_portal.pii import is_valid_id_number
 from nanhai_portal.tenancy import district_context
-from residents.bulk import _id_number, seed_district_residents
+from residents.district_loader import _id_number, seed_district_residents
 from residents.models import Resident
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from nanhai_portal.areas.models import Community
 from nanhai_portal.notifications.models import Notification
 from nanhai_portal.tenancy import town_context
-from residents import permits, services, synthetic
+from residents import permit_calendar, services, synthetic
 from residents.eligibility import precheck
 from residents.models import Application, Document, Resident
 
@@ -63,7 +63,7 @@ def test_six_months_of_registration_exactly_passes_and_a_day_less_fails(
         missing = precheck(a_permit_application(registered), today=today)
     assert [item.code for item in missing] == ([] if eligible else ["residence_too_short"])
     if not eligible:
-        assert permits.eligible_from(registered).isoformat() in missing[0].message
+        assert permit_calendar.eligible_from(registered).isoformat() in missing[0].message
 
 
 def test_a_person_is_registered_once_in_the_whole_district() -> None:
@@ -102,8 +102,8 @@ def test_the_daily_check_reminds_once_and_suspends_on_the_anniversary(user: Any,
     with town_context("guicheng"):
         resident = Resident.objects.get(person__user=resident_user)
         permit = services.permit_create(resident=resident, on=since)
-        anniversary = permits.anniversary(since, 1)
-        window_opens = permits.window_opens(anniversary)
+        anniversary = permit_calendar.anniversary(since, 1)
+        window_opens = permit_calendar.window_opens(anniversary)
         events = Notification.objects.filter(recipient=resident_user, target_id=str(permit.pk))
 
         # The day before the window opens: nothing to say.
