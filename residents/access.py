@@ -28,7 +28,7 @@ Which action is allowed from which *state* stays with the services (``REVIEW_ACT
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -36,6 +36,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from nanhai_portal.accounts.models import Caller, User
 from nanhai_portal.pii.services import REVEAL_PERMISSION
 from nanhai_portal.tenancy import is_district_scope
 from residents.models import Application, Document, Permit, Person, Resident
@@ -49,41 +50,50 @@ APPLY = "apply"  # the applicant's own page and their changes: edit, upload, sub
 REVIEW = "review"  # the review page and the officer's actions: accept ... deliver, reveal
 
 
-def _signed_in(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False))
+def _signed_in(user: Caller) -> TypeGuard[User]:
+    return isinstance(user, User) and user.is_authenticated
+
+
+def acting_user(user: Caller) -> User:
+    """The signed-in user a service acts for; nobody signed in may not act (PermissionDenied).
+
+    Pages and API views are behind sign-in already: this types the actor, and says no again."""
+    if not _signed_in(user):
+        raise PermissionDenied(_("Sign in first."))
+    return user
 
 
 # --- Roles --------------------------------------------------------------------------
 
 
-def is_reviewer(user: Any) -> bool:
+def is_reviewer(user: Caller) -> bool:
     """A town's officer or admin: works the town's queue (district roles read, never review)."""
     return _signed_in(user) and user.has_perm(REVIEW_PERMISSION)
 
 
-def reads_town_records(user: Any) -> bool:
+def reads_town_records(user: Caller) -> bool:
     """Reviewers read their town's records; district roles every town's (read-only)."""
     return is_reviewer(user) or (_signed_in(user) and is_district_scope())
 
 
-def is_applicant(user: Any, application: Application) -> bool:
+def is_applicant(user: Caller, application: Application) -> bool:
     """``user`` is the person the application is for (their registration's person signs in as them)."""
     user_id = application.resident.person.user_id
     return user_id is not None and user_id == getattr(user, "pk", None)
 
 
-def may_review(user: Any, application: Application) -> bool:
+def may_review(user: Caller, application: Application) -> bool:
     """``user`` may review ``application`` (it is visible to them): a reviewer, and not a draft."""
     return is_reviewer(user) and application.status != Status.DRAFT
 
 
-def may_decide(user: Any, application: Application) -> bool:
+def may_decide(user: Caller, application: Application) -> bool:
     """``user`` may take the officer's actions on ``application``: a reviewer, and never the
     applicant (a conflict of interest: another officer decides it)."""
     return may_review(user, application) and not is_applicant(user, application)
 
 
-def may_reveal(user: Any, application: Application) -> bool:
+def may_reveal(user: Caller, application: Application) -> bool:
     """``user`` may reveal the applicant's full ID or mobile number on the review page."""
     return may_review(user, application) and user.has_perm(REVEAL_PERMISSION)
 
@@ -99,14 +109,14 @@ _REFUSALS = {
 }
 
 
-def require_reviewer(user: Any) -> None:
+def require_reviewer(user: Caller) -> None:
     """Raise ``PermissionDenied`` unless ``user`` reviews applications (for pages and calls
     about many applications at once: the queue, bulk approval)."""
     if not is_reviewer(user):
         raise PermissionDenied(str(_REFUSALS[REVIEW]))
 
 
-def require(user: Any, action: str, application: Application) -> None:
+def require(user: Caller, action: str, application: Application) -> None:
     """Raise ``PermissionDenied`` unless ``user`` may take ``action`` on a visible ``application``."""
     if not _MAY[action](user, application):
         raise PermissionDenied(str(_REFUSALS[action]))
@@ -115,14 +125,14 @@ def require(user: Any, action: str, application: Application) -> None:
 # --- People -------------------------------------------------------------------------
 
 
-def resident_of(user: Any) -> Resident | None:
+def resident_of(user: Caller) -> Resident | None:
     """The signed-in person's current registration in their (the current) town, or None."""
     if not _signed_in(user):
         return None
     return Resident.objects.select_related("person").filter(person__user=user, moved_out_on=None).first()
 
 
-def residents_visible_to(user: Any) -> QuerySet[Resident]:
+def residents_visible_to(user: Caller) -> QuerySet[Resident]:
     """Registrations ``user`` may see: their own; a reviewer's or district role's town(s)'."""
     residents = Resident.objects.in_current_scope()
     if not _signed_in(user):
@@ -130,7 +140,7 @@ def residents_visible_to(user: Any) -> QuerySet[Resident]:
     return residents if reads_town_records(user) else residents.filter(person__user=user)
 
 
-def people_visible_to(user: Any) -> QuerySet[Person]:
+def people_visible_to(user: Caller) -> QuerySet[Person]:
     """The people ``user`` may see: only through a town-scoped record about them that ``user``
     sees (a registration, for now). Never ``Person.objects.all()``: a person has no town, so no
     row-level security stands behind this rule; it is the one fence."""
@@ -149,14 +159,14 @@ def _applications() -> QuerySet[Application]:
     )
 
 
-def own_applications(user: Any) -> QuerySet[Application]:
+def own_applications(user: Caller) -> QuerySet[Application]:
     """The person's own applications, in every state, whatever their role."""
     if not _signed_in(user):
         return _applications().none()
     return _applications().filter(resident__person__user=user)
 
 
-def applications_in_review(user: Any) -> QuerySet[Application]:
+def applications_in_review(user: Caller) -> QuerySet[Application]:
     """The submitted (not draft) applications ``user`` may see: the reviewer's town's, every
     town's for district roles, a resident's own. The base of the queue."""
     if reads_town_records(user):
@@ -164,7 +174,7 @@ def applications_in_review(user: Any) -> QuerySet[Application]:
     return own_applications(user).exclude(status=Status.DRAFT)
 
 
-def applications_visible_to(user: Any) -> QuerySet[Application]:
+def applications_visible_to(user: Caller) -> QuerySet[Application]:
     """Every application ``user`` may see: their own (drafts too) and, for reviewers and
     district roles, the submitted ones of their town(s)."""
     if not _signed_in(user):
@@ -175,7 +185,7 @@ def applications_visible_to(user: Any) -> QuerySet[Application]:
     return _applications().filter(own)
 
 
-def get_application_for(user: Any, pk: UUID | str, *, action: str = VIEW) -> Application:
+def get_application_for(user: Caller, pk: UUID | str, *, action: str = VIEW) -> Application:
     """The application ``pk`` for ``action``: Http404 when ``user`` may not see it (or it is
     not there), PermissionDenied when they see it but ``action`` is not theirs to take."""
     try:
@@ -189,7 +199,7 @@ def get_application_for(user: Any, pk: UUID | str, *, action: str = VIEW) -> App
 # --- Documents ----------------------------------------------------------------------
 
 
-def documents_visible_to(user: Any) -> QuerySet[Document]:
+def documents_visible_to(user: Caller) -> QuerySet[Document]:
     """The documents ``user`` may open: those of their own applications and, for a town's
     reviewers, those of the town's submitted applications. District roles open none."""
     documents = Document.objects.in_current_scope().select_related("application")
@@ -201,7 +211,7 @@ def documents_visible_to(user: Any) -> QuerySet[Document]:
     return documents.filter(own)
 
 
-def get_document_for(user: Any, application_pk: UUID | str, document_pk: UUID | str) -> Document:
+def get_document_for(user: Caller, application_pk: UUID | str, document_pk: UUID | str) -> Document:
     """A document of application ``application_pk`` that ``user`` may open, or Http404."""
     application = get_application_for(user, application_pk, action=VIEW)
     try:
@@ -213,7 +223,7 @@ def get_document_for(user: Any, application_pk: UUID | str, document_pk: UUID | 
 # --- Permits ------------------------------------------------------------------------
 
 
-def permits_visible_to(user: Any) -> QuerySet[Permit]:
+def permits_visible_to(user: Caller) -> QuerySet[Permit]:
     """Permits ``user`` may see: their own; a reviewer's town's; every town's for district roles."""
     permits = Permit.objects.in_current_scope().select_related("resident__person")
     if not _signed_in(user):
@@ -221,7 +231,7 @@ def permits_visible_to(user: Any) -> QuerySet[Permit]:
     return permits if reads_town_records(user) else permits.filter(resident__person__user=user)
 
 
-def own_permits(user: Any) -> QuerySet[Permit]:
+def own_permits(user: Caller) -> QuerySet[Permit]:
     """The person's own permits, newest first."""
     if not _signed_in(user):
         return Permit.objects.none()

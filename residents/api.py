@@ -97,7 +97,9 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
             raise ServiceError(
                 "no_resident_record", _("Sign up as a resident before applying."), status.HTTP_400_BAD_REQUEST
             )
-        application = services.application_create(resident=resident, by=request.user, **data.validated_data)
+        application = services.application_create(
+            resident=resident, by=access.acting_user(request.user), **data.validated_data
+        )
         return self._reply(application, status.HTTP_201_CREATED)
 
     @extend_schema(request=ApplicationUpdateSerializer, responses=ApplicationSerializer)
@@ -105,7 +107,11 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
         application = self._application(access.APPLY)
         data = ApplicationUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        return self._reply(services.application_update(application=application, by=request.user, **data.validated_data))
+        return self._reply(
+            services.application_update(
+                application=application, by=access.acting_user(request.user), **data.validated_data
+            )
+        )
 
     @extend_schema(request={"multipart/form-data": DocumentUploadSerializer}, responses={201: DocumentSerializer})
     @accepts_upload(max_document_bytes)
@@ -119,7 +125,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
             application=application,
             kind=data.validated_data["kind"],
             upload=data.validated_data["file"],
-            by=request.user,
+            by=access.acting_user(request.user),
         )
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
@@ -153,7 +159,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
             data = serializer(data=request.data)
             data.is_valid(raise_exception=True)
             extra = dict(data.validated_data)
-        return self._reply(service(application=application, by=request.user, **extra))
+        return self._reply(service(application=application, by=access.acting_user(request.user), **extra))
 
     @extend_schema(request=None, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"])
@@ -205,7 +211,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
         data = BulkApproveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         found = list(selectors.review_queue(user=request.user).filter(pk__in=data.validated_data["ids"]))
-        approved, refused = services.applications_approve_many(applications=found, by=request.user)
+        approved, refused = services.applications_approve_many(applications=found, by=access.acting_user(request.user))
         missing = {str(i) for i in data.validated_data["ids"]} - {str(a.pk) for a in found}
         refused += [{"id": pk, "message": _("Not found.")} for pk in sorted(missing)]
         return Response({"approved": [str(a.pk) for a in approved], "refused": refused})

@@ -13,6 +13,7 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q,
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from nanhai_portal.accounts.models import Caller
 from residents import access, permit_calendar
 from residents.models import FINAL_STATUSES, Application, Permit
 
@@ -27,7 +28,7 @@ def open_applications(applications: QuerySet[Application], *, kind: str) -> Quer
 
 
 def review_queue(
-    *, user: Any, kind: str | None = None, status: str | None = None, overdue: bool | None = None
+    *, user: Caller, kind: str | None = None, status: str | None = None, overdue: bool | None = None
 ) -> QuerySet[Application]:
     """The town's submitted applications (every town's for district roles), soonest deadline
     first; drafts are the resident's business (``access.applications_in_review``)."""

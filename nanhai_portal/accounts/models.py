@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser, AnonymousUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -89,3 +89,7 @@ class AccessToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+# Whoever asks: a signed-in user, or nobody yet (access rules answer both; services act for a User).
+Caller = User | AnonymousUser

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from nanhai_portal.accounts.models import Caller, User
 from nanhai_portal.audit.services import audit_record
 from nanhai_portal.errors import DomainError, InvalidTransition
 from nanhai_portal.notifications.services import notify
@@ -51,7 +52,7 @@ REVIEW_ACTIONS_FROM: dict[str, set[str]] = {
 }
 
 
-def review_actions(application: Application, by: Any) -> list[str]:
+def review_actions(application: Application, by: Caller) -> list[str]:
     """The officer actions ``by`` may take on ``application`` now, in workflow order."""
     if not access.may_decide(by, application):
         return []
@@ -82,12 +83,12 @@ def due_days(kind: str) -> int:
 # --- People -------------------------------------------------------------------------
 
 
-def _require_owner(application: Application, by: Any) -> None:
+def _require_owner(application: Application, by: User) -> None:
     if not access.is_applicant(by, application):
         raise PermissionDenied(_("Only the applicant may do this."))
 
 
-def _require_reviewer(by: Any, application: Application | None = None) -> None:
+def _require_reviewer(by: User, application: Application | None = None) -> None:
     """Who may review (``access``): an officer of the town, never on their own application.
 
     Called before the lock (the role) and again with the locked ``application`` (the person).
@@ -123,7 +124,7 @@ def _notify_resident(application: Application, event: str, **context: Any) -> No
     )
 
 
-def _move(application: Application, *, to: str, by: Any, note: str = "", **notify_context: Any) -> Application:
+def _move(application: Application, *, to: str, by: User, note: str = "", **notify_context: Any) -> Application:
     """Save the new state, add the timeline step, audit it and tell the resident."""
     before = application.status
     application.status = to
@@ -144,7 +145,7 @@ def application_create(
     *,
     resident: Resident,
     kind: str,
-    by: Any,
+    by: User,
     delivery: str = Application.Delivery.PICKUP,
     postal_address: str = "",
     basis: str = Application.Basis.JOB,
@@ -181,7 +182,7 @@ def application_create(
 
 
 @transaction.atomic
-def application_update(*, application: Application, by: Any, **changes: Any) -> Application:
+def application_update(*, application: Application, by: User, **changes: Any) -> Application:
     """Edit a draft or a returned application (basis, address, delivery, postal address)."""
     application = _lock(application)
     _require_owner(application, by)
@@ -204,7 +205,7 @@ def application_update(*, application: Application, by: Any, **changes: Any) -> 
 
 
 @transaction.atomic
-def application_add_document(*, application: Application, kind: str, upload: UploadedFile, by: Any) -> Document:
+def application_add_document(*, application: Application, kind: str, upload: UploadedFile, by: User) -> Document:
     """Attach a checked document to a draft or returned application of the resident's own."""
     application = _lock(application)
     _require_owner(application, by)
@@ -237,7 +238,7 @@ def application_precheck(application: Application, *, today: date | None = None)
 
 
 @transaction.atomic
-def application_submit(*, application: Application, by: Any) -> Application:
+def application_submit(*, application: Application, by: User) -> Application:
     """Send a draft (or a corrected, returned one) to the town, if nothing is missing."""
     application = _lock(application)
     _require_owner(application, by)
@@ -251,7 +252,7 @@ def application_submit(*, application: Application, by: Any) -> Application:
 
 
 @transaction.atomic
-def application_accept(*, application: Application, by: Any) -> Application:
+def application_accept(*, application: Application, by: User) -> Application:
     """Accept (受理): the deadline starts now."""
     _require_reviewer(by)
     application = _lock(application)
@@ -263,7 +264,7 @@ def application_accept(*, application: Application, by: Any) -> Application:
 
 
 @transaction.atomic
-def application_return(*, application: Application, by: Any, reasons: list[str]) -> Application:
+def application_return(*, application: Application, by: User, reasons: list[str]) -> Application:
     """Send it back for correction (退回补正), saying what to correct."""
     _require_reviewer(by)
     reasons = [reason.strip() for reason in reasons if reason and reason.strip()]
@@ -277,7 +278,7 @@ def application_return(*, application: Application, by: Any, reasons: list[str])
 
 
 @transaction.atomic
-def application_approve(*, application: Application, by: Any) -> Application:
+def application_approve(*, application: Application, by: User) -> Application:
     _require_reviewer(by)
     application = _lock(application)
     _require_reviewer(by, application)
@@ -287,7 +288,7 @@ def application_approve(*, application: Application, by: Any) -> Application:
 
 
 @transaction.atomic
-def application_reject(*, application: Application, by: Any, reason: str) -> Application:
+def application_reject(*, application: Application, by: User, reason: str) -> Application:
     _require_reviewer(by)
     if not reason or not reason.strip():
         raise ValidationError({"reason": [_("Give the reason for the rejection.")]})
@@ -300,7 +301,7 @@ def application_reject(*, application: Application, by: Any, reason: str) -> App
 
 
 @transaction.atomic
-def application_issue(*, application: Application, by: Any) -> Application:
+def application_issue(*, application: Application, by: User) -> Application:
     """Issue what was applied for: the registration, a permit, the endorsement, the new card."""
     _require_reviewer(by)
     application = _lock(application)
@@ -327,7 +328,7 @@ def application_issue(*, application: Application, by: Any) -> Application:
 
 
 @transaction.atomic
-def application_deliver(*, application: Application, by: Any, tracking_number: str = "") -> Application:
+def application_deliver(*, application: Application, by: User, tracking_number: str = "") -> Application:
     """Handed over at the window, or posted with a tracking number."""
     _require_reviewer(by)
     application = _lock(application)
@@ -343,7 +344,7 @@ def application_deliver(*, application: Application, by: Any, tracking_number: s
 
 @transaction.atomic
 def applications_approve_many(
-    *, applications: list[Application], by: Any
+    *, applications: list[Application], by: User
 ) -> tuple[list[Application], list[dict[str, str]]]:
     """Bulk approve: each one on its own, in pk order (lock order); report the ones refused."""
     approved, refused = [], []

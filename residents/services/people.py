@@ -7,11 +7,11 @@ child's school application, a committee seat) calls it too and keeps only the pe
 """
 
 from datetime import date
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from nanhai_portal.accounts.models import User
 from nanhai_portal.areas.models import Community
 from nanhai_portal.audit.services import audit_record
 from nanhai_portal.errors import DomainError
@@ -104,8 +104,8 @@ def resident_register(
     mobile: str | None = None,
     address: str = "",
     registered_since: date | None = None,
-    user: Any = None,
-    by: Any = None,
+    user: User | None = None,
+    by: User | None = None,
 ) -> Resident:
     """Register a person's residence in the current town (the person found or made).
 
@@ -135,7 +135,9 @@ def resident_register(
 
 
 @transaction.atomic
-def resident_move(*, resident: Resident, community: Community, address: str = "", on: date, by: Any) -> Resident:
+def resident_move(
+    *, resident: Resident, community: Community, address: str = "", on: date, by: User | None
+) -> Resident:
     """Move a registered person to ``community`` (in another town, or another village of
     theirs) from ``on``: the registration here closes (``moved_out_on``), a new one opens
     there, each in its own town. Needs the current registration's town (``town_context``)."""

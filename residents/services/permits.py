@@ -1,12 +1,12 @@
 """Writes for residence permits: numbers, issue, endorsement, the nightly check."""
 
 from datetime import date
-from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from nanhai_portal.accounts.models import User
 from nanhai_portal.audit.services import audit_record
 from nanhai_portal.errors import InvalidTransition
 from nanhai_portal.notifications.services import notify
@@ -37,8 +37,13 @@ def permit_create(*, resident: Resident, on: date) -> Permit:
     return permit
 
 
-def permit_endorse(*, permit: Permit, on: date, by: Any) -> Permit:
-    """Endorse (签注) on ``on``; a late endorsement restarts the continuous years."""
+@transaction.atomic
+def permit_endorse(*, permit: Permit, on: date, by: User | None) -> Permit:
+    """Endorse (签注) on ``on``; a late endorsement restarts the continuous years.
+
+    Takes the permit's row lock itself (the nightly check may be writing it), and works on the
+    locked, fresh row."""
+    permit = Permit.objects.select_for_update().get(pk=permit.pk)
     try:
         result = permit_calendar.endorse(
             continuous_since=permit.continuous_since, last_endorsed_on=permit.last_endorsed_on, on=on

@@ -49,5 +49,4 @@ def _error_message(error: ValidationError | DomainError) -> str:
 
 
 def _signed_in(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # login_required
-    return request.user
+    return access.acting_user(request.user)  # behind login_required: always a user here

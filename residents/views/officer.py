@@ -90,7 +90,9 @@ def queue_approve(request: HttpRequest) -> HttpResponse:
         return redirect(back)
     ids = form.cleaned_data["ids"]
     found = {item.pk: item for item in selectors.review_queue(user=request.user).filter(pk__in=ids)}
-    approved, refused = services.applications_approve_many(applications=list(found.values()), by=request.user)
+    approved, refused = services.applications_approve_many(
+        applications=list(found.values()), by=access.acting_user(request.user)
+    )
     if approved:
         messages.success(
             request,
@@ -197,7 +199,9 @@ def review_action(request: HttpRequest, pk: UUID, action: str) -> HttpResponse:
     if form is not None and not form.is_valid():
         return _review_page(request, application, failed=(action, form), status=400)
     try:
-        REVIEW_SERVICES[action](application=application, by=request.user, **(form.cleaned_data if form else {}))
+        REVIEW_SERVICES[action](
+            application=application, by=access.acting_user(request.user), **(form.cleaned_data if form else {})
+        )
     except (ValidationError, DomainError) as error:
         if form is not None:
             add_service_errors(form, error)

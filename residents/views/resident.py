@@ -145,7 +145,9 @@ def apply(request: HttpRequest) -> HttpResponse:
     form = ApplyForm(request.POST or None)
     if resident is not None and request.method == "POST" and form.is_valid():
         try:
-            application = services.application_create(resident=resident, by=request.user, **form.cleaned_data)
+            application = services.application_create(
+                resident=resident, by=access.acting_user(request.user), **form.cleaned_data
+            )
         except (ValidationError, DomainError) as error:
             add_service_errors(form, error)
         else:
@@ -230,7 +232,7 @@ def application_upload(request: HttpRequest, pk: UUID) -> HttpResponse:
                 application=application,
                 kind=form.cleaned_data["kind"],
                 upload=form.cleaned_data["file"],
-                by=request.user,
+                by=access.acting_user(request.user),
             )
         except (ValidationError, DomainError) as error:
             add_service_errors(form, error)
@@ -248,7 +250,9 @@ def application_change(request: HttpRequest, pk: UUID) -> HttpResponse:
     form = ApplicationDetailsForm(request.POST, auto_id="details-%s")
     if form.is_valid():
         try:
-            services.application_update(application=application, by=request.user, **form.cleaned_data)
+            services.application_update(
+                application=application, by=access.acting_user(request.user), **form.cleaned_data
+            )
         except (ValidationError, DomainError) as error:
             add_service_errors(form, error)
             return _application_page(request, application, details_form=form, status=_error_status(error))
@@ -262,7 +266,7 @@ def application_change(request: HttpRequest, pk: UUID) -> HttpResponse:
 def application_submit(request: HttpRequest, pk: UUID) -> HttpResponse:
     application = access.get_application_for(request.user, pk, action=access.APPLY)
     try:
-        services.application_submit(application=application, by=request.user)
+        services.application_submit(application=application, by=access.acting_user(request.user))
     except (ValidationError, DomainError) as error:
         fresh = access.get_application_for(request.user, pk, action=access.APPLY)
         return _application_page(request, fresh, submit_error=error, status=_error_status(error))
@@ -308,7 +312,7 @@ def permit_endorse(request: HttpRequest) -> HttpResponse:
         raise Http404
     try:
         application = services.application_create(
-            resident=resident, kind=Application.Kind.PERMIT_ENDORSEMENT, by=request.user
+            resident=resident, kind=Application.Kind.PERMIT_ENDORSEMENT, by=access.acting_user(request.user)
         )
     except (ValidationError, DomainError) as error:
         messages.error(request, _error_message(error))
