@@ -17,13 +17,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import factory
-from dateutil.relativedelta import relativedelta
 from factory.django import DjangoModelFactory
 
 from nanhai_portal.accounts.models import User
 from nanhai_portal.accounts.roles import Role
 from nanhai_portal.accounts.services import user_create
 from nanhai_portal.areas.models import Community
+from nanhai_portal.periods import years_after
 from nanhai_portal.pii import id_facts
 from nanhai_portal.tenancy import town_context
 from residents import synthetic
@@ -143,7 +143,7 @@ class PermitFactory(TownFactory):
     resident = factory.SubFactory(ResidentFactory, town_id=factory.SelfAttribute("..town_id"))
     valid_from = date(2024, 6, 1)
     permit_number = factory.LazyAttribute(lambda o: next_permit_number(o.valid_from))
-    valid_until = factory.LazyAttribute(lambda o: o.valid_from + relativedelta(years=3))
+    valid_until = factory.LazyAttribute(lambda o: years_after(o.valid_from, 3))
     continuous_since = factory.SelfAttribute("valid_from")
 
 

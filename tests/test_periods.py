@@ -98,3 +98,19 @@ def test_every_day_of_seven_years_agrees_with_a_stepwise_count() -> None:
 def test_whole_years_count_from_anniversary_to_anniversary(start: date, end: date, years: int) -> None:
     assert whole_years_between(start, end) == years
     assert years_after(start, years) <= end or years == 0
+
+
+def test_no_other_month_arithmetic_is_used() -> None:
+    """``relativedelta(years=1, months=-1)`` from 29 February is 29 January, not the 28th the
+    calendar's rule gives: one rule for every period, so nothing else may count months."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    word = "relative" + "delta"  # not this file's own mention
+    users = [
+        str(path.relative_to(root))
+        for folder in ("nanhai_portal", "residents", "rentals", "education", "governance", "tests")
+        for path in (root / folder).rglob("*.py")
+        if word in path.read_text(encoding="utf-8") and path.name != "test_periods.py"
+    ]
+    assert users == []

@@ -7,10 +7,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from dateutil.relativedelta import relativedelta
 
 from nanhai_portal.accounts.models import User
 from nanhai_portal.notifications.models import Notification
+from nanhai_portal.periods import months_after, years_after
 from residents.models import Application
 from tests.factories import ApplicationFactory, ResidentFactory
 from tests.residents.helpers import fake_png, pdf, png, truncated_png
@@ -103,7 +103,9 @@ def test_a_resident_gets_a_permit_by_post_without_visiting_a_window(api: Any) ->
     # The first endorsement window opens a month before the first anniversary of issue.
     valid_from = date.fromisoformat(permits[0]["valid_from"])
     assert permits[0]["status"] == "valid"
-    assert permits[0]["next_endorsement_due"] == (valid_from + relativedelta(years=1, months=-1)).isoformat()
+    # A month before the first anniversary, by the one rule for periods (29 Feb → 28 Feb, then 28 Jan).
+    first_anniversary = years_after(valid_from, 1)
+    assert permits[0]["next_endorsement_due"] == months_after(first_anniversary, -1).isoformat()
 
 
 def test_an_officer_cannot_act_on_a_draft_it_is_404_and_changes_nothing(api: Any) -> None:
