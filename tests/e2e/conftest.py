@@ -28,6 +28,7 @@ from django.db import connections
 
 from tests import clock
 from tests.conftest import BASE_DIR, test_database_url
+from tests.e2e import browser
 
 CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))  # Debian's, installed by `make browser`
 CHROMIUM_ARGS = [
@@ -153,20 +154,66 @@ def portal_url(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) 
                 process.kill()
 
 
-@pytest.fixture
-def phone(chromium: Any) -> Iterator[Callable[[], Any]]:
-    """``phone()``: a new phone-sized browser context (its own cookies) and a page in it."""
-    contexts: list[Any] = []
+DESKTOP = {
+    "viewport": {"width": 1440, "height": 900},
+    "locale": "zh-CN",
+    "timezone_id": "Asia/Shanghai",
+}
+NARROW_PHONE = {**PHONE, "viewport": {"width": 320, "height": 640}}
 
-    def open_page() -> Any:
-        context = chromium.new_context(**PHONE)
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+    """Keep the test's own outcome on the item, for the fixtures' teardown to read."""
+    report = yield
+    if report.when == "call":
+        item.report_call = report  # type: ignore[attr-defined]
+    return report
+
+
+@pytest.fixture
+def open_page(chromium: Any, request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
+    """``open_page(PHONE)``: a new browser context (its own cookies) of that kind, and a page in it.
+
+    Every page it makes is tracked (``tests/e2e/browser.py``): the test fails if it loaded a
+    page that axe-core did not check, and axe's minor findings go to its artifacts.
+    """
+    contexts: list[Any] = []
+    pages: list[Any] = []
+
+    def make(kind: dict[str, Any], **overrides: Any) -> Any:
+        context = chromium.new_context(**{**kind, **overrides})
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return context.new_page()
+        page = browser.track(context.new_page())
+        pages.append(page)
+        return page
 
-    yield open_page
-    for context in contexts:
-        context.close()
+    yield make
+    try:
+        call = getattr(request.node, "report_call", None)
+        passed = call is not None and call.passed
+        missed = [url for page in pages for url in browser.unchecked(page)] if passed else []
+        missed = [url for page in pages for url in browser.unchecked(page)]
+        assert not missed, f"pages loaded without the accessibility check (use browser.goto/press): {missed}"
+        folder = ARTIFACTS / request.node.name
+        if folder.is_dir():
+            browser.write_minor(pages, folder)
+    finally:
+        for context in contexts:
+            context.close()
+
+
+@pytest.fixture
+def phone(open_page: Callable[..., Any]) -> Callable[..., Any]:
+    """``phone()``: a phone-sized page (390 × 844, Simplified Chinese); ``phone(locale="en-GB")`` too."""
+    return lambda **overrides: open_page(PHONE, **overrides)
+
+
+@pytest.fixture
+def desktop(open_page: Callable[..., Any]) -> Callable[..., Any]:
+    """``desktop()``: a desktop-sized page (1440 × 900)."""
+    return lambda **overrides: open_page(DESKTOP, **overrides)
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from nanhai_portal.pii.fields import lookup_index
 from nanhai_portal.pii.validators import id_check_character
 from nanhai_portal.tenancy import town_context
 from residents.models import Resident
+from tests.e2e.browser import goto, press, sign_in
 from tests.e2e.conftest import outside_the_browser_loop
 from tests.residents import helpers
 from tests.residents.helpers import pdf, png
@@ -70,20 +71,6 @@ def timeline(page: Any) -> list[str]:
     return page.locator("ol.timeline > li").evaluate_all("items => items.map(item => item.dataset.status)")
 
 
-def press(page: Any, button: Any) -> None:
-    """Click a button that submits a form, and wait for the page it leads to."""
-    with page.expect_navigation():
-        button.click()
-
-
-def sign_in(page: Any, base: str, username: str, password: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    press(page, page.locator("main form button[type=submit]"))
-    assert page.url == f"{base}/"
-
-
 def upload(page: Any, slot: str, payload: dict[str, Any]) -> None:
     form = page.locator(f"form.upload-form[data-slot={slot}]")
     form.locator("input[type=file]").set_input_files(payload)
@@ -102,7 +89,7 @@ def test_a_new_resident_signs_up_applies_and_gets_the_permit_by_post_on_a_phone(
     resident = phone()
 
     # Sign up: the community list follows the town chosen.
-    resident.goto(f"{base}/residents/signup/")
+    goto(resident, f"{base}/residents/signup/")
     assert resident.locator("html").get_attribute("lang") == "zh-hans"
     resident.fill("#id_name", person["name"])
     resident.fill("#id_id_number", person["id_number"])
@@ -157,7 +144,7 @@ def test_a_new_resident_signs_up_applies_and_gets_the_permit_by_post_on_a_phone(
     # The officer finds it in the queue and returns it for the property certificate.
     officer = phone()
     sign_in(officer, base, OFFICER, DEMO_PASSWORD)
-    officer.goto(f"{base}/residents/queue/?status=submitted")
+    goto(officer, f"{base}/residents/queue/?status=submitted")
     application_id = application_url.rstrip("/").rsplit("/", 1)[1]
     screenshot(officer, "06-queue")
     press(officer, officer.locator(f"tr[data-id='{application_id}'] th a"))
@@ -173,7 +160,7 @@ def test_a_new_resident_signs_up_applies_and_gets_the_permit_by_post_on_a_phone(
     officer_does(officer, "return")
 
     # The person sees why, uploads the certificate, and submits again.
-    resident.goto(application_url)
+    goto(resident, application_url)
     assert "请补充房产证" in resident.locator("#return-reasons").inner_text()
     screenshot(resident, "08-returned")
     other = resident.locator("form.upload-form[data-slot=other]")
@@ -184,7 +171,7 @@ def test_a_new_resident_signs_up_applies_and_gets_the_permit_by_post_on_a_phone(
     assert resident.locator("h1 + .badge").get_attribute("data-status") == "submitted"
 
     # The officer accepts, approves, issues and posts it with a tracking number.
-    officer.goto(f"{base}/residents/queue/{application_id}/")
+    goto(officer, f"{base}/residents/queue/{application_id}/")
     for action in ["accept", "approve", "issue"]:
         officer_does(officer, action)
     officer.fill("#deliver-tracking_number", "EMS9876543210")
@@ -193,14 +180,14 @@ def test_a_new_resident_signs_up_applies_and_gets_the_permit_by_post_on_a_phone(
     screenshot(officer, "09-officer-delivered")
 
     # The person sees every step, the tracking number, no visit, the permit and the messages.
-    resident.goto(application_url)
+    goto(resident, application_url)
     assert timeline(resident) == JOURNEY
     assert resident.locator("#tracking-number").inner_text() == "EMS9876543210"
     assert resident.locator("#visits-required").get_attribute("data-visits") == "0"
     screenshot(resident, "10-resident-delivered")
-    resident.goto(f"{base}/residents/permit/")
+    goto(resident, f"{base}/residents/permit/")
     assert resident.locator("#permit-number").inner_text().startswith("440605")
     screenshot(resident, "11-permit")
-    resident.goto(f"{base}/inbox/")
+    goto(resident, f"{base}/inbox/")
     assert resident.locator(".inbox-item").count() >= len(JOURNEY) - 1  # every step but the draft, and the welcome
     screenshot(resident, "12-inbox")
