@@ -13,6 +13,7 @@ class ResidentsConfig(AppConfig):
         from nanhai_portal.notifications.channels import Channel
         from nanhai_portal.notifications.messages import register_event
         from nanhai_portal.periodic import register_periodic_tasks
+        from residents.models import Application
 
         review = [
             "residents.view_resident",
@@ -76,7 +77,7 @@ class ResidentsConfig(AppConfig):
             },
         )
 
-        application = {"application_id": "3f6c1e1e-8f0b-4c55-9a57-1f1a3f1c0d11", "kind": "居住证申领"}
+        application = {"application_id": "3f6c1e1e-8f0b-4c55-9a57-1f1a3f1c0d11", "kind": "permit_issue"}
         for status, extra in (
             ("submitted", ()),
             ("accepted", ("due",)),
@@ -91,6 +92,7 @@ class ResidentsConfig(AppConfig):
                 channels=[Channel.SMS],
                 required=["application_id", "kind"],
                 optional=list(extra),
+                labels={"kind": dict(Application.Kind.choices).get},  # the kind's code, shown in the reader's language
                 example={**application, **{key: "—" for key in extra}},
             )
         register_event(

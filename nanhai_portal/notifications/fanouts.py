@@ -147,6 +147,7 @@ def fanout_process_chunk(*, chunk_id: int) -> list[UUID]:
     users = list(User.objects.filter(pk__in=chunk.user_ids, is_active=True))
     preferences = selectors.preferences_for(chunk.user_ids)
     rendered: dict[str, messages.Rendered] = {}
+    context = messages.masked_context(spec, fanout.context)  # one dict, stored with every row
     notifications: list[Notification] = []
     wanted: list[tuple[int, str]] = []
     for user in users:
@@ -159,6 +160,7 @@ def fanout_process_chunk(*, chunk_id: int) -> list[UUID]:
                 recipient_id=user.pk,
                 fanout=fanout,
                 event=fanout.event,
+                context=context,
                 title=text.subject,
                 body=text.body,
                 language=preference.language,

@@ -9,7 +9,14 @@ context keys its message needs, and two template files, in the owning app's ``te
 
 The first line of a file is the subject (the inbox title, the email subject); the rest is
 the body. Templates render as plain text (no HTML escaping: SMS and email are not HTML;
-pages escape the stored text when they show it), with the recipient's language active.
+pages escape the text when they show it), with the language they are rendered in active.
+
+A message is rendered twice over: once when it is sent, in the recipient's language (what
+SMS and email carry, kept on the notification), and each time the inbox shows it, in the
+reader's language then (``selectors.notification_text``). So a context holds codes and
+facts, not text for one language: a value that names something (an application's kind)
+is passed as its code and declared in ``labels=``, and ``render`` puts the code's label in
+the language being rendered. Text an official typed (a broadcast, a reason) stays as typed.
 
 Adding an event is a ``register_event(...)`` call (here, or in the owning app's
 ``AppConfig.ready()``) and two template files.
@@ -18,7 +25,7 @@ Adding an event is a ``register_event(...)`` call (here, or in the owning app's
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +38,9 @@ from nanhai_portal.notifications.channels import Channel
 from nanhai_portal.notifications.models import Language
 
 MAX_TEXT_LENGTH = 500  # an official's free text: about three SMS segments
+
+# A code's label (lazy or plain text), or None for a value that is not one of the codes.
+LabelOf = Callable[[str], object | None]
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,7 @@ class Event:
     example: Mapping[str, Any] = field(default_factory=dict)  # a context that renders: for tests and docs
     always: frozenset[str] = frozenset()  # channels used even when the person opted out (a sign-in code)
     secret: tuple[str, ...] = ()  # context keys only the channel message holds (a verification code)
+    labels: Mapping[str, LabelOf] = field(default_factory=dict)  # context keys that hold codes
 
     def wanted_channels(self, opted_in: Iterable[str]) -> set[str]:
         """The channels a person with these opt-ins should get this event on (address permitting)."""
@@ -70,6 +81,7 @@ def register_event(
     example: Mapping[str, Any] | None = None,
     always: Iterable[str] = (),
     secret: Iterable[str] = (),
+    labels: Mapping[str, LabelOf] | None = None,
 ) -> Event:
     """Make ``name`` an event that ``notify`` accepts. Registering the same name again replaces it.
 
@@ -77,7 +89,9 @@ def register_event(
     (a subset) are used whatever the person chose, for messages they cannot do without, such
     as a verification code. Either way the person needs an address on the channel.
     ``secret`` context keys (a verification code) are masked in the stored inbox message and
-    appear only in what the channel sends.
+    appear only in what the channel sends. ``labels`` maps a context key whose value is a
+    code to the code's label (``{"kind": dict(Application.Kind.choices).get}``): the message
+    shows the label in the language it is rendered in; a value that is not a code shows as it is.
     """
     allowed = frozenset(Channel(channel).value for channel in channels)
     always_used = frozenset(Channel(channel).value for channel in always)
@@ -85,6 +99,8 @@ def register_event(
         raise ValueError(f"{name}: the channels in always= must also be in channels=.")
     if not set(secret) <= set(required) | set(optional):
         raise ValueError(f"{name}: the keys in secret= must also be in required= or optional=.")
+    if not set(labels or {}) <= set(required) | set(optional):
+        raise ValueError(f"{name}: the keys in labels= must also be in required= or optional=.")
     event = Event(
         name=name,
         channels=allowed,
@@ -94,6 +110,7 @@ def register_event(
         example=dict(example or {}),
         always=always_used,
         secret=tuple(secret),
+        labels=dict(labels or {}),
     )
     _EVENTS[name] = event
     return event
@@ -153,10 +170,23 @@ def template_name(event: str, language: str) -> str:
     return f"notifications/messages/{event}.{language}.txt"
 
 
+def _labelled(event: str, context: Mapping[str, Any]) -> dict[str, Any]:
+    """``context`` with each code of the event's ``labels=`` keys as its label, in the active language."""
+    spec = _EVENTS.get(event)
+    shown = dict(context)
+    for key, label_of in spec.labels.items() if spec is not None else ():
+        value = shown.get(key)
+        label = label_of(str(value)) if value not in (None, "") else None
+        if label is not None:
+            shown[key] = str(label)
+    return shown
+
+
 def render(event: str, context: Mapping[str, Any], *, language: str) -> Rendered:
     """The event's message in ``language`` (Simplified Chinese when there is no such file).
 
-    ``context`` should have passed ``clean_context``. Plain text: nothing is HTML-escaped.
+    ``context`` should have passed ``clean_context``; the codes of the event's ``labels=``
+    keys show as their labels in ``language``. Plain text: nothing is HTML-escaped.
     """
     engine = engines["django"].engine  # type: ignore[attr-defined]
     try:
@@ -165,7 +195,7 @@ def render(event: str, context: Mapping[str, Any], *, language: str) -> Rendered
         language = Language.ZH_HANS
         template = engine.get_template(template_name(event, language))
     with translation.override(language):
-        text = template.render(Context(dict(context), autoescape=False))
+        text = template.render(Context(_labelled(event, context), autoescape=False))
     subject, _newline, body = text.strip().partition("\n")
     return Rendered(subject=subject.strip()[:200], body=body.strip())
 
@@ -179,10 +209,20 @@ register_event(
     optional=["name"],
     example={"name": "新市民1号"},
 )
+
+
+def _importer_label(kind: str) -> object | None:
+    from nanhai_portal.jobs.importers import importer_class  # the importers' registry, filled by the apps
+
+    importer = importer_class(kind)
+    return importer.label if importer is not None else None
+
+
 register_event(
     "jobs.import_finished",
     channels=[Channel.EMAIL],
     required=["job_id", "kind", "imported", "failed"],
+    labels={"kind": _importer_label},  # the importer's kind (communities), shown as its label
     example={"job_id": "3f6c1e1e-8f0b-4c55-9a57-1f1a3f1c0d11", "kind": "communities", "imported": 1200, "failed": 3},
 )
 register_event(

@@ -152,7 +152,14 @@ class FanOutChunk(TenantModel):
 
 
 class Notification(models.Model):
-    """One message in a person's inbox (站内消息), rendered in their language when it was sent."""
+    """One message in a person's inbox (站内消息).
+
+    ``event`` and ``context`` (the event's details, its secrets masked) are what the inbox and
+    the API render, in the reader's language, each time they show it. ``title`` and ``body``
+    are the message as rendered when it was sent, in the recipient's language then: the record
+    of what the channels sent, and the text shown when the template no longer renders or the
+    row is older than ``context`` (``None``).
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     recipient = models.ForeignKey(
@@ -164,6 +171,7 @@ class Notification(models.Model):
     event = models.CharField(_("event"), max_length=64)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True)
+    context = models.JSONField(_("context"), null=True, blank=True, default=None, editable=False)
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.ZH_HANS)
     # What the message is about: a path inside the portal, and the object's label and key.
     url = models.CharField(_("link"), max_length=300, blank=True)

@@ -1,4 +1,5 @@
-"""Reads: a person's inbox and unread count, their preferences, fan-outs and their delivery.
+"""Reads: a person's inbox and unread count, their preferences, fan-outs and their delivery,
+and a notification's text in the reader's language.
 
 Which notifications and fan-outs a person may see is ``access``; the reads here start from
 it (notifications are not tenant-owned: see models).
@@ -10,14 +11,16 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 from django.db.models import Count
+from django.utils import translation
 from redis.exceptions import RedisError
 
-from nanhai_portal.notifications import conf
+from nanhai_portal.notifications import conf, messages
 from nanhai_portal.notifications.access import inbox_for
-from nanhai_portal.notifications.models import FanOut, NotificationPreference, OutboxMessage
+from nanhai_portal.notifications.models import FanOut, Notification, NotificationPreference, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -75,3 +78,33 @@ def fanout_delivery(fanout: FanOut) -> dict[str, dict[str, int]]:
     for channel, status, count in rows:
         delivery.setdefault(channel, dict.fromkeys(OutboxMessage.Status.values, 0))[status] = count
     return delivery
+
+
+def reader_language() -> str:
+    """The language the current request is shown in (``zh-hans`` or ``en``; the default outside one)."""
+    try:
+        return translation.get_supported_language_variant(translation.get_language() or settings.LANGUAGE_CODE)
+    except LookupError:
+        return str(settings.LANGUAGE_CODE)
+
+
+def notification_text(notification: Notification, *, language: str | None = None) -> messages.Rendered:
+    """``notification``'s title and body in ``language`` (the reader's, by default).
+
+    Rendered from its event and stored context, so a message sent in Chinese reads in English
+    in the English interface. A row from before contexts were kept, or one whose template no
+    longer renders (a warning is logged), shows the text stored when it was sent.
+    """
+    stored = messages.Rendered(subject=notification.title, body=notification.body)
+    if notification.context is None:
+        return stored
+    try:
+        return messages.render(notification.event, notification.context, language=language or reader_language())
+    except Exception:  # a page never fails for one message: it shows what was sent instead
+        logger.warning(
+            "notification %s (%s): cannot render, showing the stored text",
+            notification.pk,
+            notification.event,
+            exc_info=True,
+        )
+        return stored

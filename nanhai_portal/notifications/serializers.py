@@ -1,13 +1,24 @@
+from typing import Any
+
 from rest_framework import serializers
 
+from nanhai_portal.notifications import selectors
 from nanhai_portal.notifications.models import FanOut, Notification
 
 
 class NotificationSerializer(serializers.ModelSerializer[Notification]):
+    """A notification with its title and body in the caller's language (the request's)."""
+
     class Meta:
         model = Notification
         fields = ["id", "event", "title", "body", "url", "read_at", "created_at"]
         read_only_fields = fields
+
+    def to_representation(self, instance: Notification) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        text = selectors.notification_text(instance)
+        data["title"], data["body"] = text.subject, text.body
+        return data
 
 
 class MarkAllReadSerializer(serializers.Serializer):

@@ -95,8 +95,10 @@ def notify(*, user: Any, event: str, context: Mapping[str, Any], target: models.
 
     Runs inside the caller's transaction (or its own): the inbox entry and the outbox rows
     commit or roll back with the change that caused them, and delivery is enqueued only
-    after the commit. The message is rendered now, in the user's language; the channels are
-    those the event allows, the user opted into, and the user has an address for.
+    after the commit. The message is rendered now, in the user's language, for the channels
+    and the record; the inbox renders it again from the stored context in the reader's
+    language (``selectors.notification_text``). The channels are those the event allows, the
+    user opted into, and the user has an address for.
     ``context`` must hold the event's required keys (``ValidationError`` otherwise); extra
     keys are ignored. The event's secret keys are masked in the inbox entry. ``target``
     (optional) is the object the message is about: its label, key and ``get_absolute_url()``
@@ -106,13 +108,15 @@ def notify(*, user: Any, event: str, context: Mapping[str, Any], target: models.
     spec = messages.event_named(event)
     cleaned = messages.clean_context(spec, context, allow_extra=True)
     preference = selectors.preference_for(user)
-    # The inbox keeps the message with any secret (a verification code) masked; the channel
-    # message, with it, waits encrypted on the outbox row until it is sent.
-    rendered = messages.render(event, messages.masked_context(spec, cleaned), language=preference.language)
+    # The inbox keeps the context and the message with any secret (a verification code)
+    # masked; the channel message, with it, waits encrypted on the outbox row until it is sent.
+    masked = messages.masked_context(spec, cleaned)
+    rendered = messages.render(event, masked, language=preference.language)
     for_channel = messages.render(event, cleaned, language=preference.language).body if spec.secret else None
     notification = Notification(
         recipient=user,
         event=event,
+        context=masked,
         title=rendered.subject,
         body=rendered.body,
         language=preference.language,

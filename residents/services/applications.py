@@ -119,7 +119,7 @@ def _notify_resident(application: Application, event: str, **context: Any) -> No
     notify(
         user=user,
         event=event,
-        context={"application_id": str(application.pk), "kind": application.get_kind_display(), **context},
+        context={"application_id": str(application.pk), "kind": application.kind, **context},
         target=application,
     )
 
