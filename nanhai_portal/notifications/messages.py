@@ -172,9 +172,10 @@ def template_name(event: str, language: str) -> str:
 
 def _labelled(event: str, context: Mapping[str, Any]) -> dict[str, Any]:
     """``context`` with each code of the event's ``labels=`` keys as its label, in the active language."""
-    spec = _EVENTS.get(event)
+    spec = _EVENTS.get(event)  # an event no longer registered renders its codes as they are
+    labels = spec.labels if spec is not None else {}
     shown = dict(context)
-    for key, label_of in spec.labels.items() if spec is not None else ():
+    for key, label_of in labels.items():
         value = shown.get(key)
         label = label_of(str(value)) if value not in (None, "") else None
         if label is not None:
