@@ -14,17 +14,19 @@ if TYPE_CHECKING:
 def permit_tile_status(user: User) -> str | None:
     """The line under "My residence permit" on the home page: what is due, and when."""
     from residents import selectors  # models are not ready when this module is imported
+    from residents.models import Permit
 
     standing = selectors.permit_standing(user)
     permit, endorsement = standing.permit, standing.endorsement
-    if endorsement is not None and permit is not None and permit.status in ("endorsement_due", "suspended"):
+    endorsable = (Permit.Status.ENDORSEMENT_DUE, Permit.Status.SUSPENDED)
+    if endorsement is not None and permit is not None and permit.status in endorsable:
         return gettext("Endorsement application: %(status)s") % {"status": endorsement.get_status_display()}
-    if permit is not None and permit.status == "endorsement_due":
+    if permit is not None and permit.status == Permit.Status.ENDORSEMENT_DUE:
         return gettext("Permit endorsement due: %(opens)s to %(by)s") % {
             "opens": permit.next_endorsement_due.isoformat(),
             "by": permit.endorse_by.isoformat(),
         }
-    if permit is not None and permit.status == "suspended":
+    if permit is not None and permit.status == Permit.Status.SUSPENDED:
         return gettext("Permit suspended: endorse it to restore it")
     if (
         not standing.holds_live_permit

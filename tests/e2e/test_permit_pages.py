@@ -118,7 +118,7 @@ def test_the_endorsement_is_due_asked_and_followed_on_a_phone(
     screenshot(page, "05-endorse-post")
     press(page, page.locator("form.endorse-form button[type=submit]"))
     assert "/residents/applications/" in page.url, page.url
-    application_url = page.url.split("#")[0]
+    application_url = page.url
 
     # Once submitted, the permit page shows its state and a link, not "continue".
     outside_the_browser_loop(endorsement_submitted, username)
