@@ -1,6 +1,42 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from celery.schedules import crontab
 from django.apps import AppConfig
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from nanhai_portal.accounts.models import User
+
+
+def permit_tile_status(user: User) -> str | None:
+    """The line under "My residence permit" on the home page: what is due, and when."""
+    from residents import selectors  # models are not ready when this module is imported
+    from residents.models import Permit
+
+    standing = selectors.permit_standing(user)
+    permit, endorsement = standing.permit, standing.endorsement
+    endorsable = (Permit.Status.ENDORSEMENT_DUE, Permit.Status.SUSPENDED)
+    if endorsement is not None and permit is not None and permit.status in endorsable:
+        return gettext("Endorsement application: %(status)s") % {"status": endorsement.get_status_display()}
+    if permit is not None and permit.status == Permit.Status.ENDORSEMENT_DUE:
+        return gettext("Permit endorsement due: %(opens)s to %(by)s") % {
+            "opens": permit.next_endorsement_due.isoformat(),
+            "by": permit.endorse_by.isoformat(),
+        }
+    if permit is not None and permit.status == Permit.Status.SUSPENDED:
+        return gettext("Permit suspended: endorse it to restore it")
+    if (
+        not standing.holds_live_permit
+        and standing.eligible_from is not None
+        and standing.eligible_from > standing.today
+    ):
+        return gettext("You can apply for a residence permit from %(date)s") % {
+            "date": standing.eligible_from.isoformat()
+        }
+    return None
 
 
 class ResidentsConfig(AppConfig):
@@ -54,6 +90,7 @@ class ResidentsConfig(AppConfig):
                     _("Your permit, its status and when the next endorsement is due."),
                     "residents:my-permit",
                     {Role.RESIDENT: 30},
+                    status=permit_tile_status,
                 ),
                 HomeTile(
                     _("Application queue"),
@@ -74,6 +111,11 @@ class ResidentsConfig(AppConfig):
                 "residents-permits-daily": {"task": "residents.permits_daily", "schedule": crontab(hour=1, minute=5)},
                 # Sign-ups whose code was never confirmed, and their inactive accounts, after a day.
                 "residents.signups_purge": {"task": "residents.signups_purge", "schedule": crontab(minute=17)},
+                # "You can apply for a permit from today": in the morning, not at night (it sends SMS).
+                "residents.permit_eligible_daily": {
+                    "task": "residents.permit_eligible_daily",
+                    "schedule": crontab(hour=9, minute=0),
+                },
             },
         )
 
@@ -98,8 +140,8 @@ class ResidentsConfig(AppConfig):
         register_event(
             "permit.endorsement_due",
             channels=[Channel.SMS],
-            required=["permit_number", "endorse_by"],
-            example={"permit_number": "44060526000001", "endorse_by": "2026-12-31"},
+            required=["permit_number", "window_opens", "endorse_by"],
+            example={"permit_number": "44060526000001", "window_opens": "2026-12-01", "endorse_by": "2026-12-31"},
         )
         register_event(
             "account.verify_mobile",
@@ -117,4 +159,11 @@ class ResidentsConfig(AppConfig):
             channels=[Channel.SMS],
             required=["permit_number"],
             example={"permit_number": "44060526000001"},
+        )
+        # The day six months of registered residence are complete: a permit may be applied for.
+        register_event(
+            "permit.eligible",
+            channels=[Channel.SMS],
+            required=["eligible_from"],
+            example={"eligible_from": "2026-12-31"},
         )

@@ -2,7 +2,7 @@
 
 - ``resident.1`` (桂城) registered a year ago, eligible for a permit, holds none;
 - ``resident.2`` registered three months ago (not yet eligible);
-- ``resident.3`` holds a permit whose endorsement is due this month;
+- ``resident.3`` holds a permit whose endorsement is due this month, and the reminder of it;
 - every town has a few residents with applications in the officer's queue and a permit.
 """
 
@@ -22,7 +22,7 @@ from nanhai_portal.tenancy import town_context
 from residents import synthetic
 from residents.district_loader import seed_district_residents
 from residents.models import Application, ApplicationStep, Permit, Resident
-from residents.services import next_permit_number, person_find_or_create, resident_register
+from residents.services import next_permit_number, permits_refresh_town, person_find_or_create, resident_register
 
 QUEUE_PER_TOWN = 3
 
@@ -124,6 +124,9 @@ def seed_residents(report: DemoReport, scale: str) -> None:
                     ApplicationStep.objects.create(town_id=town.code, application=application, status=status)
                 if index == 2:
                     _permit(resident, since=months_after(today, -5))
+            # The nightly check, run once now: the permits' states are today's, and resident.3,
+            # whose endorsement window is open, has the reminder in the inbox (once: idempotent).
+            permits_refresh_town(today=today)
     report.lines.append(f"{made + 3} residents with applications and permits in 7 towns")
     if scale == "district":
         loaded = seed_district_residents(processes=os.cpu_count() or 1, report=print)

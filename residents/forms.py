@@ -167,6 +167,31 @@ class ApplyForm(ApplicationDetailsForm):
     field_order = ["kind", "basis", "delivery", "postal_address"]
 
 
+class EndorseForm(forms.Form):
+    """How the endorsed permit comes back: asked on the permit page before the draft is made,
+    with no answer chosen in advance (a visit is not the default)."""
+
+    delivery = forms.ChoiceField(
+        label=_("How you get the result"),
+        choices=Application.Delivery.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose how you get the endorsed permit: at the service centre or by post."),
+            "invalid_choice": _("Choose how you get the endorsed permit: at the service centre or by post."),
+        },
+    )
+    postal_address = forms.CharField(
+        label=_("Postal address"),
+        help_text=_("Only for postal delivery: the card is posted to you, no visit needed."),
+        required=False,
+        max_length=200,
+        validators=[validate_free_text],
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+        error_messages={"max_length": _("The postal address is too long: at most %(limit_value)d characters.")},
+    )
+    # As in ApplicationDetailsForm, "post needs an address" is the model's to refuse.
+
+
 class DocumentUploadForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind of document"), choices=[("", _("Choose the kind of document")), *Document.Kind.choices]

@@ -110,6 +110,8 @@ class Resident(TenantModel):
         _("registered since"), null=True, blank=True, help_text=_("Date of residence registration (居住登记).")
     )
     moved_out_on = models.DateField(_("moved out on"), null=True, blank=True)
+    # The day the person was told they may apply for a permit (``permits_remind_eligible``): once.
+    permit_eligible_reminded_on = models.DateField(_("told they may apply for a permit on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from nanhai_portal.accounts.models import Caller
 from residents import access, permit_calendar
-from residents.models import FINAL_STATUSES, Application, Permit
+from residents.models import FINAL_STATUSES, LIVE_PERMIT_STATUSES, Application, Permit
 
 # The deadline runs from acceptance to issue: an application issued (or not yet issued) late
 # is the town's to answer for; once issued, delivery is the post's.
@@ -112,3 +112,59 @@ def application_statistics(*, since: date | None = None, until: date | None = No
             }
         )
     return result
+
+
+# --- The resident's own permit: the permit page and the home tile -----------------------
+
+
+@dataclass(frozen=True)
+class PermitStanding:
+    """Where a signed-in person stands with their residence permit on ``today``: the permit,
+    the open endorsement or permit application, and (without a permit) when they may apply."""
+
+    today: date
+    is_registered: bool  # a current residence registration (居住登记) with its date
+    eligible_from: date | None  # six months after the registration (``permit_calendar.eligible_from``)
+    permit: PermitView | None  # the newest permit, live or not
+    endorsement: Application | None  # the open endorsement (签注) application
+    permit_application: Application | None  # the open application for a permit (居住证申领)
+
+    @property
+    def holds_live_permit(self) -> bool:
+        return self.permit is not None and self.permit.status in LIVE_PERMIT_STATUSES
+
+    @property
+    def may_apply_for_permit(self) -> bool:
+        """Registered for six months, holding no live permit, and not applying already."""
+        return (
+            self.eligible_from is not None
+            and self.eligible_from <= self.today
+            and not self.holds_live_permit
+            and self.permit_application is None
+        )
+
+    @property
+    def may_endorse(self) -> bool:
+        """The window is open (or the permit is suspended) and no endorsement is under way."""
+        return (
+            self.permit is not None
+            and self.permit.status in (Permit.Status.ENDORSEMENT_DUE, Permit.Status.SUSPENDED)
+            and self.endorsement is None
+        )
+
+
+def permit_standing(user: Caller, *, today: date | None = None) -> PermitStanding:
+    """``user``'s permit as their own pages tell it, in the current town."""
+    today = today or timezone.localdate()
+    resident = access.resident_of(user)
+    registered_since = resident.registered_since if resident is not None else None
+    permit = access.own_permits(user).first()
+    own = access.own_applications(user)
+    return PermitStanding(
+        today=today,
+        is_registered=registered_since is not None,
+        eligible_from=permit_calendar.eligible_from(registered_since) if registered_since is not None else None,
+        permit=permit_view(permit, today=today) if permit is not None else None,
+        endorsement=open_applications(own, kind=Application.Kind.PERMIT_ENDORSEMENT).order_by("-created_at").first(),
+        permit_application=open_applications(own, kind=Application.Kind.PERMIT_ISSUE).order_by("-created_at").first(),
+    )

@@ -1,4 +1,5 @@
-"""Daily work on permits: endorsement reminders and suspensions, town by town."""
+"""Daily work on permits, town by town: endorsement reminders and suspensions, and telling
+residents the day they may apply for a permit."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.utils import timezone
 from nanhai_portal.areas.selectors import town_list
 from nanhai_portal.tenancy.tasks import TenantTask
 from residents import services, signup
+from residents.services.permits import permits_remind_eligible
 
 
 @shared_task(name="residents.permits_daily")
@@ -25,6 +27,22 @@ def permits_daily() -> list[str]:
 def permits_refresh_town(*, town: str) -> dict[str, Any]:
     """Remind and suspend in one town. Safe to run twice on a day (the service is idempotent)."""
     return services.permits_refresh_town(today=timezone.localdate())
+
+
+@shared_task(name="residents.permit_eligible_daily")
+def permit_eligible_daily() -> list[str]:
+    """Beat, every morning: one task per town, as ``permits_daily``."""
+    towns = list(town_list().values_list("code", flat=True))
+    for town in towns:
+        permit_eligible_town.apply_async(kwargs={"town": town})
+    return towns
+
+
+@shared_task(base=TenantTask, name="residents.permit_eligible_town", acks_late=True)
+def permit_eligible_town(*, town: str) -> int:
+    """Tell the town's residents who may apply for a permit from today (or missed being told).
+    Safe to run twice (the service tells each person once)."""
+    return permits_remind_eligible(today=timezone.localdate())
 
 
 @shared_task(name="residents.signups_purge", acks_late=True)

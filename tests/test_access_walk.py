@@ -202,8 +202,11 @@ ROUTES: dict[str, Route] = {
     "residents/applications/<uuid:pk>/change/": page(POST_ONLY, Rule(APPLICANT, ok=STATE_OR_FORM), *APPLICATION),
     "residents/applications/<uuid:pk>/submit/": page(POST_ONLY, Rule(APPLICANT, ok=STATE_OR_FORM), *APPLICATION),
     "residents/permit/": page(EVERYONE),
-    # Endorsing needs a resident record of one's own: staff have none to endorse (404).
-    "residents/permit/endorse/": page(POST_ONLY, Rule(frozenset({RESIDENT, OTHER_RESIDENT}), ok=MOVED, refused=404)),
+    # Endorsing needs a resident record of one's own: staff have none to endorse (404); a
+    # resident gets the form back (it asks how the permit comes back) or the draft.
+    "residents/permit/endorse/": page(
+        POST_ONLY, Rule(frozenset({RESIDENT, OTHER_RESIDENT}), ok=STATE_OR_FORM, refused=404)
+    ),
     "residents/queue/": page(Rule(REVIEWERS)),
     "residents/queue/approve/": page(Rule(REVIEWERS, ok=frozenset({405})), Rule(REVIEWERS, ok=MOVED)),
     "residents/queue/<uuid:pk>/": page(Rule(REVIEWERS), None, *APPLICATION),

@@ -1,17 +1,19 @@
 """Writes for residence permits: numbers, issue, endorsement, the nightly check."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from nanhai_portal.accounts.models import User
 from nanhai_portal.audit.services import audit_record
 from nanhai_portal.errors import InvalidTransition
 from nanhai_portal.notifications.services import notify
+from nanhai_portal.periods import months_after
 from residents import permit_calendar
-from residents.models import LIVE_PERMIT_STATUSES, Permit, Resident
+from residents.models import FINAL_STATUSES, LIVE_PERMIT_STATUSES, Application, Permit, Resident
 
 PERMIT_VALIDITY_YEARS = getattr(settings, "RESIDENTS_PERMIT_VALIDITY_YEARS", 3)
 
@@ -103,7 +105,11 @@ def permits_refresh_town(*, today: date) -> dict[str, int]:
                 notify(
                     user=user,
                     event="permit.endorsement_due",
-                    context={"permit_number": permit.permit_number, "endorse_by": pending.endorse_by.isoformat()},
+                    context={
+                        "permit_number": permit.permit_number,
+                        "window_opens": pending.window_opens.isoformat(),
+                        "endorse_by": pending.endorse_by.isoformat(),
+                    },
                     target=permit,
                 )
         if status != permit.status:
@@ -122,3 +128,52 @@ def permits_refresh_town(*, today: date) -> dict[str, int]:
             permit.status = status
         permit.save()
     return counts
+
+
+@transaction.atomic
+def permits_remind_eligible(*, today: date) -> int:
+    """Daily, per town: tell each resident on the day they may apply for a permit (six months
+    of registered residence, ``permit_calendar.eligible_from``), in the inbox and by SMS.
+
+    Needs the current town. Catches up: everyone whose day is ``today`` or earlier and who was
+    not told yet, holds no live permit and has no open permit application, is told now. Each is
+    told once (``Resident.permit_eligible_reminded_on``); a run twice on a day, or two runs at
+    once (the rows are locked, and a locked row is read again after the other run commits),
+    tell nobody twice. A person without an account has nobody to tell: they are told once they
+    have one. Returns how many were told.
+    """
+    # eligible_from(r) <= today for every registration up to a few days after six months
+    # before today (31 August -> 28 February): the database narrows, the calendar decides.
+    latest = months_after(today, -6) + timedelta(days=3)
+    live_permit = Permit.objects.filter(resident=OuterRef("pk"), status__in=LIVE_PERMIT_STATUSES)
+    open_application = Application.objects.filter(resident=OuterRef("pk"), kind=Application.Kind.PERMIT_ISSUE).exclude(
+        status__in=FINAL_STATUSES
+    )
+    candidates = (
+        Resident.objects.select_for_update(of=("self",))
+        .select_related("person__user")
+        .filter(
+            moved_out_on=None,
+            permit_eligible_reminded_on=None,
+            registered_since__lte=latest,
+            person__user__isnull=False,
+        )
+        .exclude(Exists(live_permit))
+        .exclude(Exists(open_application))
+        .order_by("pk")
+    )
+    told = 0
+    for resident in candidates:
+        registered_since, user = resident.registered_since, resident.person.user
+        if registered_since is None or user is None:
+            continue
+        eligible_from = permit_calendar.eligible_from(registered_since)
+        if eligible_from > today:
+            continue
+        resident.permit_eligible_reminded_on = today
+        resident.save(update_fields=["permit_eligible_reminded_on"])
+        notify(
+            user=user, event="permit.eligible", context={"eligible_from": eligible_from.isoformat()}, target=resident
+        )
+        told += 1
+    return told

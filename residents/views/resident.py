@@ -31,6 +31,7 @@ from residents.forms import (
     ApplicationDetailsForm,
     ApplyForm,
     DocumentUploadForm,
+    EndorseForm,
     SignupForm,
     SignupVerifyForm,
     add_service_errors,
@@ -40,7 +41,6 @@ from residents.models import EDITABLE_STATUSES, Application, Document, Permit
 from residents.uploads import max_document_bytes
 from residents.views.common import (
     APPLICATIONS_PAGE_SIZE,
-    ENDORSABLE,
     _error_message,
     _error_status,
     _signed_in,
@@ -286,36 +286,48 @@ def document(request: HttpRequest, pk: UUID, document_id: UUID) -> FileResponse:
     return response
 
 
+def _permit_page(request: HttpRequest, *, endorse_form: EndorseForm | None = None, status: int = 200) -> HttpResponse:
+    standing = selectors.permit_standing(_signed_in(request))
+    context = {
+        "standing": standing,
+        "permit": standing.permit,
+        "status_label": Permit.Status(standing.permit.status).label if standing.permit is not None else "",
+        "endorsement": standing.endorsement,
+        "endorsement_editable": standing.endorsement is not None and standing.endorsement.status in EDITABLE_STATUSES,
+        "endorse_form": endorse_form or EndorseForm(auto_id="endorse-%s"),
+    }
+    return render(request, "residents/my_permit.html", context, status=status)
+
+
 @login_required
 def my_permit(request: HttpRequest) -> HttpResponse:
-    user = _signed_in(request)
-    permit = access.own_permits(user).first()
-    view = selectors.permit_view(permit) if permit is not None else None
-    endorsement = selectors.open_applications(
-        access.own_applications(user), kind=Application.Kind.PERMIT_ENDORSEMENT
-    ).first()
-    context = {
-        "permit": view,
-        "status_label": Permit.Status(view.status).label if view is not None else "",
-        "may_endorse": view is not None and view.status in ENDORSABLE,
-        "endorsement": endorsement,
-    }
-    return render(request, "residents/my_permit.html", context)
+    """The permit, its endorsement window and the endorsement under way; without a permit,
+    the day from which the person may apply for one."""
+    return _permit_page(request)
 
 
 @login_required
 @require_POST
 def permit_endorse(request: HttpRequest) -> HttpResponse:
-    """Start an endorsement (签注) application for the resident's permit."""
+    """Start an endorsement (签注) application for the resident's permit, delivered as they chose."""
     resident = access.resident_of(request.user)
     if resident is None:
         raise Http404
-    try:
-        application = services.application_create(
-            resident=resident, kind=Application.Kind.PERMIT_ENDORSEMENT, by=access.acting_user(request.user)
-        )
-    except (ValidationError, DomainError) as error:
-        messages.error(request, _error_message(error))
-        return redirect("residents:my-permit")
-    messages.success(request, _("Your endorsement application is saved as a draft."))
-    return redirect("residents:application", pk=application.pk)
+    form = EndorseForm(request.POST, auto_id="endorse-%s")
+    if form.is_valid():
+        delivery = form.cleaned_data["delivery"]
+        try:
+            application = services.application_create(
+                resident=resident,
+                kind=Application.Kind.PERMIT_ENDORSEMENT,
+                by=access.acting_user(request.user),
+                delivery=delivery,
+                # The address is kept only when the permit goes by post.
+                postal_address=form.cleaned_data["postal_address"] if delivery == Application.Delivery.POST else "",
+            )
+        except (ValidationError, DomainError) as error:
+            add_service_errors(form, error)
+            return _permit_page(request, endorse_form=form, status=_error_status(error))
+        messages.success(request, _("Your endorsement application is saved as a draft."))
+        return redirect("residents:application", pk=application.pk)
+    return _permit_page(request, endorse_form=form, status=400)

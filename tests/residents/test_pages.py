@@ -382,7 +382,7 @@ def test_a_permit_due_for_endorsement_offers_the_endorsement() -> None:
     page = html(resident.get("/residents/permit/"))
     assert 'id="permit-number"' in page and 'data-status="endorsement_due"' in page
     assert 'action="/residents/permit/endorse/"' in page
-    started = resident.post("/residents/permit/endorse/")
+    started = resident.post("/residents/permit/endorse/", {"delivery": "pickup"})
     assert started.status_code == 302
     application = application_of(application_id(started))
     assert (application.kind, application.status) == ("permit_endorsement", "draft")
