@@ -157,8 +157,8 @@ class Reader:
             return self.town_name(text)
         if named is not None and named.choices:
             return str(dict(named.choices).get(text, text))
-        if key == "field" and (named := _field(model, text)) is not None:  # which field was revealed
-            return str(named.verbose_name)
+        if key == "field" and (revealed := _field(model, text)) is not None:  # which field was revealed
+            return str(revealed.verbose_name)
         return text
 
 
