@@ -167,3 +167,42 @@ class ResidentsConfig(AppConfig):
             required=["eligible_from"],
             example={"eligible_from": "2026-12-31"},
         )
+
+        # The names of the audit actions this app records (nanhai_portal.audit.actions).
+        from django.utils.translation import pgettext_lazy
+
+        from nanhai_portal.audit.actions import Detail, register_actions
+        from residents.models import Document
+
+        register_actions(
+            self,
+            {
+                "accounts.signed_up": pgettext_lazy("audit action", "Signed up"),
+                "residents.registered": pgettext_lazy("audit action", "Residence registered"),
+                "residents.moved_out": pgettext_lazy("audit action", "Moved out"),
+                "residents.moved_in": pgettext_lazy("audit action", "Moved in"),
+                "residents.signup_id_number_registered": pgettext_lazy(
+                    "audit action", "Sign-up stopped: ID number already registered"
+                ),
+                "application.created": pgettext_lazy("audit action", "Application started"),
+                "application.changed": pgettext_lazy("audit action", "Application changed"),
+                "application.document_added": pgettext_lazy("audit action", "Document uploaded"),
+                "application.submitted": pgettext_lazy("audit action", "Application submitted"),
+                "application.accepted": pgettext_lazy("audit action", "Application accepted"),
+                "application.returned": pgettext_lazy("audit action", "Returned for correction"),
+                "application.approved": pgettext_lazy("audit action", "Application approved"),
+                "application.rejected": pgettext_lazy("audit action", "Application rejected"),
+                "application.issued": pgettext_lazy("audit action", "Certificate issued"),
+                "application.delivered": pgettext_lazy("audit action", "Certificate delivered"),
+                "permit.endorsed": pgettext_lazy("audit action", "Permit endorsed"),
+                "permit.suspended": pgettext_lazy("audit action", "Permit suspended"),
+            },
+            details={
+                "to": Detail(pgettext_lazy("audit detail", "moved to"), is_town=True),
+                "from": Detail(pgettext_lazy("audit detail", "moved from"), is_town=True),
+                "late": pgettext_lazy("audit detail", "endorsed late"),
+                "id_number": _("ID number"),
+                "note": _("note"),
+                "application.document_added:kind": Detail(_("document"), choices=tuple(Document.Kind.choices)),
+            },
+        )

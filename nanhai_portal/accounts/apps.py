@@ -16,3 +16,22 @@ class AccountsConfig(AppConfig):
 
         register_home_tiles(self, KERNEL_TILES)
         post_migrate.connect(sync_role_groups, dispatch_uid="nanhai_sync_role_groups")
+
+        # The names of the audit actions this app records (nanhai_portal.audit.actions).
+        from django.utils.translation import pgettext_lazy
+
+        from nanhai_portal.audit.actions import register_actions
+
+        register_actions(
+            self,
+            {
+                "accounts.role_changed": pgettext_lazy("audit action", "Role changed"),
+                "accounts.mobile_changed": pgettext_lazy("audit action", "Mobile number changed"),
+                "accounts.sign_in_unlocked": pgettext_lazy("audit action", "Sign-in unlocked"),
+                "accounts.permissions_changed": pgettext_lazy("audit action", "Permissions changed"),
+            },
+            details={
+                "attempts_cleared": pgettext_lazy("audit detail", "failed sign-ins cleared"),
+                "permissions": pgettext_lazy("audit detail", "permissions"),
+            },
+        )

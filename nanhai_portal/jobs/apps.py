@@ -16,3 +16,17 @@ class JobsConfig(AppConfig):
 
         # Later features' importers: an ``importers`` module in their app.
         autodiscover_modules("importers")
+
+        # The names of the audit actions this app records (nanhai_portal.audit.actions).
+        from django.utils.translation import pgettext_lazy
+
+        from nanhai_portal.audit.actions import register_actions
+
+        register_actions(
+            self,
+            {
+                "jobs.created": pgettext_lazy("audit action", "Import started"),
+                "jobs.cancelled": pgettext_lazy("audit action", "Import cancelled"),
+            },
+            details={"file": _("file")},
+        )
