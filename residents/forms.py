@@ -193,10 +193,14 @@ class ApplyForm(ApplicationDetailsForm):
 
 class DocumentUploadForm(forms.Form):
     kind = forms.ChoiceField(
-        label=_("Kind of document"), choices=[("", _("Choose the kind of document")), *Document.Kind.choices]
+        label=_("Kind of document"),
+        choices=[("", _("Choose the kind of document")), *Document.Kind.choices],
+        error_messages={"required": _("Choose the kind of document.")},
     )
     # Empty files, sizes and types are the service's to refuse, with its own words.
-    file = forms.FileField(label=_("File"), allow_empty_file=True)
+    file = forms.FileField(
+        label=_("File"), allow_empty_file=True, error_messages={"required": _("Choose a file to upload.")}
+    )
 
 
 # --- Reviewing ----------------------------------------------------------------------

@@ -169,7 +169,7 @@ def apply(request: HttpRequest) -> HttpResponse:
         "resident": resident,
         "step": 1,
         "permit_waiting": waiting,
-        "permit_eligible_from": eligibility.permit_eligible_from(resident) if waiting is not None else None,
+        "permit_eligible_from": eligibility.permit_eligible_from(resident) if resident and waiting else None,
         "open_application": open_application,
     }
     return render(request, "residents/apply.html", context, status=400 if form.errors else 200)

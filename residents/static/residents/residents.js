@@ -116,6 +116,15 @@
       if (hint) hint.parentNode.removeChild(hint);
     }
     var list = document.querySelector("ul.documents");
+    var heading = document.getElementById("documents-title");
+    if (!list && heading && answer.document) {
+      list = document.createElement("ul");
+      list.className = "documents";
+      list.setAttribute("role", "list");
+      var empty = heading.parentNode.querySelector("p.lead");
+      if (empty) empty.parentNode.removeChild(empty);
+      heading.parentNode.appendChild(list);
+    }
     if (list && answer.document) {
       var entry = document.createElement("li");
       entry.className = "document";
