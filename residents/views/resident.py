@@ -247,7 +247,7 @@ def _upload_refused(form: DocumentUploadForm, status: int, code: str = "invalid"
     """A refused upload for the page's script: the API's error shape, messages per field."""
     fields = {field: [str(message) for message in errors] for field, errors in form.errors.items()}
     general = fields.pop(NON_FIELD_ERRORS, [])
-    message = " ".join(general) or _("Please correct the fields marked below.")
+    message = " ".join(general) or next((line for lines in fields.values() for line in lines), "")
     body = {"error": {"code": code, "message": message, "fields": fields}}
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 

@@ -178,9 +178,13 @@
       }
       status.textContent = "";
       if (answer && answer.error) {
+        // The refusal in words, then what the field accepts ("JPEG or PNG."), as the page shows both.
         var fields = answer.error.fields || {};
-        var lines = (fields.file || []).concat(fields.kind || []);
-        showError(form, lines.length ? lines.join(" ") : answer.error.message);
+        var lines = [answer.error.message];
+        (fields.file || []).concat(fields.kind || []).forEach(function (line) {
+          if (lines.indexOf(line) < 0) lines.push(line);
+        });
+        showError(form, lines.join(" "));
       } else if (request.status === 413) {
         showError(form, form.getAttribute("data-text-too-large"));
       } else {
