@@ -186,6 +186,7 @@ def test_a_new_resident_signs_up_applies_and_gets_the_permit_by_post_on_a_phone(
     goto(resident, f"{base}/residents/applications/")
     row = resident.locator(f"li.application-item[data-number='{number}']")
     assert row.locator(".expected-by").inner_text() == expected_by(timezone.localdate())
+    screenshot(resident, "05b-my-applications")
 
     # The officer finds it in the queue and returns it for the property certificate.
     officer = phone()

@@ -102,7 +102,7 @@ def test_the_apply_page_says_the_day_first_and_does_not_offer_the_permit() -> No
     opens = opens_of(resident).isoformat()
     browser = browser_of(resident)
     page = browser.get("/residents/apply/").content.decode()
-    assert page.index('id="permit-waiting"') < page.index("<form")
+    assert page.index('id="permit-waiting"') < page.index('class="card apply-form"')
     assert opens in page[page.index('id="permit-waiting"') :]
     assert re.search(r'<input type="radio" name="kind" value="permit_issue"[^>]* disabled', page)
     # A posted permit anyway (no page offers it) is refused next to the choice, and nothing is made.
