@@ -108,6 +108,13 @@
       summary.classList.toggle("is-missing", !answer.eligible);
       summary.classList.toggle("is-complete", answer.eligible);
     }
+    var steps = document.querySelectorAll(".step-indicator li");
+    if (answer.eligible && steps.length === 3 && steps[1].classList.contains("current")) {
+      steps[1].classList.replace("current", "done");
+      steps[1].removeAttribute("aria-current");
+      steps[2].classList.add("current");
+      steps[2].setAttribute("aria-current", "step");
+    }
     var submit = document.getElementById("submit-button");
     if (submit && answer.eligible) {
       submit.disabled = false;
