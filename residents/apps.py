@@ -120,6 +120,9 @@ class ResidentsConfig(AppConfig):
         )
 
         application = {"application_id": "3f6c1e1e-8f0b-4c55-9a57-1f1a3f1c0d11", "kind": "permit_issue"}
+        # A submission tells its number (办件编号) and the day a decision is expected.
+        required = {"submitted": ["number", "expected_by"]}
+        examples = {"number": "011-261130-00042", "expected_by": "2026-12-15"}
         for status, extra in (
             ("submitted", ()),
             ("accepted", ("due",)),
@@ -132,10 +135,14 @@ class ResidentsConfig(AppConfig):
             register_event(
                 f"application.{status}",
                 channels=[Channel.SMS],
-                required=["application_id", "kind"],
+                required=["application_id", "kind", *required.get(status, [])],
                 optional=list(extra),
                 labels={"kind": dict(Application.Kind.choices).get},  # the kind's code, shown in the reader's language
-                example={**application, **{key: "—" for key in extra}},
+                example={
+                    **application,
+                    **{key: examples[key] for key in required.get(status, [])},
+                    **{key: "—" for key in extra},
+                },
             )
         register_event(
             "permit.endorsement_due",

@@ -1,4 +1,5 @@
-"""What an application still lacks before it can be submitted (the pre-check).
+"""What an application still lacks before it can be submitted (the pre-check), and when a
+resident may apply for a permit at all (``permit_waiting``).
 
 The resident sees every missing item before submitting, with the upload that settles it,
 so that the one visit stays one visit (最多跑一次).
@@ -12,7 +13,7 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from residents import permit_calendar
-from residents.models import LIVE_PERMIT_STATUSES, Application, Document
+from residents.models import LIVE_PERMIT_STATUSES, Application, Document, Resident
 
 ADDRESS_PROOFS = {Document.Kind.LEASE, Document.Kind.PROPERTY_CERTIFICATE, Document.Kind.HOUSING_CERTIFICATE}
 BASIS_PROOFS = {
@@ -57,6 +58,36 @@ def _needs_photo(uploaded: set[str]) -> list[Missing]:
     return [Missing("photo", _("Upload a recent photo for the card."), Document.Kind.PHOTO)]
 
 
+def permit_eligible_from(resident: Resident) -> date | None:
+    """The first day ``resident`` may apply for a permit; None while their residence is not registered."""
+    if resident.registered_since is None:
+        return None
+    return permit_calendar.eligible_from(resident.registered_since)
+
+
+def permit_waiting(resident: Resident, *, today: date) -> Missing | None:
+    """Why ``resident`` may not apply for a permit (居住证申领) yet, or None when they may.
+
+    The one rule, shared by the pre-check and by ``application_create`` (which refuses to make
+    a draft that could not be submitted): 6 months of registered residence.
+    """
+    opens = permit_eligible_from(resident)
+    if opens is None:
+        return Missing(
+            "not_registered",
+            _("Register your residence first; a permit needs 6 months of registered residence."),
+            None,
+        )
+    if today < opens:
+        return Missing(
+            "residence_too_short",
+            _("You can apply for a residence permit from %(date)s, after 6 months of registered residence.")
+            % {"date": opens.isoformat()},
+            None,
+        )
+    return None
+
+
 def precheck(application: Application, *, today: date) -> list[Missing]:
     """Every reason the application cannot be submitted today; empty when it can."""
     resident = application.resident
@@ -69,28 +100,14 @@ def precheck(application: Application, *, today: date) -> list[Missing]:
         missing += _needs_address_proof(uploaded)
 
     elif kind == Application.Kind.PERMIT_ISSUE:
+        waiting = permit_waiting(resident, today=today)
+        if waiting is not None:
+            return [waiting]  # first and alone: nothing else can help before that day
         if live_permit is not None:
             missing.append(
                 Missing(
                     "has_permit",
                     _("You already hold residence permit %(number)s.") % {"number": live_permit.permit_number},
-                    None,
-                )
-            )
-        if resident.registered_since is None:
-            missing.append(
-                Missing(
-                    "not_registered",
-                    _("Register your residence first; a permit needs 6 months of registered residence."),
-                    None,
-                )
-            )
-        elif today < permit_calendar.eligible_from(resident.registered_since):
-            missing.append(
-                Missing(
-                    "residence_too_short",
-                    _("A permit needs 6 months of registered residence; you can apply from %(date)s.")
-                    % {"date": permit_calendar.eligible_from(resident.registered_since).isoformat()},
                     None,
                 )
             )

@@ -162,9 +162,33 @@ class ApplicationDetailsForm(forms.Form):
 
 
 class ApplyForm(ApplicationDetailsForm):
-    kind = forms.ChoiceField(label=_("What do you apply for?"), choices=Kind.choices, widget=forms.RadioSelect)
+    """Step 1 of applying. The basis is asked, never preselected: it decides which proof the
+    resident uploads, so a guess would send them for the wrong paper."""
+
+    kind = forms.ChoiceField(
+        label=_("What do you apply for?"),
+        choices=Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose what you apply for.")},
+    )
+    basis = forms.ChoiceField(
+        label=_("You live in Nanhai because of"),
+        help_text=_("Asked for a residence permit: it decides which proof you upload."),
+        choices=Application.Basis.choices,
+        required=False,  # required for a permit only (``clean``)
+        widget=forms.RadioSelect,
+    )
 
     field_order = ["kind", "basis", "delivery", "postal_address"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("basis"):
+            if cleaned.get("kind") == Kind.PERMIT_ISSUE:
+                self.add_error("basis", _("Choose why you live in Nanhai: a job, a home or study."))
+            else:
+                cleaned.pop("basis", None)  # not asked for other kinds: the service's default stands
+        return cleaned
 
 
 class EndorseForm(forms.Form):
@@ -194,10 +218,14 @@ class EndorseForm(forms.Form):
 
 class DocumentUploadForm(forms.Form):
     kind = forms.ChoiceField(
-        label=_("Kind of document"), choices=[("", _("Choose the kind of document")), *Document.Kind.choices]
+        label=_("Kind of document"),
+        choices=[("", _("Choose the kind of document")), *Document.Kind.choices],
+        error_messages={"required": _("Choose the kind of document.")},
     )
     # Empty files, sizes and types are the service's to refuse, with its own words.
-    file = forms.FileField(label=_("File"), allow_empty_file=True)
+    file = forms.FileField(
+        label=_("File"), allow_empty_file=True, error_messages={"required": _("Choose a file to upload.")}
+    )
 
 
 # --- Reviewing ----------------------------------------------------------------------

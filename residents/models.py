@@ -222,6 +222,9 @@ class Application(TenantModel):
         Resident, on_delete=models.PROTECT, related_name="applications", verbose_name=_("resident")
     )
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    # The application number (办件编号), given at the first submission and kept from then on:
+    # the town's division code, the day, a district-wide sequence (``application_number``).
+    number = models.CharField(_("application number"), max_length=24, blank=True, default="")
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     basis = models.CharField(_("basis"), max_length=8, choices=Basis.choices, default=Basis.JOB)
     address = models.CharField(_("address"), max_length=200, blank=True)
@@ -257,6 +260,9 @@ class Application(TenantModel):
         ]
         constraints = [
             models.UniqueConstraint(fields=["id", "town"], name="application_id_town_unique"),
+            models.UniqueConstraint(
+                fields=["town", "number"], condition=~models.Q(number=""), name="application_number_unique_in_town"
+            ),
             models.CheckConstraint(
                 condition=~models.Q(delivery="post") | ~models.Q(postal_address=""),
                 name="application_post_needs_address",

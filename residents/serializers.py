@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from nanhai_portal.validators import validate_free_text, validate_multiline_text, validate_person_name
-from residents import selectors
+from residents import selectors, services
 from residents.models import Application, Document
 
 
@@ -38,13 +40,17 @@ class ApplicationSerializer(serializers.ModelSerializer[Application]):
     visits_required = serializers.IntegerField(read_only=True)
     overdue = serializers.SerializerMethodField()
     permit_number = serializers.CharField(source="permit.permit_number", read_only=True, default=None, allow_null=True)
+    expected_by = serializers.SerializerMethodField(
+        help_text="The day a decision is expected: once accepted, the deadline; once submitted, the deadline "
+        "counted as if accepted on the day of submission; null for a draft."
+    )
     documents = DocumentSerializer(many=True, read_only=True)
     timeline = StepSerializer(source="steps", many=True, read_only=True)
 
     class Meta:
         model = Application
         fields = [
-            "id", "town", "kind", "status", "resident", "resident_name", "basis", "address", "delivery",
+            "id", "number", "town", "kind", "status", "expected_by", "resident", "resident_name", "basis", "address", "delivery",
             "postal_address", "tracking_number", "return_reasons", "reject_reason", "permit_number",
             "visits_required", "overdue", "created_at", "submitted_at", "accepted_at", "due_at", "decided_at",
             "issued_at", "delivered_at", "documents", "timeline",
@@ -54,6 +60,10 @@ class ApplicationSerializer(serializers.ModelSerializer[Application]):
     def get_overdue(self, application: Application) -> bool:
         return selectors.is_overdue(application)
 
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_expected_by(self, application: Application) -> date | None:
+        return services.expected_by(application)
+
 
 class ApplicationListSerializer(serializers.ModelSerializer[Application]):
     """A queue row: what an officer sorts and picks by. Documents and timeline are on the detail."""
@@ -62,17 +72,22 @@ class ApplicationListSerializer(serializers.ModelSerializer[Application]):
     resident_name = serializers.CharField(source="resident.person.name", read_only=True)
     visits_required = serializers.IntegerField(read_only=True)
     overdue = serializers.SerializerMethodField()
+    expected_by = serializers.SerializerMethodField()
 
     class Meta:
         model = Application
         fields = [
-            "id", "town", "kind", "status", "resident", "resident_name", "delivery", "visits_required", "overdue",
-            "created_at", "submitted_at", "accepted_at", "due_at",
+            "id", "number", "town", "kind", "status", "expected_by", "resident", "resident_name", "delivery",
+            "visits_required", "overdue", "created_at", "submitted_at", "accepted_at", "due_at",
         ]  # fmt: skip
         read_only_fields = fields
 
     def get_overdue(self, application: Application) -> bool:
         return selectors.is_overdue(application)
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_expected_by(self, application: Application) -> date | None:
+        return services.expected_by(application)
 
 
 class ApplicationCreateSerializer(serializers.Serializer):

@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("residents", "0007_person")]
+    dependencies = [("residents", "0008_application_number")]
 
     operations = [
         migrations.AddField(

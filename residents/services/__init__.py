@@ -19,6 +19,7 @@ from residents.services.applications import (
     application_create,
     application_deliver,
     application_issue,
+    application_number,
     application_precheck,
     application_reject,
     application_return,
@@ -26,6 +27,7 @@ from residents.services.applications import (
     application_update,
     applications_approve_many,
     due_days,
+    expected_by,
     review_actions,
 )
 from residents.services.people import (
@@ -63,6 +65,7 @@ __all__ = [
     "application_create",
     "application_deliver",
     "application_issue",
+    "application_number",
     "application_precheck",
     "application_reject",
     "application_return",
@@ -70,6 +73,7 @@ __all__ = [
     "application_update",
     "applications_approve_many",
     "due_days",
+    "expected_by",
     "is_registered",
     "next_permit_number",
     "permit_create",

@@ -14,16 +14,17 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nanhai_portal.accounts.models import Caller, User
+from nanhai_portal.areas.models import Town
 from nanhai_portal.audit.services import audit_record
 from nanhai_portal.errors import DomainError, InvalidTransition
 from nanhai_portal.notifications.services import notify
-from residents import access
-from residents.eligibility import Missing, precheck
+from residents import access, eligibility
+from residents.eligibility import Missing, permit_waiting, precheck
 from residents.models import (
     EDITABLE_STATUSES,
     FINAL_STATUSES,
@@ -65,6 +66,8 @@ OPEN_PER_KIND = "application_one_open_per_kind"  # the partial unique index in r
 
 
 class NotEligible(DomainError):
+    """The application cannot go (yet): what is missing, or the day the resident may apply."""
+
     code = "not_eligible"
 
 
@@ -78,6 +81,33 @@ class OwnApplication(DomainError):
 def due_days(kind: str) -> int:
     """Working days allowed after acceptance, per kind (RESIDENTS_DUE_DAYS overrides)."""
     return {**DEFAULT_DUE_DAYS, **getattr(settings, "RESIDENTS_DUE_DAYS", {})}[kind]
+
+
+def expected_by(application: Application) -> date | None:
+    """The day a decision is expected (预计办结日期), as the resident is told it.
+
+    Once accepted, the real deadline (``due_at``). Before that, the deadline as if the town
+    accepted it on the day it was submitted: the submission day plus ``due_days`` of its kind.
+    None for a draft never submitted.
+    """
+    if application.due_at is not None:
+        return timezone.localdate(application.due_at)
+    if application.submitted_at is not None:
+        return timezone.localdate(application.submitted_at) + timedelta(days=due_days(application.kind))
+    return None
+
+
+def application_number(application: Application, *, on: date) -> str:
+    """A new application number (办件编号): ``124-261130-00042``.
+
+    The town's three digits of its division code, the day, then a district-wide sequence,
+    so the number is unique without a lock and short enough to read out on the phone.
+    """
+    division = Town.objects.values_list("division_code", flat=True).get(pk=application.town_id)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('residents_application_number_seq')")
+        sequence = cursor.fetchone()[0]
+    return f"{division[-3:]}-{on:%y%m%d}-{sequence:05d}"
 
 
 # --- People -------------------------------------------------------------------------
@@ -152,11 +182,19 @@ def application_create(
 ) -> Application:
     """A draft application of the resident's own; the rest defaults from their record.
 
+    No draft is made that could never be submitted: a permit before the resident may apply
+    for one (``eligibility.permit_waiting``) is refused with the day they may
+    (``NotEligible``, ``eligible_from``).
+
     A resident has at most one open application of a kind (a double tap makes no second
     draft). The partial unique index ``application_one_open_per_kind`` holds the rule; the
     check first only finds the open one to name in the refusal.
     """
     _require_owner(Application(resident=resident), by)
+    if kind == Application.Kind.PERMIT_ISSUE:
+        waiting = permit_waiting(resident, today=timezone.localdate())
+        if waiting is not None:
+            raise _not_yet(waiting, resident)
     if open_applications(resident.applications.all(), kind=kind).exists():
         raise _already_open(resident, kind)
     application = Application(
@@ -248,7 +286,16 @@ def application_submit(*, application: Application, by: User) -> Application:
         raise NotEligible(_("The application is not complete yet."), missing=[item.as_dict() for item in missing])
     application.submitted_at = timezone.now()
     application.return_reasons = []
-    return _move(application, to=Status.SUBMITTED, by=by)
+    if not application.number:  # the first submission; a resubmission keeps its number
+        application.number = application_number(application, on=timezone.localdate(application.submitted_at))
+    expected = expected_by(application)
+    return _move(
+        application,
+        to=Status.SUBMITTED,
+        by=by,
+        number=application.number,
+        expected_by=expected.isoformat() if expected else "",
+    )
 
 
 @transaction.atomic
@@ -363,6 +410,16 @@ def _already_open(resident: Resident, kind: str) -> DomainError:
         _("You already have an open application of this kind."),
         code="already_open",
         application_id=str(open_one.pk) if open_one is not None else None,
+    )
+
+
+def _not_yet(waiting: Missing, resident: Resident) -> NotEligible:
+    opens = eligibility.permit_eligible_from(resident)
+    return NotEligible(
+        waiting.message,
+        fields={"kind": [waiting.message]},
+        reason=waiting.code,
+        eligible_from=opens.isoformat() if opens is not None else None,
     )
 
 

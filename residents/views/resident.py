@@ -13,18 +13,20 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from nanhai_portal.bodylimit import accepts_upload
 from nanhai_portal.errors import DomainError
 from nanhai_portal.throttling import client_key, first_wait, hit, mobile_key, wait_message
-from residents import access, selectors, services, signup
+from residents import access, eligibility, selectors, services, signup
 from residents.forms import (
     DOCUMENT_TYPES,
     PHOTO_TYPES,
@@ -130,19 +132,25 @@ def signup_verify(request: HttpRequest, signup_id: UUID) -> HttpResponse:
 def my_applications(request: HttpRequest) -> HttpResponse:
     applications = access.own_applications(_signed_in(request)).order_by("-created_at")
     page = Paginator(applications, APPLICATIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(application, services.expected_by(application)) for application in page]
     return render(
         request,
         "residents/my_applications.html",
-        {"page": page, "is_resident": access.resident_of(request.user) is not None},
+        {"page": page, "rows": rows, "is_resident": access.resident_of(request.user) is not None},
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest) -> HttpResponse:
-    """Step 1: what, on what basis, and how to get it; a draft is made and step 2 follows."""
+    """Step 1: what, on what basis, and how to get it; a draft is made and step 2 follows.
+
+    A resident who may not apply for a permit yet is told the day first, and the permit is
+    not offered until then (``eligibility.permit_waiting``; the service refuses it too).
+    """
     resident = access.resident_of(request.user)
     form = ApplyForm(request.POST or None)
+    open_application = None
     if resident is not None and request.method == "POST" and form.is_valid():
         try:
             application = services.application_create(
@@ -150,11 +158,21 @@ def apply(request: HttpRequest) -> HttpResponse:
             )
         except (ValidationError, DomainError) as error:
             add_service_errors(form, error)
+            if isinstance(error, DomainError) and error.code == "already_open":
+                open_application = error.extra.get("application_id")
         else:
             messages.success(request, _("Your application is saved as a draft. Now upload the documents it needs."))
             return redirect("residents:application", pk=application.pk)
-    status = 400 if form.errors else 200
-    return render(request, "residents/apply.html", {"form": form, "resident": resident, "step": 1}, status=status)
+    waiting = eligibility.permit_waiting(resident, today=timezone.localdate()) if resident is not None else None
+    context = {
+        "form": form,
+        "resident": resident,
+        "step": 1,
+        "permit_waiting": waiting,
+        "permit_eligible_from": eligibility.permit_eligible_from(resident) if resident and waiting else None,
+        "open_application": open_application,
+    }
+    return render(request, "residents/apply.html", context, status=400 if form.errors else 200)
 
 
 def _upload_slot(request: HttpRequest) -> str:
@@ -205,6 +223,8 @@ def _application_page(
             auto_id="details-%s",
         ),
         "submit_error": _error_message(submit_error) if submit_error is not None else "",
+        "expected_by": services.expected_by(application),
+        "max_document_bytes": max_document_bytes(),
         "step": (3 if not missing else 2) if editable else None,
         "photo_kind": Document.Kind.PHOTO,
         "photo_types": PHOTO_TYPES,
@@ -219,11 +239,53 @@ def application_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
     return _application_page(request, access.get_application_for(request.user, pk, action=access.APPLY))
 
 
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _upload_refused(form: DocumentUploadForm, status: int, code: str = "invalid") -> JsonResponse:
+    """A refused upload for the page's script: the API's error shape, messages per field."""
+    fields = {field: [str(message) for message in errors] for field, errors in form.errors.items()}
+    general = fields.pop(NON_FIELD_ERRORS, [])
+    message = " ".join(general) or next((line for lines in fields.values() for line in lines), "")
+    body = {"error": {"code": code, "message": message, "fields": fields}}
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _uploaded(request: HttpRequest, pk: UUID, document: Document) -> JsonResponse:
+    """What the page's script needs after an upload: the document, and the pre-check as it is now."""
+    application = access.get_application_for(request.user, pk, action=access.APPLY)
+    missing = services.application_precheck(application)
+    body = {
+        "document": {
+            "id": str(document.pk),
+            "kind": document.kind,
+            "label": document.get_kind_display(),
+            "url": reverse("residents:document", kwargs={"pk": application.pk, "document_id": document.pk}),
+        },
+        "message": _("Uploaded: %(kind)s.") % {"kind": document.get_kind_display()},
+        "eligible": not missing,
+        "missing": [item.as_dict() for item in missing],
+        "summary": render_to_string(
+            "residents/includes/precheck_summary.html", {"missing": missing}, request=request
+        ).strip(),
+    }
+    return JsonResponse(body, status=201, json_dumps_params={"ensure_ascii": False})
+
+
 @accepts_upload(max_document_bytes)
 @login_required
 @require_POST
 def application_upload(request: HttpRequest, pk: UUID) -> HttpResponse:
-    application = access.get_application_for(request.user, pk, action=access.APPLY)
+    """One document. The page's script sends it with ``Accept: application/json`` and gets the
+    pre-check back as JSON (no reload); without the script, the page again (POST, redirect, GET)."""
+    try:
+        application = access.get_application_for(request.user, pk, action=access.APPLY)
+    except Http404:
+        if not _wants_json(request):
+            raise
+        body = {"error": {"code": "not_found", "message": _("Not found."), "fields": {}}}
+        return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})
     slot = _upload_slot(request)
     form = DocumentUploadForm(request.POST, request.FILES, auto_id=f"upload-{slot}-%s")
     if form.is_valid():
@@ -236,9 +298,15 @@ def application_upload(request: HttpRequest, pk: UUID) -> HttpResponse:
             )
         except (ValidationError, DomainError) as error:
             add_service_errors(form, error)
+            if _wants_json(request):
+                return _upload_refused(form, _error_status(error), getattr(error, "code", "invalid") or "invalid")
             return _application_page(request, application, failed_upload=(slot, form), status=_error_status(error))
+        if _wants_json(request):
+            return _uploaded(request, application.pk, document)
         messages.success(request, _("Uploaded: %(kind)s.") % {"kind": document.get_kind_display()})
         return redirect(reverse("residents:application", kwargs={"pk": application.pk}) + "#precheck")
+    if _wants_json(request):
+        return _upload_refused(form, 400)
     return _application_page(request, application, failed_upload=(slot, form), status=400)
 
 
@@ -270,7 +338,13 @@ def application_submit(request: HttpRequest, pk: UUID) -> HttpResponse:
     except (ValidationError, DomainError) as error:
         fresh = access.get_application_for(request.user, pk, action=access.APPLY)
         return _application_page(request, fresh, submit_error=error, status=_error_status(error))
-    messages.success(request, _("Your application is submitted. The town service centre will look at it."))
+    submitted = access.get_application_for(request.user, pk)
+    expected = services.expected_by(submitted)
+    messages.success(
+        request,
+        _("Your application is submitted: number %(number)s. Expected decision by %(date)s.")
+        % {"number": submitted.number, "date": expected.isoformat() if expected else ""},
+    )
     return redirect("residents:application", pk=application.pk)
 
 
