@@ -35,7 +35,8 @@ def a_person_with_messages() -> tuple[str, str]:
     person = user_create(username=username, password=PASSWORD, role=Role.RESIDENT, town_code="guicheng", name="李小明")
     application = {"application_id": str(uuid.uuid4()), "kind": Application.Kind.PERMIT_ISSUE}
     due = (timezone.localdate() + timedelta(days=15)).isoformat()
-    notify(user=person, event="application.submitted", context=application)
+    receipt = {"number": "106-261130-00042", "expected_by": due}
+    notify(user=person, event="application.submitted", context={**application, **receipt})
     notify(user=person, event="application.accepted", context={**application, "due": due})
     notify(user=person, event="broadcast.message", context={"text": NOTICE})
     return username, due
