@@ -57,7 +57,7 @@ def signup_start(request: HttpRequest) -> HttpResponse:
     """Anyone: name, ID number, mobile number, password, town and community; a code is texted."""
     if request.user.is_authenticated:
         return redirect("residents:my-applications")
-    form = SignupForm(request.POST or None, towns=signup_towns())
+    form = SignupForm(request.POST if request.method == "POST" else None, towns=signup_towns())
     wait = 0.0
     if request.method == "POST" and form.is_valid():
         # The API's limits (SIGNUP_THROTTLES), on the same counters; the page counts a sign-up
@@ -109,17 +109,19 @@ def _verify_page(
     start_again: bool = False,
     may_resend: bool = True,
     wait: float = 0.0,
+    resend_error: str = "",
 ) -> HttpResponse:
     context = {
         "form": form,
+        "resend_error": resend_error,
         "signup_id": signup_id,
         "mobile": request.session.get("signup_mobile", ""),
         "start_again": start_again,
         "may_resend": may_resend,
         "resend_wait": signup.resend_wait(str(signup_id)),
     }
-    page = render(request, "residents/signup_verify.html", context, status=_form_status(form, wait))
-    return _with_wait(page, wait)
+    status = 429 if wait else 400 if form.errors or resend_error else 200
+    return _with_wait(render(request, "residents/signup_verify.html", context, status=status), wait)
 
 
 @never_cache
@@ -128,7 +130,7 @@ def signup_verify(request: HttpRequest, signup_id: UUID) -> HttpResponse:
     """The six-digit code: the account is activated, signed in, and sent to its applications."""
     if request.user.is_authenticated:
         return redirect("residents:my-applications")
-    form = SignupVerifyForm(request.POST or None)
+    form = SignupVerifyForm(request.POST if request.method == "POST" else None)
     start_again = False
     may_resend = True
     wait = hit("signup_verify.address", client_key(request)) if request.method == "POST" else 0.0
@@ -158,16 +160,13 @@ def signup_resend(request: HttpRequest, signup_id: UUID) -> HttpResponse:
     form = SignupVerifyForm()
     wait = first_wait([("signup.address", client_key(request)), ("signup.global", "all")])
     if wait:
-        form.add_error(None, wait_message(wait))
-        return _verify_page(request, signup_id, form, wait=wait)
+        return _verify_page(request, signup_id, form, wait=wait, resend_error=wait_message(wait))
     try:
         signup.signup_resend(verification_id=str(signup_id))
     except signup.ResendTooSoon as error:
-        form.add_error(None, error.message)
-        return _verify_page(request, signup_id, form, wait=error.wait)
+        return _verify_page(request, signup_id, form, wait=error.wait, resend_error=error.message)
     except DomainError as error:
-        form.add_error(None, error.message)
-        return _verify_page(request, signup_id, form, start_again=True, may_resend=False)
+        return _verify_page(request, signup_id, form, start_again=True, may_resend=False, resend_error=error.message)
     messages.success(request, _("A new code is on its way. The one sent before no longer works."))
     return redirect("residents:signup-verify", signup_id=signup_id)
 
