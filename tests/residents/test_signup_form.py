@@ -22,7 +22,7 @@ REQUIRED = {
     "password": "请设置密码。",
     "password_again": "请再次输入密码。",
     "town": "请选择您所在的镇街。",
-    "community": "请选择村居（村或社区）。",
+    "community": "请选择您所在的村（社区）。",
     "consent": "请阅读并勾选同意《个人信息处理规则》。",
 }
 

@@ -32,7 +32,7 @@
         return;
       }
       button.disabled = true;
-      button.textContent = button.getAttribute("data-countdown").replace("%(seconds)s", String(left));
+      button.textContent = button.getAttribute("data-countdown").replace("SECONDS", String(left));
       left -= 1;
       window.setTimeout(tick, 1000);
     };
