@@ -6,16 +6,18 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, permissions, status
+from rest_framework import exceptions, mixins, permissions, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from nanhai_portal.accounts.models import PRIVACY_NOTICE_DATE, PRIVACY_NOTICE_VERSION
 from nanhai_portal.accounts.serializers import TokenSerializer
 from nanhai_portal.accounts.tokens import token_issue
 from nanhai_portal.api.errors import ServiceError
@@ -36,8 +38,10 @@ from residents.serializers import (
     DocumentUploadSerializer,
     PermitSerializer,
     PrecheckSerializer,
+    PrivacyNoticeSerializer,
     RejectSerializer,
     ReturnSerializer,
+    SignupResentSerializer,
     SignupSerializer,
     SignupStartedSerializer,
     SignupVerifySerializer,
@@ -242,6 +246,8 @@ class SignupStartApi(APIView):
     """Sign up as a resident: a six-digit code is texted to the mobile number.
 
     The answer is the same whether or not the number or the ID number is registered already.
+    ``consent`` must be true and ``consent_version`` the privacy notice's current version
+    (``GET /api/v1/signup/privacy-notice/``); the consent is recorded with that version.
     Limited per client address, per mobile number and overall (``THROTTLE_RATES``): 429 with
     ``Retry-After``.
     """
@@ -254,7 +260,10 @@ class SignupStartApi(APIView):
     def post(self, request: Request) -> Response:
         data = SignupSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        started = signup.signup_start(**data.validated_data)
+        fields = dict(data.validated_data)
+        agreed = fields.pop("consent")
+        fields["consent_version"] = fields["consent_version"] if agreed else None
+        started = signup.signup_start(**fields)
         body = {
             "signup_id": started.verification.pk,
             "expires": started.expires_at,
@@ -277,3 +286,47 @@ class SignupVerifyApi(APIView):
         user = signup.signup_verify(verification_id=signup_id, code=data.validated_data["code"])
         token, expires = token_issue(user=user)
         return Response(TokenSerializer({"token": token, "expires": expires}).data, status=status.HTTP_201_CREATED)
+
+
+class SignupResendApi(APIView):
+    """A new code for the sign-up: the old one stops working and the 10 minutes start again.
+
+    At most one a minute and five per sign-up (429 with ``Retry-After`` when too soon), on the
+    sign-up limits per client address, per mobile number and overall. The wrong-code tries
+    are per sign-up, not per code. The answer is the same whether or not the number had an
+    account (the holder of a registered number is texted once per sign-up, not per resend).
+    """
+
+    authentication_classes: list[Any] = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [address_throttle("signup.address"), global_throttle("signup.global")]
+
+    @extend_schema(request=None, responses={200: SignupResentSerializer}, auth=[])
+    def post(self, request: Request, signup_id: str) -> Response:
+        try:
+            resent = signup.signup_resend(verification_id=signup_id)
+        except signup.ResendTooSoon as error:
+            raise exceptions.Throttled(wait=error.wait, detail=error.message) from None
+        body = {
+            "signup_id": resent.verification.pk,
+            "expires": resent.expires_at,
+            "resend_after": resent.resend_wait,
+            "resends_left": resent.resends_left,
+        }
+        return Response(SignupResentSerializer(body).data)
+
+
+class PrivacyNoticeApi(APIView):
+    """The privacy notice (个人信息处理规则) a sign-up agrees to: its version, date and page."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses=PrivacyNoticeSerializer, auth=[])
+    def get(self, request: Request) -> Response:
+        body = {
+            "version": PRIVACY_NOTICE_VERSION,
+            "date": PRIVACY_NOTICE_DATE,
+            "url": request.build_absolute_uri(reverse("residents:privacy")),
+        }
+        return Response(PrivacyNoticeSerializer(body).data)

@@ -185,6 +185,7 @@ class ResidentsConfig(AppConfig):
             self,
             {
                 "accounts.signed_up": pgettext_lazy("audit action", "Signed up"),
+                "accounts.privacy_consented": pgettext_lazy("audit action", "Agreed to the privacy notice"),
                 "residents.registered": pgettext_lazy("audit action", "Residence registered"),
                 "residents.moved_out": pgettext_lazy("audit action", "Moved out"),
                 "residents.moved_in": pgettext_lazy("audit action", "Moved in"),

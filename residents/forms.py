@@ -69,35 +69,78 @@ def signup_towns() -> list[TownCommunities]:
 
 
 class SignupForm(forms.Form):
+    """The sign-up page. Each field says in its own words what is missing or wrong; the
+    passwords are given back after an error (the page is ``no-store``), never after success."""
+
     name = forms.CharField(
         label=_("Name (as on your ID card)"),
         max_length=32,
         validators=[validate_person_name],
+        error_messages={
+            "required": _("Enter your name."),
+            "max_length": _("A name has at most %(limit_value)d characters."),
+        },
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     id_number = forms.CharField(
         label=_("ID number"),
         help_text=_("18 characters, as on your ID card; the last may be X."),
         max_length=24,
+        error_messages={
+            "required": _("Enter your ID number."),
+            "max_length": _("An ID number has 18 characters; this one is longer."),
+        },
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
     )
     mobile = forms.CharField(
         label=_("Mobile number"),
         help_text=_("We text a six-digit code to it. You can sign in with it later."),
         max_length=20,
+        error_messages={
+            "required": _("Enter your mobile number."),
+            "max_length": _("A mobile number has 11 digits and starts with 13 to 19."),
+        },
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
     )
     password = forms.CharField(
         label=_("Password"),
         help_text=_("At least 8 characters, not only digits."),
         strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        max_length=128,
+        error_messages={
+            "required": _("Choose a password."),
+            "max_length": _("A password has at most %(limit_value)d characters."),
+        },
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True),
     )
     password_again = forms.CharField(
-        label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("Password again"),
+        strip=False,
+        max_length=128,
+        error_messages={
+            "required": _("Type the password again."),
+            "max_length": _("A password has at most %(limit_value)d characters."),
+        },
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True),
     )
-    town = forms.ChoiceField(label=_("Town or street"))
-    community = forms.ChoiceField(label=_("Village or community"))
+    town = forms.ChoiceField(
+        label=_("Town or street"),
+        error_messages={
+            "required": _("Choose your town or street."),
+            "invalid_choice": _("Choose your town or street from the list."),
+        },
+    )
+    community = forms.ChoiceField(
+        label=_("Village or community"),
+        error_messages={
+            "required": _("Choose your village or community."),
+            "invalid_choice": _("Choose your village or community from the list."),
+        },
+    )
+    consent = forms.BooleanField(
+        label=_("I have read and agree to the rules for processing personal information."),
+        error_messages={"required": _("Read and agree to the rules for processing your personal information.")},
+    )
 
     def __init__(self, *args: Any, towns: list[TownCommunities], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -124,7 +167,11 @@ class SignupVerifyForm(forms.Form):
         label=_("Code from the SMS"),
         help_text=_("Six digits, valid for 10 minutes."),
         max_length=6,
-        error_messages={"invalid": _("Enter the six digits of the code.")},
+        error_messages={
+            "required": _("Enter the code from the SMS."),
+            "invalid": _("Enter the six digits of the code."),
+            "max_length": _("Enter the six digits of the code."),
+        },
         widget=forms.TextInput(
             attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}", "maxlength": "6"}
         ),

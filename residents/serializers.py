@@ -4,6 +4,7 @@ from datetime import date
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -164,6 +165,31 @@ class SignupSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
     town = serializers.CharField(max_length=16)
     community = serializers.CharField(max_length=36)
+    consent = serializers.BooleanField(
+        help_text="true: the person read and agreed to the privacy notice (个人信息处理规则) of consent_version.",
+        error_messages={"required": _("Read and agree to the rules for processing your personal information.")},
+    )
+    consent_version = serializers.CharField(
+        max_length=16,
+        help_text="The version of the privacy notice shown to the person: GET /api/v1/signup/privacy-notice/.",
+        error_messages={
+            "required": _("Say which version of the rules for processing personal information was agreed to."),
+            "blank": _("Say which version of the rules for processing personal information was agreed to."),
+        },
+    )
+
+
+class PrivacyNoticeSerializer(serializers.Serializer):
+    version = serializers.CharField()
+    date = serializers.DateField()
+    url = serializers.CharField(help_text="The notice's page, in Chinese and English.")
+
+
+class SignupResentSerializer(serializers.Serializer):
+    signup_id = serializers.UUIDField()
+    expires = serializers.DateTimeField(help_text="The new code's end: the 10 minutes start again.")
+    resend_after = serializers.IntegerField(help_text="Seconds until another code may be asked for.")
+    resends_left = serializers.IntegerField()
 
 
 class SignupStartedSerializer(serializers.Serializer):

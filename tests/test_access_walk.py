@@ -194,6 +194,8 @@ ROUTES: dict[str, Route] = {
     "residents/signup/<uuid:signup_id>/verify/": public(
         Rule(ok=frozenset({200, 302})), Rule(ok=frozenset({302, 400})), target="signup"
     ),
+    "residents/signup/<uuid:signup_id>/resend/": public(NOT_ALLOWED, Rule(ok=frozenset({302, 400})), target="signup"),
+    "residents/privacy/": public(Rule(ok=frozenset({200}))),
     "residents/applications/": page(EVERYONE),
     "residents/apply/": page(EVERYONE, Rule(ok=frozenset({400}))),
     "residents/applications/<uuid:pk>/": page(Rule(APPLICANT), None, *APPLICATION),
@@ -252,6 +254,10 @@ ROUTES: dict[str, Route] = {
     "api/v1/signup/<str:signup_id>/verify/": public(
         NOT_ALLOWED, Rule(ok=frozenset({400})), is_api=True, target="signup"
     ),
+    "api/v1/signup/<str:signup_id>/resend/": public(
+        NOT_ALLOWED, Rule(ok=frozenset({400})), is_api=True, target="signup"
+    ),
+    "api/v1/signup/privacy-notice/": public(Rule(ok=frozenset({200})), is_api=True),
     "api/v1/^applications/$": api(EVERYONE, Rule(ok=frozenset({400}))),
     "api/v1/^applications/bulk-approve/$": api(NOT_ALLOWED, Rule(REVIEWERS, ok=frozenset({400}))),
     "api/v1/^applications/(?P<pk>[^/.]+)/$": api(EVERYONE, None, *APPLICATION),

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from nanhai_portal.accounts.models import User
+from nanhai_portal.accounts.models import PrivacyConsent, User
 from nanhai_portal.accounts.roles import DISTRICT_ROLES, Role
 from nanhai_portal.accounts.services import user_set_mobile, user_set_role, user_unlock_sign_in
 from nanhai_portal.audit.services import audit_record
@@ -118,3 +118,29 @@ def _grants(user: User) -> dict[str, set[str]]:
         "groups": set(user.groups.values_list("name", flat=True)),
         "permissions": {f"{p.content_type.app_label}.{p.codename}" for p in user.user_permissions.all()},
     }
+
+
+@admin.register(PrivacyConsent)
+class PrivacyConsentAdmin(admin.ModelAdmin):
+    """Read-only: a consent is evidence of what a person agreed to, never edited here."""
+
+    list_display = ["accepted_at", "user", "notice_version", "ip_address"]
+    list_filter = ["notice_version"]
+    search_fields = ["user__username", "user__name"]
+    date_hierarchy = "accepted_at"
+    list_select_related = ["user"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        if is_district_scope():
+            return queryset
+        return queryset.filter(user__town_id=get_current_town()) if get_current_town() else queryset.none()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, AnonymousUser, UserManager
@@ -89,6 +90,38 @@ class AccessToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+# The privacy notice (个人信息处理规则) a person agrees to when signing up: its text is
+# residents/templates/residents/privacy_notice.html; change this version and date with it.
+PRIVACY_NOTICE_VERSION = "1.0"
+PRIVACY_NOTICE_DATE = date(2026, 11, 30)
+
+
+class PrivacyConsent(models.Model):
+    """A person's consent to the processing of their personal data (PIPL arts. 13, 14, 29):
+    which version of the privacy notice, when, and from which address.
+
+    Written once when the account is made (``residents.signup.signup_start``), never changed:
+    a trigger refuses UPDATE; a new version of the notice means a new row. The rows go with
+    their account (an unconfirmed sign-up is purged after a day, PIPL art. 19); the audit
+    trail keeps that consent was given.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="privacy_consents", verbose_name=_("user"))
+    notice_version = models.CharField(_("notice version"), max_length=16)
+    accepted_at = models.DateTimeField(_("accepted at"))
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-accepted_at"]
+        verbose_name = _("privacy consent")
+        verbose_name_plural = _("privacy consents")
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.notice_version} {self.accepted_at:%Y-%m-%d %H:%M}"
 
 
 # Whoever asks: a signed-in user, or nobody yet (access rules answer both; services act for a User).

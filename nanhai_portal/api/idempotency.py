@@ -33,6 +33,7 @@ NOT_REPLAYED = {
     "/api/v1/pii/reveal/": "answers personal data in full, which is kept only encrypted",
     "/api/v1/signup/": "anonymous; one sign-up per mobile number holds it",
     "/api/v1/signup/{signup_id}/verify/": "answers a bearer token; the code works once",
+    "/api/v1/signup/{signup_id}/resend/": "anonymous; a retry within the minute is refused, so no second code goes",
 }
 
 

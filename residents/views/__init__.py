@@ -11,6 +11,8 @@ from residents.views.resident import (
     my_applications,
     my_permit,
     permit_endorse,
+    privacy_notice,
+    signup_resend,
     signup_start,
     signup_verify,
 )
@@ -25,11 +27,13 @@ __all__ = [
     "my_applications",
     "my_permit",
     "permit_endorse",
+    "privacy_notice",
     "queue",
     "queue_approve",
     "review",
     "review_action",
     "review_reveal",
+    "signup_resend",
     "signup_start",
     "signup_verify",
 ]

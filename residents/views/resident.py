@@ -21,8 +21,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from nanhai_portal.accounts.models import PRIVACY_NOTICE_DATE, PRIVACY_NOTICE_VERSION
 from nanhai_portal.bodylimit import accepts_upload
 from nanhai_portal.errors import DomainError
 from nanhai_portal.throttling import client_key, first_wait, hit, mobile_key, wait_message
@@ -51,12 +53,13 @@ from residents.views.common import (
 # --- Sign-up ------------------------------------------------------------------------
 
 
+@never_cache  # the typed passwords come back after an error: no cache may keep the page
 @require_http_methods(["GET", "POST"])
 def signup_start(request: HttpRequest) -> HttpResponse:
     """Anyone: name, ID number, mobile number, password, town and community; a code is texted."""
     if request.user.is_authenticated:
         return redirect("residents:my-applications")
-    form = SignupForm(request.POST or None, towns=signup_towns())
+    form = SignupForm(request.POST if request.method == "POST" else None, towns=signup_towns())
     wait = 0.0
     if request.method == "POST" and form.is_valid():
         # The API's limits (SIGNUP_THROTTLES), on the same counters; the page counts a sign-up
@@ -80,6 +83,7 @@ def signup_start(request: HttpRequest) -> HttpResponse:
                 password=data["password"],
                 town=data["town"],
                 community=data["community"],
+                consent_version=PRIVACY_NOTICE_VERSION if data["consent"] else None,
             )
         except (ValidationError, DomainError) as error:
             add_service_errors(form, error)
@@ -99,13 +103,38 @@ def _with_wait(response: HttpResponse, wait: float) -> HttpResponse:
     return response
 
 
+def _verify_page(
+    request: HttpRequest,
+    signup_id: UUID,
+    form: SignupVerifyForm,
+    *,
+    start_again: bool = False,
+    may_resend: bool = True,
+    wait: float = 0.0,
+    resend_error: str = "",
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "resend_error": resend_error,
+        "signup_id": signup_id,
+        "mobile": request.session.get("signup_mobile", ""),
+        "start_again": start_again,
+        "may_resend": may_resend,
+        "resend_wait": signup.resend_wait(str(signup_id)),
+    }
+    status = 429 if wait else 400 if form.errors or resend_error else 200
+    return _with_wait(render(request, "residents/signup_verify.html", context, status=status), wait)
+
+
+@never_cache
 @require_http_methods(["GET", "POST"])
 def signup_verify(request: HttpRequest, signup_id: UUID) -> HttpResponse:
     """The six-digit code: the account is activated, signed in, and sent to its applications."""
     if request.user.is_authenticated:
         return redirect("residents:my-applications")
-    form = SignupVerifyForm(request.POST or None)
+    form = SignupVerifyForm(request.POST if request.method == "POST" else None)
     start_again = False
+    may_resend = True
     wait = hit("signup_verify.address", client_key(request)) if request.method == "POST" else 0.0
     if wait:
         form.add_error(None, wait_message(wait))
@@ -115,14 +144,39 @@ def signup_verify(request: HttpRequest, signup_id: UUID) -> HttpResponse:
         except DomainError as error:
             add_service_errors(form, error)
             start_again = not isinstance(error, signup.WrongCode)
+            may_resend = error.code == "signup_expired"  # a new code starts the 10 minutes again
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             request.session.pop("signup_mobile", None)
             messages.success(request, _("Your mobile number is confirmed and your account is ready."))
             return redirect("residents:my-applications")
-    context = {"form": form, "mobile": request.session.get("signup_mobile", ""), "start_again": start_again}
-    page = render(request, "residents/signup_verify.html", context, status=_form_status(form, wait))
-    return _with_wait(page, wait)
+    return _verify_page(request, signup_id, form, start_again=start_again, may_resend=may_resend, wait=wait)
+
+
+@never_cache
+@require_POST
+def signup_resend(request: HttpRequest, signup_id: UUID) -> HttpResponse:
+    """A new code for the sign-up (once a minute, five times): the old one stops working."""
+    if request.user.is_authenticated:
+        return redirect("residents:my-applications")
+    form = SignupVerifyForm()
+    wait = first_wait([("signup.address", client_key(request)), ("signup.global", "all")])
+    if wait:
+        return _verify_page(request, signup_id, form, wait=wait, resend_error=wait_message(wait))
+    try:
+        signup.signup_resend(verification_id=str(signup_id))
+    except signup.ResendTooSoon as error:
+        return _verify_page(request, signup_id, form, wait=error.wait, resend_error=error.message)
+    except DomainError as error:
+        return _verify_page(request, signup_id, form, start_again=True, may_resend=False, resend_error=error.message)
+    messages.success(request, _("A new code is on its way. The one sent before no longer works."))
+    return redirect("residents:signup-verify", signup_id=signup_id)
+
+
+def privacy_notice(request: HttpRequest) -> HttpResponse:
+    """Anyone: the rules for processing personal information (个人信息处理规则) of this portal."""
+    context = {"version": PRIVACY_NOTICE_VERSION, "notice_date": PRIVACY_NOTICE_DATE}
+    return render(request, "residents/privacy_notice.html", context)
 
 
 # --- The resident's pages -----------------------------------------------------------
@@ -149,7 +203,7 @@ def apply(request: HttpRequest) -> HttpResponse:
     not offered until then (``eligibility.permit_waiting``; the service refuses it too).
     """
     resident = access.resident_of(request.user)
-    form = ApplyForm(request.POST or None)
+    form = ApplyForm(request.POST or None, initial={"kind": request.GET.get("kind", "")})
     open_application = None
     if resident is not None and request.method == "POST" and form.is_valid():
         try:

@@ -117,6 +117,7 @@ def test_a_new_resident_signs_up_applies_and_gets_the_permit_by_post_on_a_phone(
     resident.select_option("#id_community", community)
     resident.fill("#id_password", person["password"])
     resident.fill("#id_password_again", person["password"])
+    resident.check("#id_consent")
     screenshot(resident, "01-signup")
     press(resident, resident.locator("form.signup-form button[type=submit]"))
     assert re.search(r"/residents/signup/[0-9a-f-]{36}/verify/$", resident.url), resident.url

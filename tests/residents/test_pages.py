@@ -199,6 +199,7 @@ def a_new_person() -> dict[str, str]:
         "password_again": "Shui-Jing-2026",
         "town": "dali",
         "community": str(community.pk),
+        "consent": "on",
     }
 
 

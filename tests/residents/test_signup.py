@@ -13,7 +13,7 @@ import time_machine
 from django.test import Client
 from rest_framework.test import APIClient
 
-from nanhai_portal.accounts.models import User
+from nanhai_portal.accounts.models import PRIVACY_NOTICE_VERSION, User
 from nanhai_portal.areas.models import Community
 from nanhai_portal.notifications.models import Notification
 from nanhai_portal.pii.fields import lookup_index
@@ -42,7 +42,7 @@ def a_community(town: str = "dali") -> str:
 def start(client: APIClient, REMOTE_ADDR: str = "127.0.0.1", **overrides: Any) -> Any:
     body = {
         "name": "李小明", "id_number": valid_id(), "mobile": "139 2222 3333", "password": "Shui-Jing-2026",
-        "town": "dali", "community": a_community(),
+        "town": "dali", "community": a_community(), "consent": True, "consent_version": PRIVACY_NOTICE_VERSION,
     }  # fmt: skip
     return client.post("/api/v1/signup/", {**body, **overrides}, format="json", REMOTE_ADDR=REMOTE_ADDR)
 
@@ -175,7 +175,7 @@ def test_the_pages_answer_the_same_for_a_new_and_a_registered_number() -> None:
     def post(mobile: str) -> Any:
         body = {
             "name": "李小明", "id_number": valid_id(), "mobile": mobile, "password": "Shui-Jing-2026",
-            "password_again": "Shui-Jing-2026", "town": "dali", "community": a_community(),
+            "password_again": "Shui-Jing-2026", "town": "dali", "community": a_community(), "consent": "on",
         }  # fmt: skip
         browser = Client()
         started = browser.post("/residents/signup/", body)
@@ -230,7 +230,7 @@ def test_the_sign_up_page_shares_the_limits(settings: Any) -> None:
     assert start(APIClient(), mobile="13911110001", REMOTE_ADDR="10.1.1.1").status_code == 201
     body = {
         "name": "李小明", "id_number": valid_id(), "mobile": "13911110002", "password": "Shui-Jing-2026",
-        "password_again": "Shui-Jing-2026", "town": "dali", "community": a_community(),
+        "password_again": "Shui-Jing-2026", "town": "dali", "community": a_community(), "consent": "on",
     }  # fmt: skip
     page = Client(REMOTE_ADDR="10.1.1.1").post("/residents/signup/", body)
     assert page.status_code == 429 and int(page["Retry-After"]) > 0
