@@ -9,7 +9,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    When,
+)
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -27,20 +38,43 @@ def open_applications(applications: QuerySet[Application], *, kind: str) -> Quer
     return applications.filter(kind=kind).exclude(status__in=FINAL_STATUSES)
 
 
+# What an officer must still act on (the queue's default view): accept, decide, issue, hand over.
+# A returned application waits for the resident; delivered and rejected ones are over.
+OFFICER_WORK = [*AWAITING_ISSUE, Application.Status.ISSUED]
+QUEUE_WORK = ""  # the default view: the work to do
+QUEUE_FINISHED = "finished"  # delivered and rejected
+QUEUE_ALL = "all"  # every submitted application, whatever its state
+
+
 def review_queue(
     *, user: Caller, kind: str | None = None, status: str | None = None, overdue: bool | None = None
 ) -> QuerySet[Application]:
-    """The town's submitted applications (every town's for district roles), soonest deadline
-    first; drafts are the resident's business (``access.applications_in_review``)."""
+    """The applications ``user`` reviews (their town's; every town's for district roles),
+    drafts never (``access.applications_in_review``).
+
+    ``status`` picks the view: none (``QUEUE_WORK``) is the work to do (``OFFICER_WORK``),
+    ``QUEUE_FINISHED`` the finished ones, ``QUEUE_ALL`` every state, a state just that one.
+    Open work comes in the order it is due: overdue first (the longest overdue on top), then
+    the nearest deadline, then the oldest submission (those not accepted yet have no deadline;
+    an issued one has met its deadline). Finished ones come most recently decided first.
+    """
     queryset = access.applications_in_review(user)
     if kind:
         queryset = queryset.filter(kind=kind)
-    if status:
+    if not status:
+        queryset = queryset.filter(status__in=OFFICER_WORK)
+    elif status == QUEUE_FINISHED:
+        queryset = queryset.filter(status__in=sorted(FINAL_STATUSES))
+    elif status != QUEUE_ALL:
         queryset = queryset.filter(status=status)
     if overdue is not None:
         late = Q(status__in=AWAITING_ISSUE, due_at__lt=timezone.now())
         queryset = queryset.filter(late) if overdue else queryset.exclude(late)
-    return queryset.order_by(F("due_at").asc(nulls_last=True), "submitted_at")
+    if status == QUEUE_FINISHED or status in FINAL_STATUSES:
+        return queryset.order_by(F("decided_at").desc(nulls_last=True), "-submitted_at", "pk")
+    # The deadline counts only while the town still owes the decision and the card.
+    deadline = Case(When(status__in=AWAITING_ISSUE, then=F("due_at")), default=None, output_field=DateTimeField())
+    return queryset.order_by(deadline.asc(nulls_last=True), "submitted_at", "pk")
 
 
 def is_overdue(application: Application, *, now: datetime | None = None) -> bool:
