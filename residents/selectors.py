@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from nanhai_portal.accounts.models import Caller
 from residents import access, permit_calendar
-from residents.models import FINAL_STATUSES, Application, Permit
+from residents.models import FINAL_STATUSES, LIVE_PERMIT_STATUSES, Application, Permit
 
 # The deadline runs from acceptance to issue: an application issued (or not yet issued) late
 # is the town's to answer for; once issued, delivery is the post's.
@@ -104,6 +104,20 @@ def permit_view(permit: Permit, *, today: date | None = None) -> PermitView:
         today=today,
     )
     return PermitView(permit, status, pending.window_opens, pending.endorse_by, pending.continuous_years)
+
+
+def permit_under_review(application: Application, *, user: Caller) -> PermitView | None:
+    """The permit an endorsement or reissue application is about, as ``user`` may see it: the
+    one it was issued on, or else the resident's live permit (newest first); None for other
+    kinds, or when the resident holds none."""
+    if application.kind not in (Application.Kind.PERMIT_ENDORSEMENT, Application.Kind.PERMIT_REISSUE):
+        return None
+    permits = access.permits_visible_to(user).filter(resident_id=application.resident_id)
+    if application.permit_id is not None:
+        permit = permits.filter(pk=application.permit_id).first()
+    else:
+        permit = permits.filter(status__in=LIVE_PERMIT_STATUSES).order_by("-valid_from").first()
+    return permit_view(permit) if permit is not None else None
 
 
 def application_statistics(*, since: date | None = None, until: date | None = None) -> list[dict[str, Any]]:

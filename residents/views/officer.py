@@ -27,7 +27,7 @@ from residents.forms import (
     QueueFilterForm,
     add_service_errors,
 )
-from residents.models import FINAL_STATUSES, Application
+from residents.models import FINAL_STATUSES, Application, Permit
 from residents.views.common import (
     QUEUE_PAGE_SIZE,
     REVIEW_FORMS,
@@ -171,6 +171,9 @@ def _review_page(
         "overdue": selectors.is_overdue(application),
         "revealed": revealed or {},
         "may_reveal": access.may_reveal(request.user, application),
+        "about_permit": application.kind in (Application.Kind.PERMIT_ENDORSEMENT, Application.Kind.PERMIT_REISSUE),
+        "permit": (permit := selectors.permit_under_review(application, user=request.user)),
+        "permit_status_label": Permit.Status(permit.status).label if permit is not None else "",
     }
     response = render(request, "residents/review.html", context, status=status)
     if revealed:
