@@ -224,7 +224,7 @@ class QueueFilterForm(forms.Form):
         label=_("Status"),
         required=False,
         choices=[
-            ("", _("To do (submitted, accepted, approved, issued)")),
+            ("", _("To do")),
             *((value, label) for value, label in Status.choices if value != Status.DRAFT),
             (QUEUE_FINISHED, _("Finished (delivered or rejected)")),
             (QUEUE_ALL, _("All states")),
