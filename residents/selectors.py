@@ -11,26 +11,31 @@ from typing import Any
 
 from django.db.models import (
     Avg,
-    Case,
     Count,
-    DateTimeField,
     DurationField,
     ExpressionWrapper,
     F,
     Q,
     QuerySet,
-    When,
 )
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from nanhai_portal.accounts.models import Caller
 from residents import access, permit_calendar
-from residents.models import FINAL_STATUSES, LIVE_PERMIT_STATUSES, Application, Permit
+from residents.models import (
+    AWAITING_ISSUE_STATUSES,
+    FINAL_STATUSES,
+    LIVE_PERMIT_STATUSES,
+    OFFICER_WORK_STATUSES,
+    Application,
+    Permit,
+    work_deadline,
+)
 
 # The deadline runs from acceptance to issue: an application issued (or not yet issued) late
 # is the town's to answer for; once issued, delivery is the post's.
-AWAITING_ISSUE = [Application.Status.SUBMITTED, Application.Status.ACCEPTED, Application.Status.APPROVED]
+AWAITING_ISSUE = list(AWAITING_ISSUE_STATUSES)
 
 
 def open_applications(applications: QuerySet[Application], *, kind: str) -> QuerySet[Application]:
@@ -40,7 +45,7 @@ def open_applications(applications: QuerySet[Application], *, kind: str) -> Quer
 
 # What an officer must still act on (the queue's default view): accept, decide, issue, hand over.
 # A returned application waits for the resident; delivered and rejected ones are over.
-OFFICER_WORK = [*AWAITING_ISSUE, Application.Status.ISSUED]
+OFFICER_WORK = list(OFFICER_WORK_STATUSES)
 QUEUE_WORK = ""  # the default view: the work to do
 QUEUE_FINISHED = "finished"  # delivered and rejected
 QUEUE_ALL = "all"  # every submitted application, whatever its state
@@ -71,10 +76,10 @@ def review_queue(
         late = Q(status__in=AWAITING_ISSUE, due_at__lt=timezone.now())
         queryset = queryset.filter(late) if overdue else queryset.exclude(late)
     if status == QUEUE_FINISHED or status in FINAL_STATUSES:
-        return queryset.order_by(F("decided_at").desc(nulls_last=True), "-submitted_at", "pk")
-    # The deadline counts only while the town still owes the decision and the card.
-    deadline = Case(When(status__in=AWAITING_ISSUE, then=F("due_at")), default=None, output_field=DateTimeField())
-    return queryset.order_by(deadline.asc(nulls_last=True), "submitted_at", "pk")
+        # Every finished one has been decided; the index ``application_finished_order``, backwards.
+        return queryset.order_by("-decided_at", "-submitted_at", "-pk")
+    # The index ``application_work_order`` holds this order (ascending puts no deadline last).
+    return queryset.order_by(work_deadline(), "submitted_at", "pk")
 
 
 def is_overdue(application: Application, *, now: datetime | None = None) -> bool:
