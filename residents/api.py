@@ -55,10 +55,30 @@ SIGNUP_THROTTLES = [
 ]
 
 
-class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
-    """Applications: a resident's own, or the officer's town's queue (soonest deadline first).
+QUEUE_PARAMETERS = [
+    OpenApiParameter("kind", str, enum=Application.Kind.values, description="Only applications of this kind."),
+    OpenApiParameter(
+        "status",
+        str,
+        enum=[*(value for value in Application.Status.values if value != "draft"), "finished", "all"],
+        description=(
+            "Which applications. Without it, an officer gets the work to do (submitted, accepted, approved and "
+            "issued: overdue first, then the nearest deadline, then the oldest submission) and a resident "
+            "their own applications, newest first. `finished`: delivered and rejected, the most recently "
+            "decided first; `all`: every state but draft; a state: only that state."
+        ),
+    ),
+    OpenApiParameter("overdue", bool, description="`true`: only those past their deadline; `false`: the others."),
+]
 
-    Filters: ``kind``, ``status``, ``overdue=true|false``.
+
+class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """Applications: a resident's own, or the officer's town's queue.
+
+    The officer's list is the work to do (``selectors.review_queue``, as on the queue page):
+    submitted, accepted, approved and issued applications, overdue first, then the nearest
+    deadline, then the oldest submission. Finished ones only with ``status=finished`` (or
+    ``delivered``, ``rejected``, ``all``). Filters: ``kind``, ``status``, ``overdue=true|false``.
     """
 
     model = Application
@@ -83,6 +103,18 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
     def _application(self, action: str) -> Application:
         """The application of the URL for ``action``: 404 when not visible, 403 when not allowed."""
         return access.get_application_for(self.request.user, self.kwargs["pk"], action=action)
+
+    @extend_schema(
+        parameters=QUEUE_PARAMETERS,
+        description=(
+            "A resident's own applications, or an officer's queue. The officer's default is the work to do "
+            "(submitted, accepted, approved, issued): overdue first, then the nearest deadline, then the "
+            "oldest submission. Finished applications (delivered, rejected) only with `status=finished`, "
+            "their own state or `all`."
+        ),
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
 
     def get_serializer_class(self) -> Any:
         return ApplicationListSerializer if self.action == "list" else ApplicationSerializer
@@ -214,7 +246,11 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
         access.require_reviewer(request.user)
         data = BulkApproveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        found = list(selectors.review_queue(user=request.user).filter(pk__in=data.validated_data["ids"]))
+        found = list(
+            selectors.review_queue(user=request.user, status=selectors.QUEUE_ALL).filter(
+                pk__in=data.validated_data["ids"]
+            )
+        )
         approved, refused = services.applications_approve_many(applications=found, by=access.acting_user(request.user))
         missing = {str(i) for i in data.validated_data["ids"]} - {str(a.pk) for a in found}
         refused += [{"id": pk, "message": _("Not found.")} for pk in sorted(missing)]

@@ -17,6 +17,7 @@ from nanhai_portal.errors import DomainError
 from nanhai_portal.tenancy import district_context
 from nanhai_portal.validators import validate_free_text, validate_multiline_text, validate_person_name
 from residents.models import Application, Document
+from residents.selectors import QUEUE_ALL, QUEUE_FINISHED
 
 Kind = Application.Kind
 Status = Application.Status
@@ -315,11 +316,19 @@ class DeliverForm(forms.Form):
 
 
 class QueueFilterForm(forms.Form):
+    """The queue's filters. Without a state it shows the work to do (``selectors.OFFICER_WORK``);
+    finished applications only when asked for."""
+
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *Kind.choices])
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("All states")), *((value, label) for value, label in Status.choices if value != Status.DRAFT)],
+        choices=[
+            ("", _("To do")),
+            *((value, label) for value, label in Status.choices if value != Status.DRAFT),
+            (QUEUE_FINISHED, _("Finished (delivered or rejected)")),
+            (QUEUE_ALL, _("All states")),
+        ],
     )
     overdue = forms.ChoiceField(
         label=_("Deadline"),

@@ -195,6 +195,21 @@ class ApplicationStatus(models.TextChoices):
 # state is open, and a resident has at most one open application of a kind.
 EDITABLE_STATUSES = frozenset({ApplicationStatus.DRAFT, ApplicationStatus.RETURNED})
 FINAL_STATUSES = frozenset({ApplicationStatus.DELIVERED, ApplicationStatus.REJECTED})
+# The deadline runs from acceptance to issue; an officer's work (the queue's default view) is
+# these and the issued ones waiting to be handed over (``selectors.review_queue``).
+AWAITING_ISSUE_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED, ApplicationStatus.APPROVED)
+OFFICER_WORK_STATUSES = (*AWAITING_ISSUE_STATUSES, ApplicationStatus.ISSUED)
+
+
+def work_deadline() -> models.Case:
+    """The deadline that orders the officer's work: ``due_at`` while the town owes the decision
+    and the card, none after (or before acceptance). The queue orders by it and its index holds
+    it: the two must stay the same expression."""
+    return models.Case(
+        models.When(status__in=[str(status) for status in AWAITING_ISSUE_STATUSES], then=models.F("due_at")),
+        default=None,
+        output_field=models.DateTimeField(),
+    )
 
 
 class Application(TenantModel):
@@ -251,11 +266,19 @@ class Application(TenantModel):
         permissions = [("review_application", _("Review applications (accept, return, approve, issue)"))]
         indexes = [
             models.Index(fields=["town", "status", "due_at"], name="application_queue"),
-            # The officer's queue in its own order (deadline, then arrival): a page is an index range.
+            # The officer's queue in its own orders (``selectors.review_queue``): a page is an index range.
             models.Index(
-                fields=["town", "due_at", "submitted_at"],
-                condition=~models.Q(status="draft"),
-                name="application_queue_order",
+                models.F("town"),
+                work_deadline(),
+                models.F("submitted_at"),
+                models.F("id"),
+                condition=models.Q(status__in=[str(status) for status in OFFICER_WORK_STATUSES]),
+                name="application_work_order",
+            ),
+            models.Index(
+                fields=["town", "decided_at", "submitted_at", "id"],
+                condition=models.Q(status__in=sorted(FINAL_STATUSES)),
+                name="application_finished_order",
             ),
         ]
         constraints = [

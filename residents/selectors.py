@@ -9,17 +9,33 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+)
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from nanhai_portal.accounts.models import Caller
 from residents import access, permit_calendar
-from residents.models import FINAL_STATUSES, LIVE_PERMIT_STATUSES, Application, Permit
+from residents.models import (
+    AWAITING_ISSUE_STATUSES,
+    FINAL_STATUSES,
+    LIVE_PERMIT_STATUSES,
+    OFFICER_WORK_STATUSES,
+    Application,
+    Permit,
+    work_deadline,
+)
 
 # The deadline runs from acceptance to issue: an application issued (or not yet issued) late
 # is the town's to answer for; once issued, delivery is the post's.
-AWAITING_ISSUE = [Application.Status.SUBMITTED, Application.Status.ACCEPTED, Application.Status.APPROVED]
+AWAITING_ISSUE = list(AWAITING_ISSUE_STATUSES)
 
 
 def open_applications(applications: QuerySet[Application], *, kind: str) -> QuerySet[Application]:
@@ -27,20 +43,43 @@ def open_applications(applications: QuerySet[Application], *, kind: str) -> Quer
     return applications.filter(kind=kind).exclude(status__in=FINAL_STATUSES)
 
 
+# What an officer must still act on (the queue's default view): accept, decide, issue, hand over.
+# A returned application waits for the resident; delivered and rejected ones are over.
+OFFICER_WORK = list(OFFICER_WORK_STATUSES)
+QUEUE_WORK = ""  # the default view: the work to do
+QUEUE_FINISHED = "finished"  # delivered and rejected
+QUEUE_ALL = "all"  # every submitted application, whatever its state
+
+
 def review_queue(
     *, user: Caller, kind: str | None = None, status: str | None = None, overdue: bool | None = None
 ) -> QuerySet[Application]:
-    """The town's submitted applications (every town's for district roles), soonest deadline
-    first; drafts are the resident's business (``access.applications_in_review``)."""
+    """The applications ``user`` reviews (their town's; every town's for district roles),
+    drafts never (``access.applications_in_review``).
+
+    ``status`` picks the view: none (``QUEUE_WORK``) is the work to do (``OFFICER_WORK``),
+    ``QUEUE_FINISHED`` the finished ones, ``QUEUE_ALL`` every state, a state just that one.
+    Open work comes in the order it is due: overdue first (the longest overdue on top), then
+    the nearest deadline, then the oldest submission (those not accepted yet have no deadline;
+    an issued one has met its deadline). Finished ones come most recently decided first.
+    """
     queryset = access.applications_in_review(user)
     if kind:
         queryset = queryset.filter(kind=kind)
-    if status:
+    if not status:
+        queryset = queryset.filter(status__in=OFFICER_WORK)
+    elif status == QUEUE_FINISHED:
+        queryset = queryset.filter(status__in=sorted(FINAL_STATUSES))
+    elif status != QUEUE_ALL:
         queryset = queryset.filter(status=status)
     if overdue is not None:
         late = Q(status__in=AWAITING_ISSUE, due_at__lt=timezone.now())
         queryset = queryset.filter(late) if overdue else queryset.exclude(late)
-    return queryset.order_by(F("due_at").asc(nulls_last=True), "submitted_at")
+    if status == QUEUE_FINISHED or status in FINAL_STATUSES:
+        # Every finished one has been decided; the index ``application_finished_order``, backwards.
+        return queryset.order_by("-decided_at", "-submitted_at", "-pk")
+    # The index ``application_work_order`` holds this order (ascending puts no deadline last).
+    return queryset.order_by(work_deadline(), "submitted_at", "pk")
 
 
 def is_overdue(application: Application, *, now: datetime | None = None) -> bool:
@@ -70,6 +109,20 @@ def permit_view(permit: Permit, *, today: date | None = None) -> PermitView:
         today=today,
     )
     return PermitView(permit, status, pending.window_opens, pending.endorse_by, pending.continuous_years)
+
+
+def permit_under_review(application: Application, *, user: Caller) -> PermitView | None:
+    """The permit an endorsement or reissue application is about, as ``user`` may see it: the
+    one it was issued on, or else the resident's live permit (newest first); None for other
+    kinds, or when the resident holds none."""
+    if application.kind not in (Application.Kind.PERMIT_ENDORSEMENT, Application.Kind.PERMIT_REISSUE):
+        return None
+    permits = access.permits_visible_to(user).filter(resident_id=application.resident_id)
+    if application.permit_id is not None:
+        permit = permits.filter(pk=application.permit_id).first()
+    else:
+        permit = permits.filter(status__in=LIVE_PERMIT_STATUSES).order_by("-valid_from").first()
+    return permit_view(permit) if permit is not None else None
 
 
 def application_statistics(*, since: date | None = None, until: date | None = None) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("applications/<uuid:pk>/", views.application_detail, name="application"),
     path("applications/<uuid:pk>/documents/", views.application_upload, name="upload"),
     path("applications/<uuid:pk>/documents/<uuid:document_id>/", views.document, name="document"),
+    path("applications/<uuid:pk>/documents/<uuid:document_id>/view/", views.document_page, name="document-page"),
     path("applications/<uuid:pk>/change/", views.application_change, name="change"),
     path("applications/<uuid:pk>/submit/", views.application_submit, name="submit"),
     path("permit/", views.my_permit, name="my-permit"),

@@ -201,6 +201,7 @@ ROUTES: dict[str, Route] = {
     "residents/applications/<uuid:pk>/": page(Rule(APPLICANT), None, *APPLICATION),
     "residents/applications/<uuid:pk>/documents/": page(POST_ONLY, Rule(APPLICANT, ok=STATE_OR_FORM), *APPLICATION),
     "residents/applications/<uuid:pk>/documents/<uuid:document_id>/": page(EVERYONE, None, *DOCUMENT),
+    "residents/applications/<uuid:pk>/documents/<uuid:document_id>/view/": page(EVERYONE, None, *DOCUMENT),
     "residents/applications/<uuid:pk>/change/": page(POST_ONLY, Rule(APPLICANT, ok=STATE_OR_FORM), *APPLICATION),
     "residents/applications/<uuid:pk>/submit/": page(POST_ONLY, Rule(APPLICANT, ok=STATE_OR_FORM), *APPLICATION),
     "residents/permit/": page(EVERYONE),

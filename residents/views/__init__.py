@@ -1,5 +1,6 @@
 """Pages of the residents journey, one module per audience (urls.py mounts them)."""
 
+from residents.views.documents import document_page
 from residents.views.officer import queue, queue_approve, review, review_action, review_reveal
 from residents.views.resident import (
     application_change,
@@ -24,6 +25,7 @@ __all__ = [
     "application_upload",
     "apply",
     "document",
+    "document_page",
     "my_applications",
     "my_permit",
     "permit_endorse",

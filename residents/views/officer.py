@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -15,7 +16,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from nanhai_portal.errors import DomainError
@@ -27,7 +27,7 @@ from residents.forms import (
     QueueFilterForm,
     add_service_errors,
 )
-from residents.models import Application
+from residents.models import FINAL_STATUSES, Application, Permit
 from residents.views.common import (
     QUEUE_PAGE_SIZE,
     REVIEW_FORMS,
@@ -45,21 +45,66 @@ def _queue_query(data: QueryDict) -> str:
     return urlencode({key: value for key in ("kind", "status", "overdue", "page") if (value := data.get(key))})
 
 
+# The result of the last bulk approval, for the one GET it redirects to: ids and the service's
+# reasons only (the names are read again on that GET, from what the officer may see).
+BULK_RESULT_SESSION_KEY = "residents.bulk_result"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One application the bulk approval left alone, and why."""
+
+    name: str
+    kind: str
+    reason: str
+
+
+def _take_bulk_result(request: HttpRequest) -> dict[str, Any] | None:
+    """The last bulk approval's result, once: the count approved and one ``Refusal`` a line."""
+    stored = request.session.pop(BULK_RESULT_SESSION_KEY, None)
+    if not stored:
+        return None
+    refused = stored.get("refused", [])
+    found = {
+        str(item.pk): item
+        for item in selectors.review_queue(user=request.user, status=selectors.QUEUE_ALL).filter(
+            pk__in=[row["id"] for row in refused if row.get("id")]
+        )
+    }
+    refusals = []
+    for row in refused:
+        application = found.get(row.get("id") or "")
+        if application is None:
+            refusals.append(Refusal(_("An application not in your queue"), "", row["message"]))
+        else:
+            refusals.append(Refusal(application.resident.person.name, application.get_kind_display(), row["message"]))
+    return {"approved": stored.get("approved", 0), "refusals": refusals}
+
+
 @login_required
 @permission_required(REVIEW_PERMISSION, raise_exception=True)
 def queue(request: HttpRequest) -> HttpResponse:
-    """The town's applications, soonest deadline first, filtered by kind, state and overdue."""
+    """The work to do (overdue first, then the nearest deadline, then the oldest submission),
+    filtered by kind, state (finished ones only when asked for) and overdue."""
     form = QueueFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
+    status = filters.get("status") or ""
     applications = selectors.review_queue(
         user=request.user,
         kind=filters.get("kind") or None,
-        status=filters.get("status") or None,
+        status=status or None,
         overdue={"yes": True, "no": False}.get(filters.get("overdue") or ""),
     )
     page = Paginator(applications, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
-    rows = [{"application": item, "overdue": selectors.is_overdue(item, now=now)} for item in page]
+    rows = [
+        {
+            "application": item,
+            "overdue": selectors.is_overdue(item, now=now),
+            "deadline_runs": item.status in selectors.AWAITING_ISSUE,
+        }
+        for item in page
+    ]
     without_page = request.GET.copy()
     without_page.pop("page", None)
     return render(
@@ -69,8 +114,11 @@ def queue(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "rows": rows,
+            "showing_work": not status,
+            "showing_finished": status == selectors.QUEUE_FINISHED or status in FINAL_STATUSES,
             "filters": _queue_query(without_page),
             "query": _queue_query(request.GET),
+            "bulk_result": _take_bulk_result(request),
         },
     )
 
@@ -79,7 +127,8 @@ def queue(request: HttpRequest) -> HttpResponse:
 @permission_required(REVIEW_PERMISSION, raise_exception=True)
 @require_POST
 def queue_approve(request: HttpRequest) -> HttpResponse:
-    """Approve the chosen applications; each is approved or refused on its own."""
+    """Approve the chosen applications; each is approved or refused on its own. The result (one
+    line per refusal) is shown once by the queue page this redirects to."""
     back = reverse("residents:queue")
     query = _queue_query(QueryDict(request.POST.get("query", "")))
     if query:
@@ -89,25 +138,12 @@ def queue_approve(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(str(error) for error in form.errors["ids"]))
         return redirect(back)
     ids = form.cleaned_data["ids"]
-    found = {item.pk: item for item in selectors.review_queue(user=request.user).filter(pk__in=ids)}
-    approved, refused = services.applications_approve_many(
-        applications=list(found.values()), by=access.acting_user(request.user)
-    )
-    if approved:
-        messages.success(
-            request,
-            ngettext("%(count)d application approved.", "%(count)d applications approved.", len(approved))
-            % {"count": len(approved)},
-        )
-    reasons = [f"{found[UUID(item['id'])].resident.person.name}: {item['message']}" for item in refused]
-    reasons += [_("Not found.")] * len(set(ids) - set(found))
-    if reasons:
-        messages.warning(
-            request,
-            ngettext("%(count)d not approved:", "%(count)d not approved:", len(reasons)) % {"count": len(reasons)}
-            + " "
-            + "; ".join(reasons),
-        )
+    # Any state: one that cannot be approved is reported with the service's reason, not as missing.
+    found = list(selectors.review_queue(user=request.user, status=selectors.QUEUE_ALL).filter(pk__in=ids))
+    approved, refused = services.applications_approve_many(applications=found, by=access.acting_user(request.user))
+    missing = sorted({str(pk) for pk in ids} - {str(item.pk) for item in found})
+    refused += [{"id": pk, "message": _("Not found.")} for pk in missing]
+    request.session[BULK_RESULT_SESSION_KEY] = {"approved": len(approved), "refused": refused}
     return redirect(back)
 
 
@@ -135,6 +171,9 @@ def _review_page(
         "overdue": selectors.is_overdue(application),
         "revealed": revealed or {},
         "may_reveal": access.may_reveal(request.user, application),
+        "about_permit": application.kind in (Application.Kind.PERMIT_ENDORSEMENT, Application.Kind.PERMIT_REISSUE),
+        "permit": (permit := selectors.permit_under_review(application, user=request.user)),
+        "permit_status_label": Permit.Status(permit.status).label if permit is not None else "",
     }
     response = render(request, "residents/review.html", context, status=status)
     if revealed:

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from nanhai_portal.accounts.models import User
 from nanhai_portal.notifications.models import Notification
@@ -146,36 +147,74 @@ def test_a_repeated_submit_with_the_same_idempotency_key_does_the_work_once(api:
         assert officer.post(url).status_code == 409
 
 
-def test_the_queue_is_sorted_by_deadline_and_filters_by_kind_state_and_overdue(api: Any) -> None:
-    # Accepted in 2025 with a 15-day deadline: overdue on any day this test runs.
-    overdue = ApplicationFactory(town_id="xiqiao", status=Status.ACCEPTED)
-    issued = ApplicationFactory(town_id="xiqiao", status=Status.ISSUED)  # past its deadline, but done
-    submitted = ApplicationFactory(town_id="xiqiao", status=Status.SUBMITTED)  # no deadline yet
-    endorsement = ApplicationFactory(town_id="xiqiao", status=Status.SUBMITTED, kind="permit_endorsement")
-    draft = ApplicationFactory(town_id="xiqiao", status=Status.DRAFT)
+def a_queue_of_work(town: str) -> dict[str, Application]:
+    """Given: a town's applications in every state an officer meets, at known times."""
+    now = timezone.now()
+    return {
+        # Accepted in 2025 with a 15-day deadline: overdue on any day this test runs.
+        "overdue": ApplicationFactory(town_id=town, status=Status.ACCEPTED),
+        "due soon": ApplicationFactory(town_id=town, status=Status.ACCEPTED, at=now - timedelta(days=10)),
+        "due later": ApplicationFactory(town_id=town, status=Status.APPROVED, at=now - timedelta(days=2)),
+        # Issued (in 2025): its deadline is met; it waits to be handed over, by arrival.
+        "issued": ApplicationFactory(town_id=town, status=Status.ISSUED),
+        "submitted earlier": ApplicationFactory(town_id=town, status=Status.SUBMITTED, at=now - timedelta(days=3)),
+        "submitted just now": ApplicationFactory(
+            town_id=town, status=Status.SUBMITTED, kind="permit_endorsement", at=now - timedelta(hours=1)
+        ),
+        "returned": ApplicationFactory(town_id=town, status=Status.RETURNED),
+        "delivered": ApplicationFactory(town_id=town, status=Status.DELIVERED, at=now - timedelta(days=40)),
+        "rejected": ApplicationFactory(town_id=town, status=Status.REJECTED, at=now - timedelta(days=20)),
+        "draft": ApplicationFactory(town_id=town, status=Status.DRAFT),
+    }
+
+
+WORK_ORDER = ["overdue", "due soon", "due later", "issued", "submitted earlier", "submitted just now"]
+
+
+def in_order_of(ids: list[str], made: dict[str, Application]) -> list[str]:
+    """The names of ``made`` among ``ids``, in the order of ``ids`` (the demo's rows are left out)."""
+    names = {str(application.pk): name for name, application in made.items()}
+    return [names[pk] for pk in ids if pk in names]
+
+
+def test_the_queue_is_the_work_to_do_overdue_first_then_by_deadline_then_by_arrival(api: Any) -> None:
+    made = a_queue_of_work("xiqiao")
     elsewhere = ApplicationFactory(town_id="dali", status=Status.ACCEPTED)
     officer = api("officer.xiqiao")
 
-    queue = officer.get("/api/v1/applications/", {"page_size": 100}).json()["results"]
-    ids = [row["id"] for row in queue]
-    assert {str(overdue.pk), str(issued.pk), str(submitted.pk), str(endorsement.pk)} <= set(ids)
-    assert str(draft.pk) not in ids and str(elsewhere.pk) not in ids
+    def listed(**params: str) -> list[dict[str, Any]]:
+        return officer.get("/api/v1/applications/", {"page_size": 100, **params}).json()["results"]
+
+    queue = listed()
+    assert in_order_of([row["id"] for row in queue], made) == WORK_ORDER
+    assert str(elsewhere.pk) not in {row["id"] for row in queue}
     assert {row["town"] for row in queue} == {"xiqiao"}
-    due = [row["due_at"] for row in queue if row["due_at"]]
-    assert due == sorted(due) and queue[-1]["due_at"] is None, "soonest deadline first, none last"
+    assert {row["status"] for row in queue} <= {"submitted", "accepted", "approved", "issued"}
+
+    # Finished ones only when asked for, the most recently decided first; the returned one waits
+    # for its resident; every state but draft under "all".
+    assert in_order_of([row["id"] for row in listed(status="finished")], made) == ["rejected", "delivered"]
+    assert in_order_of([row["id"] for row in listed(status="returned")], made) == ["returned"]
+    everything = in_order_of([row["id"] for row in listed(status="all")], made)
+    assert sorted(everything) == sorted(set(made) - {"draft"})
+
+
+def test_the_queue_filters_by_kind_state_and_overdue(api: Any) -> None:
+    made = a_queue_of_work("xiqiao")
+    officer = api("officer.xiqiao")
 
     late = officer.get("/api/v1/applications/", {"overdue": "true", "page_size": 100}).json()["results"]
-    assert str(overdue.pk) in {row["id"] for row in late}
-    assert not {str(issued.pk), str(submitted.pk)} & {row["id"] for row in late}
+    assert in_order_of([row["id"] for row in late], made) == ["overdue"]
     assert {row["overdue"] for row in late} == {True}
     in_time = officer.get("/api/v1/applications/", {"overdue": "false", "page_size": 100}).json()["results"]
-    assert {str(issued.pk), str(submitted.pk)} <= {row["id"] for row in in_time}
+    assert in_order_of([row["id"] for row in in_time], made) == WORK_ORDER[1:]
     assert {row["overdue"] for row in in_time} == {False}
 
     endorsements = officer.get("/api/v1/applications/", {"kind": "permit_endorsement"}).json()["results"]
-    assert [row["id"] for row in endorsements] == [str(endorsement.pk)]
+    assert [row["id"] for row in endorsements] == [str(made["submitted just now"].pk)]
     accepted = officer.get("/api/v1/applications/", {"status": "accepted", "page_size": 100}).json()["results"]
-    assert str(overdue.pk) in {row["id"] for row in accepted} and {row["status"] for row in accepted} == {"accepted"}
+    assert in_order_of([row["id"] for row in accepted], made) == ["overdue", "due soon"]
+    assert {row["status"] for row in accepted} == {"accepted"}
 
 
 def test_bulk_approve_approves_the_accepted_and_reports_the_rest(api: Any) -> None:

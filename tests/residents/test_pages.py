@@ -27,6 +27,7 @@ from residents.models import Application, Document, Person, Resident, SignupVeri
 from tests.conftest import bearer_client
 from tests.factories import ApplicationFactory, DocumentFactory
 from tests.residents.helpers import fake_png, pdf, png, texted_code
+from tests.residents.test_journey_api import WORK_ORDER, a_queue_of_work, in_order_of
 from tests.unchanged import about_application, nothing_changes, rows
 
 Status = Application.Status
@@ -344,6 +345,11 @@ def test_bulk_approve_approves_the_accepted_and_reports_the_rest() -> None:
     assert response.status_code == 302 and response["Location"] == "/residents/queue/?page=1"
     page = html(officer.get(response["Location"]))
     assert "2 applications approved." in page and "2 not approved:" in page
+    # One line per refusal: who, what, and why.
+    lines = re.findall(r'<li><strong class="refusal-name">([^<]+)</strong>.*?class="refusal-reason">([^<]+)<', page)
+    assert sorted(name for name, _ in lines) == sorted(item.resident.person.name for item in others)
+    assert all(reason.strip() for _, reason in lines)
+    assert "2 not approved:" not in html(officer.get(response["Location"])), "shown once"
     with_status = {row["id"]: row["status"] for row in rows(Application, pk__in=ids).read()}
     assert with_status == {
         accepted[0].pk: "approved",
@@ -355,6 +361,21 @@ def test_bulk_approve_approves_the_accepted_and_reports_the_rest() -> None:
     with nothing_changes(rows(Application, town_id="danzao")):
         nothing = officer.post("/residents/queue/approve/", {})
     assert nothing.status_code == 302 and "Choose at least one" in html(officer.get(nothing["Location"]))
+
+
+def test_the_queue_shows_the_work_to_do_first_and_finished_ones_only_when_asked() -> None:
+    made = a_queue_of_work("xiqiao")
+    officer = signed_in("officer.xiqiao")
+
+    page = html(officer.get("/residents/queue/"))
+    assert in_order_of(re.findall(r'data-id="([^"]+)"', page), made) == WORK_ORDER
+    # The date columns say what their dates are.
+    assert '<th scope="col">submitted on</th>' in page and '<th scope="col">deadline</th>' in page
+    assert "starts on acceptance" in page and "issued on" in page
+
+    page = html(officer.get("/residents/queue/", {"status": "finished"}))
+    assert in_order_of(re.findall(r'data-id="([^"]+)"', page), made) == ["rejected", "delivered"]
+    assert '<option value="finished" selected>' in page
 
 
 def test_the_queue_filters_and_flags_overdue_rows_in_words() -> None:
