@@ -21,6 +21,8 @@ from nanhai_portal.jobs.importers import Column, importer_choices, importer_clas
 from nanhai_portal.jobs.models import ImportJob
 from nanhai_portal.tenancy import is_district_scope
 
+FIRST_ERRORS = 20  # problems listed on the job's page; the report has them all
+
 
 def _columns(kind: str) -> tuple[Column, ...]:
     importer = importer_class(kind)
@@ -51,12 +53,14 @@ def job_list(request: HttpRequest) -> HttpResponse:
     town = (request.GET.get("town") or None) if is_district_scope() else None
     jobs = access.jobs_visible_to(request.user)
     page = Paginator(jobs.filter(town_id=town) if town else jobs, 20).get_page(request.GET.get("page"))
+    rows = [(job, selectors.job_outcome(job)) for job in page]
     kinds = [(label, _columns(kind)) for kind, label in importer_choices()]
     return render(
         request,
         "jobs/job_list.html",
         {
             "page": page,
+            "rows": rows,
             "town": town,
             "form": form,
             "may_import": may_import,
@@ -78,7 +82,11 @@ def job_detail(request: HttpRequest, job_id: UUID) -> HttpResponse:
             "job": job,
             "progress": selectors.job_progress(job),
             "error": selectors.job_error_message(job),
+            "outcome": selectors.job_outcome(job),
+            "error_lines": list(selectors.job_error_lines(job, limit=FIRST_ERRORS)) if job.failed else [],
+            "error_count": selectors.job_error_count(job) if job.failed else 0,
             "status_labels": {value: str(label) for value, label in ImportJob.Status.choices},
+            "outcome_tones": selectors.OUTCOME_TONES,
             "may_cancel": job.is_active and access.may_cancel(request.user, job),
         },
     )
