@@ -53,15 +53,31 @@ class ResidentImporter(Importer):
     label = _("new residents")
     row_messages = ROW_PROBLEMS
     columns = (
-        Column("name", _("name"), max_length=64, aliases=("姓名",), check=validate_person_name),
+        Column("name", _("name"), max_length=64, aliases=("姓名",), check=validate_person_name, example="张三"),
         Column(
-            "id_number", _("ID number"), unique_in_file=True, personal="id_number", aliases=("身份证号", "公民身份号码")
+            "id_number",
+            _("ID number"),
+            unique_in_file=True,
+            personal="id_number",
+            aliases=("身份证号", "公民身份号码"),
+            example="440605199003071232",
         ),
         Column(
-            "mobile", _("mobile number"), required=False, personal="mobile", aliases=("手机号", "手机号码", "联系电话")
+            "mobile",
+            _("mobile number"),
+            required=False,
+            personal="mobile",
+            aliases=("手机号", "手机号码", "联系电话"),
+            example="13800138000",
         ),
-        Column("town", _("town"), aliases=("镇街",)),
-        Column("community", _("community"), max_length=16, aliases=("村（社区）", "社区编码", "村居编码")),
+        Column("town", _("town"), aliases=("镇街",), example="{town}"),
+        Column(
+            "community",
+            _("community"),
+            max_length=16,
+            aliases=("村（社区）", "社区编码", "村居编码"),
+            example="{community}",
+        ),
         Column(
             "address",
             _("address"),
@@ -69,8 +85,15 @@ class ResidentImporter(Importer):
             max_length=200,
             aliases=("地址", "居住地址"),
             check=validate_free_text,
+            example="示例路 1 号 101 房",
         ),
-        Column("registered_since", _("registered since"), required=False, aliases=("登记日期", "居住登记日期")),
+        Column(
+            "registered_since",
+            _("registered since"),
+            required=False,
+            aliases=("登记日期", "居住登记日期"),
+            example="2020-03-01",
+        ),
     )
     conflict_column = "id_number"
     conflict_code = "already_registered"

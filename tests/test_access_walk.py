@@ -189,6 +189,9 @@ ROUTES: dict[str, Route] = {
     "jobs/": page(Rule(AREA_STAFF), Rule(REVIEWERS, ok=frozenset({400}))),
     "jobs/<uuid:job_id>/": page(EVERYONE, None, "job"),
     "jobs/<uuid:job_id>/cancel/": page(POST_ONLY, Rule(REVIEWERS, ok=MOVED), "job"),
+    "jobs/^templates/(?P<kind>[a-z][a-z0-9_]{0,31})\\.(?P<file_format>csv|xlsx)$": page(
+        Rule(REVIEWERS), None, kind="communities"
+    ),
     # --- Residents' pages ---
     "residents/signup/": public(Rule(ok=frozenset({200, 302})), Rule(ok=frozenset({302, 400}))),
     "residents/signup/<uuid:signup_id>/verify/": public(

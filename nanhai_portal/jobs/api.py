@@ -76,9 +76,10 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantV
     """Bulk imports of the caller's town (every town's, read-only, for district roles).
 
     Upload a CSV or XLSX file with ``kind`` and ``file`` (multipart); a worker imports it
-    in the background. Follow ``percent``, ``rows_per_second`` and ``seconds_left``; fetch
-    the rows that could not be imported from ``errors.csv`` or ``errors.xlsx``, in the
-    language of ``Accept-Language`` (Chinese by default).
+    in the background. Follow ``percent``, ``rows_per_second`` and ``seconds_left``; once it
+    has ended, ``outcome`` says ``succeeded_with_errors`` if some rows could not be imported
+    (``outcome_label`` says it in words). Fetch those rows from ``errors.csv`` or
+    ``errors.xlsx``, in the language of ``Accept-Language`` (Chinese by default).
     """
 
     model = ImportJob

@@ -17,9 +17,7 @@ from openpyxl import Workbook
 
 from nanhai_portal.exports import csv_writer, safe_row
 from nanhai_portal.jobs import selectors
-from nanhai_portal.jobs.importers import importer_class
 from nanhai_portal.jobs.models import ImportJob
-from nanhai_portal.jobs.problems import describe_row_problem
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -28,14 +26,9 @@ _IN_MEMORY = 4 * 1024 * 1024  # larger reports spill to a temporary file
 
 def report_rows(job: ImportJob) -> Iterator[list[str | int]]:
     """The header, then one line per error row, in file order."""
-    importer = importer_class(job.kind)
-    labels = {column.name: column.label for column in importer.columns} if importer else {}
     yield [_("Row"), _("Column"), _("Value"), _("Message")]
-    for error in selectors.job_row_errors(job=job).iterator(chunk_size=5000):
-        label = str(labels.get(error.column, error.column))
-        column = label if label == error.column else f"{label} ({error.column})"
-        describe = importer.describe_row_problem if importer else describe_row_problem
-        yield [error.row_number, column, error.value, describe(error.code, error.params)]
+    for line in selectors.job_error_lines(job):
+        yield [line.row_number, line.column, line.value, line.message]
 
 
 def report_file_name(job: ImportJob, extension: str) -> str:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from nanhai_portal.jobs.importers import importer_class
 from nanhai_portal.jobs.models import ImportJob, ImportRowError
-from nanhai_portal.jobs.problems import describe_file_problem
+from nanhai_portal.jobs.problems import describe_file_problem, describe_row_problem
 from nanhai_portal.tenancy import is_district_scope
 
 
@@ -59,3 +63,81 @@ def job_progress(job: ImportJob, *, now: datetime | None = None) -> Progress:
 def job_error_message(job: ImportJob) -> str | None:
     """The file-level error of a failed job in the active language, or None."""
     return describe_file_problem(job.error_code, job.error_params) if job.error_code else None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a job stands, as a person reads it: not just its status but whether rows failed.
+
+    ``code`` is the status, except that a job that ended with rows it could not import is
+    ``succeeded_with_errors``; ``tone`` is how the page colours it (``info``, ``ok``,
+    ``warning``, ``error``, ``neutral``); ``label`` is in the active language.
+    """
+
+    code: str
+    tone: str
+    label: str
+
+
+# Each outcome's tone: the page's colours, and progress.js's (given to it by the page).
+OUTCOME_TONES = {
+    "queued": "info",
+    "running": "info",
+    "succeeded": "ok",
+    "succeeded_with_errors": "warning",
+    "failed": "error",
+    "cancelled": "neutral",
+}
+OUTCOME_CODES = tuple(OUTCOME_TONES)
+
+
+def job_outcome(job: ImportJob) -> Outcome:
+    """``job``'s outcome: a finished import is green "done" only when no row failed.
+
+    A job that finished with failed rows says "done, N rows with errors" (a warning), one
+    that failed as a whole "failed" (an error), whatever its counters say.
+    """
+    if job.status == ImportJob.Status.SUCCEEDED and job.failed:
+        label = ngettext("Done, %(count)d row with errors", "Done, %(count)d rows with errors", job.failed) % {
+            "count": job.failed
+        }
+        return Outcome(code="succeeded_with_errors", tone=OUTCOME_TONES["succeeded_with_errors"], label=label)
+    return Outcome(code=job.status, tone=OUTCOME_TONES.get(job.status, "neutral"), label=job.get_status_display())
+
+
+@dataclass(frozen=True)
+class RowErrorLine:
+    """One problem of the file, as the page and the error report show it (in the active language)."""
+
+    row_number: int
+    column: str  # the column's label, with its name in the file when they differ
+    value: str  # personal data already masked
+    message: str
+
+
+def job_error_lines(job: ImportJob, *, limit: int | None = None) -> Iterator[RowErrorLine]:
+    """``job``'s problems in file order (the first ``limit`` of them), ready to read.
+
+    Read in the job's town (or a district scope), like ``job_row_errors``.
+    """
+    importer = importer_class(job.kind)
+    labels = {column.name: column.label for column in importer.columns} if importer else {}
+    describe = importer.describe_row_problem if importer else describe_row_problem
+    errors = job_row_errors(job=job)
+    for error in errors[:limit].iterator() if limit is not None else errors.iterator(chunk_size=5000):
+        label = str(labels.get(error.column, error.column))
+        if not error.column:
+            column = _("whole row")
+        else:
+            column = label if label == error.column else f"{label} ({error.column})"
+        yield RowErrorLine(
+            row_number=error.row_number,
+            column=column,
+            value=error.value,
+            message=describe(error.code, error.params),
+        )
+
+
+def job_error_count(job: ImportJob) -> int:
+    """How many problems (cells, or whole rows) the job's error report lists."""
+    return job_row_errors(job=job).count()

@@ -34,6 +34,8 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
     rows_per_second = serializers.SerializerMethodField()
     seconds_left = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()
+    outcome = serializers.SerializerMethodField()
+    outcome_label = serializers.SerializerMethodField()
 
     class Meta:
         model = ImportJob
@@ -54,6 +56,8 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
             "started_at",
             "finished_at",
             "error",
+            "outcome",
+            "outcome_label",
         ]
         read_only_fields = fields
 
@@ -72,3 +76,20 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
     @extend_schema_field({"type": "string", "nullable": True})
     def get_error(self, job: ImportJob) -> str | None:
         return selectors.job_error_message(job)
+
+    @extend_schema_field(
+        {
+            "type": "string",
+            "enum": list(selectors.OUTCOME_CODES),
+            "description": "The status, except that a job that ended with rows it could not import is "
+            "succeeded_with_errors.",
+        }
+    )
+    def get_outcome(self, job: ImportJob) -> str:
+        return selectors.job_outcome(job).code
+
+    @extend_schema_field(
+        {"type": "string", "description": 'The outcome in the language asked for, e.g. "完成，3 行有错误".'}
+    )
+    def get_outcome_label(self, job: ImportJob) -> str:
+        return selectors.job_outcome(job).label

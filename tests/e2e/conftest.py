@@ -120,15 +120,28 @@ def _wait_until_serving(url: str, process: subprocess.Popen[bytes], log_path: Pa
     raise RuntimeError(f"the portal did not answer within {SERVER_START_SECONDS} s; see {log_path}")
 
 
+# Imports the portal queues go to a queue of their own, taken only by the worker that a test
+# starts on the portal's media folder (tests/e2e/test_jobs_and_header.py): the session's
+# worker (tests/conftest.py) keeps its files elsewhere and would find no file to import.
+E2E_JOB_QUEUE = f"e2e-jobs-{uuid.uuid4().hex[:12]}"
+
+
 @pytest.fixture(scope="session")
-def portal_url(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def e2e_media_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the portal under test keeps uploads (and an import worker must look for them)."""
+    return tmp_path_factory.mktemp("e2e-media")
+
+
+@pytest.fixture(scope="session")
+def portal_url(django_db_setup: None, e2e_media_root: Path) -> Iterator[str]:
     """The base URL of the real portal (gunicorn) on this run's test database."""
     port = _free_port()
     env = {
         **os.environ,
         "DATABASE_URL": test_database_url(),
         "PORTAL_ENV": "test",
-        "MEDIA_ROOT": str(tmp_path_factory.mktemp("e2e-media")),
+        "MEDIA_ROOT": str(e2e_media_root),
+        "JOB_QUEUE": E2E_JOB_QUEUE,
         # Counters of its own (sign-up limits per address): earlier runs on this Redis do not count.
         "CACHE_KEY_PREFIX": f"test-e2e-{uuid.uuid4().hex}",
     }

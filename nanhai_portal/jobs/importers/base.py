@@ -35,6 +35,10 @@ class Column:
     personal: str = ""
     # What the value is (``nanhai_portal.validators``): its ValidationError's code is the problem.
     check: Callable[[str], None] | None = None
+    # The value of the template file's example row (``jobs.template_files``). It may name the
+    # downloader's town: ``{town}`` (its name), ``{division_code}``, ``{community}`` (the code
+    # of one of its villages or communities).
+    example: str = ""
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,25 @@ class CommunityImporter(Importer):
 
     label = _("villages and communities")
     columns = (
-        Column("town", _("town"), aliases=("镇街",)),
-        Column("code", _("code"), max_length=16, unique_in_file=True, aliases=("编码", "代码")),
-        Column("name", _("name"), max_length=64, unique_in_file=True, aliases=("名称",), check=validate_place_name),
-        Column("kind", _("kind"), choices=tuple(Community.Kind.values), aliases=("类型",)),
+        Column("town", _("town"), aliases=("镇街",), example="{town}"),
+        Column(
+            "code",
+            _("code"),
+            max_length=16,
+            unique_in_file=True,
+            aliases=("编码", "代码"),
+            example="{division_code}901",
+        ),
+        Column(
+            "name",
+            _("name"),
+            max_length=64,
+            unique_in_file=True,
+            aliases=("名称",),
+            check=validate_place_name,
+            example="示例社区",
+        ),
+        Column("kind", _("kind"), choices=tuple(Community.Kind.values), aliases=("类型",), example="社区"),
     )
     conflict_column = "code"
     merge_sql = """

@@ -18,9 +18,29 @@ class GridImporter(Importer):
 
     label = _("grids")
     columns = (
-        Column("community", _("community"), max_length=16, aliases=("村（社区）", "社区编码", "村居编码")),
-        Column("code", _("code"), max_length=24, unique_in_file=True, aliases=("编码", "网格编码")),
-        Column("name", _("name"), max_length=64, aliases=("名称", "网格名称"), check=validate_place_name),
+        Column(
+            "community",
+            _("community"),
+            max_length=16,
+            aliases=("村（社区）", "社区编码", "村居编码"),
+            example="{community}",
+        ),
+        Column(
+            "code",
+            _("code"),
+            max_length=24,
+            unique_in_file=True,
+            aliases=("编码", "网格编码"),
+            example="{community}-91",
+        ),
+        Column(
+            "name",
+            _("name"),
+            max_length=64,
+            aliases=("名称", "网格名称"),
+            check=validate_place_name,
+            example="示例网格",
+        ),
     )
     conflict_column = "code"
     merge_sql = """

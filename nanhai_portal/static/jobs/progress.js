@@ -12,8 +12,12 @@
   var labelsNode = document.getElementById("job-status-labels");
   var labels = labelsNode ? JSON.parse(labelsNode.textContent) : {};
   var failures = 0;
+  // The colour of each outcome, from the server (jobs/selectors.py, OUTCOME_TONES): green only
+  // when every row was imported.
+  var tonesNode = document.getElementById("job-outcome-tones");
+  var TONES = tonesNode ? JSON.parse(tonesNode.textContent) : {};
   var badge = card.querySelector('[data-field="status"]');
-  var lastStatus = card.getAttribute("data-status");
+  var lastStatus = badge ? badge.getAttribute("data-outcome") : card.getAttribute("data-status");
   if (reload) { reload.hidden = true; }
 
   function show(field, value) {
@@ -29,13 +33,15 @@
     ["processed", "imported", "failed", "rows_per_second", "seconds_left"].forEach(function (field) {
       show(field, job[field]);
     });
-    if (lastStatus !== job.status) {
-      var label = labels[job.status] || job.status;
+    var outcome = job.outcome || job.status;
+    if (lastStatus !== outcome) {
+      var label = job.outcome_label || labels[job.status] || job.status;
       badge.textContent = label;
-      badge.className = "job-status job-status-" + job.status;
+      badge.className = "job-status job-tone-" + (TONES[outcome] || "neutral");
+      badge.setAttribute("data-outcome", outcome);
       show("announce", label);
     }
-    lastStatus = job.status;
+    lastStatus = outcome;
     return job.status === "queued" || job.status === "running";
   }
 
