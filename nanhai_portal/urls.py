@@ -43,6 +43,7 @@ urlpatterns = [
     path("", accounts_views.home, name="home"),
     path("login/", accounts_views.SignInView.as_view(), name="login"),
     path("logout/", accounts_views.SignOutView.as_view(), name="logout"),
+    path("privacy/", accounts_views.privacy_notice, name="privacy"),
     path("communities/", areas_views.community_list, name="community-list"),
     path("my-grids/", areas_views.my_grids, name="my-grids"),
     path("audit/", include("nanhai_portal.audit.urls")),

@@ -363,6 +363,6 @@ class PrivacyNoticeApi(APIView):
         body = {
             "version": PRIVACY_NOTICE_VERSION,
             "date": PRIVACY_NOTICE_DATE,
-            "url": request.build_absolute_uri(reverse("residents:privacy")),
+            "url": request.build_absolute_uri(reverse("privacy")),
         }
         return Response(PrivacyNoticeSerializer(body).data)

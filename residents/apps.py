@@ -39,6 +39,13 @@ def permit_tile_status(user: User) -> str | None:
     return None
 
 
+def queue_work_count(user: User) -> int:
+    """The number on "Application queue": the applications waiting for an officer's action."""
+    from residents import selectors
+
+    return selectors.review_queue(user=user).count()
+
+
 class ResidentsConfig(AppConfig):
     name = "residents"
     verbose_name = _("New residents")
@@ -94,9 +101,10 @@ class ResidentsConfig(AppConfig):
                 ),
                 HomeTile(
                     _("Application queue"),
-                    _("Review your town's residence and permit applications by deadline."),
+                    _("Your town's applications waiting for you: the overdue first, then the nearest deadline."),
                     "residents:queue",
                     {Role.TOWN_OFFICER: 10, Role.TOWN_ADMIN: 30},
+                    count=queue_work_count,
                 ),
             ],
         )
@@ -107,8 +115,9 @@ class ResidentsConfig(AppConfig):
         register_periodic_tasks(
             self,
             {
-                # Endorsement reminders and suspensions, after midnight Beijing time.
-                "residents-permits-daily": {"task": "residents.permits_daily", "schedule": crontab(hour=1, minute=5)},
+                # Endorsement reminders and suspensions: they send SMS, so in the morning, Beijing
+                # time (pages and the API count a permit's status from its dates, not this run).
+                "residents-permits-daily": {"task": "residents.permits_daily", "schedule": crontab(hour=8, minute=5)},
                 # Sign-ups whose code was never confirmed, and their inactive accounts, after a day.
                 "residents.signups_purge": {"task": "residents.signups_purge", "schedule": crontab(minute=17)},
                 # "You can apply for a permit from today": in the morning, not at night (it sends SMS).

@@ -10,7 +10,6 @@ urlpatterns = [
     path("signup/", views.signup_start, name="signup"),
     path("signup/<uuid:signup_id>/verify/", views.signup_verify, name="signup-verify"),
     path("signup/<uuid:signup_id>/resend/", views.signup_resend, name="signup-resend"),
-    path("privacy/", views.privacy_notice, name="privacy"),
     path("applications/", views.my_applications, name="my-applications"),
     path("apply/", views.apply, name="apply"),
     path("applications/<uuid:pk>/", views.application_detail, name="application"),

@@ -198,7 +198,7 @@ ROUTES: dict[str, Route] = {
         Rule(ok=frozenset({200, 302})), Rule(ok=frozenset({302, 400})), target="signup"
     ),
     "residents/signup/<uuid:signup_id>/resend/": public(NOT_ALLOWED, Rule(ok=frozenset({302, 400})), target="signup"),
-    "residents/privacy/": public(Rule(ok=frozenset({200}))),
+    "privacy/": public(Rule(ok=frozenset({200}))),
     "residents/applications/": page(EVERYONE),
     "residents/apply/": page(EVERYONE, Rule(ok=frozenset({400}))),
     "residents/applications/<uuid:pk>/": page(Rule(APPLICANT), None, *APPLICATION),

@@ -93,7 +93,7 @@ class AccessToken(models.Model):
 
 
 # The privacy notice (个人信息处理规则) a person agrees to when signing up: its text is
-# residents/templates/residents/privacy_notice.html; change this version and date with it.
+# templates/accounts/privacy_notice.html; change this version and date with it.
 PRIVACY_NOTICE_VERSION = "1.0"
 PRIVACY_NOTICE_DATE = date(2026, 11, 30)
 
@@ -102,7 +102,7 @@ class PrivacyConsent(models.Model):
     """A person's consent to the processing of their personal data (PIPL arts. 13, 14, 29):
     which version of the privacy notice, when, and from which address.
 
-    Written once when the account is made (``residents.signup.signup_start``), never changed:
+    Written once when the account is made (by the sign-up service), never changed:
     a trigger refuses UPDATE; a new version of the notice means a new row. The rows go with
     their account (an unconfirmed sign-up is purged after a day, PIPL art. 19); the audit
     trail keeps that consent was given.

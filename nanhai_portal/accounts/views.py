@@ -11,7 +11,7 @@ from django.shortcuts import render
 
 from nanhai_portal.accounts.forms import SignInForm
 from nanhai_portal.accounts.home import home_sections, sign_in_links
-from nanhai_portal.accounts.models import User
+from nanhai_portal.accounts.models import PRIVACY_NOTICE_DATE, PRIVACY_NOTICE_VERSION, User
 from nanhai_portal.throttling import client_key, hit, wait_message
 
 
@@ -45,3 +45,9 @@ class SignOutView(auth_views.LogoutView):
 def home(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)  # login_required
     return render(request, "accounts/home.html", {"sections": home_sections(request.user)})
+
+
+def privacy_notice(request: HttpRequest) -> HttpResponse:
+    """Anyone: the rules for processing personal information (个人信息处理规则) of the portal."""
+    context = {"version": PRIVACY_NOTICE_VERSION, "notice_date": PRIVACY_NOTICE_DATE}
+    return render(request, "accounts/privacy_notice.html", context)

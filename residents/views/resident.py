@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from nanhai_portal.accounts.models import PRIVACY_NOTICE_DATE, PRIVACY_NOTICE_VERSION
+from nanhai_portal.accounts.models import PRIVACY_NOTICE_VERSION
 from nanhai_portal.bodylimit import accepts_upload
 from nanhai_portal.errors import DomainError
 from nanhai_portal.throttling import client_key, first_wait, hit, mobile_key, wait_message
@@ -171,12 +171,6 @@ def signup_resend(request: HttpRequest, signup_id: UUID) -> HttpResponse:
         return _verify_page(request, signup_id, form, start_again=True, may_resend=False, resend_error=error.message)
     messages.success(request, _("A new code is on its way. The one sent before no longer works."))
     return redirect("residents:signup-verify", signup_id=signup_id)
-
-
-def privacy_notice(request: HttpRequest) -> HttpResponse:
-    """Anyone: the rules for processing personal information (个人信息处理规则) of this portal."""
-    context = {"version": PRIVACY_NOTICE_VERSION, "notice_date": PRIVACY_NOTICE_DATE}
-    return render(request, "residents/privacy_notice.html", context)
 
 
 # --- The resident's pages -----------------------------------------------------------

@@ -185,7 +185,7 @@ def test_the_privacy_notice_in_english(
     phone: Callable[..., Any], portal_url: str, screenshot: Callable[[Any, str], Path]
 ) -> None:
     page = phone(locale="en-GB")
-    goto(page, f"{portal_url}/residents/privacy/")
+    goto(page, f"{portal_url}/privacy/")
     text = page.locator("main").inner_text()
     for words in ("Who processes it", "State Council Order No. 663", "public security organs", "Your rights"):
         assert words in text, words

@@ -90,7 +90,7 @@ def test_a_consent_is_never_changed() -> None:
     ],
 )
 def test_the_privacy_notice_says_who_what_why_how_long_to_whom_and_its_version(language: str, words: list[str]) -> None:
-    response = Client(HTTP_ACCEPT_LANGUAGE=language).get("/residents/privacy/")
+    response = Client(HTTP_ACCEPT_LANGUAGE=language).get("/privacy/")
     page = response.content.decode()
     assert response.status_code == 200
     assert all(word in page for word in words), [word for word in words if word not in page]
@@ -99,7 +99,7 @@ def test_the_privacy_notice_says_who_what_why_how_long_to_whom_and_its_version(l
 
 def test_the_api_names_the_notices_version() -> None:
     body = APIClient().get("/api/v1/signup/privacy-notice/").json()
-    assert body["version"] == PRIVACY_NOTICE_VERSION and body["url"].endswith("/residents/privacy/")
+    assert body["version"] == PRIVACY_NOTICE_VERSION and body["url"].endswith("/privacy/")
 
 
 def nothing_changes_in_consents() -> Any:

@@ -125,8 +125,8 @@ def test_the_reminder_is_on_the_beat_schedule_every_morning() -> None:
     entry = periodic_tasks()["residents.permit_eligible_daily"]
     assert entry["task"] == "residents.permit_eligible_daily"
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({9}, {0})
-    daily = periodic_tasks()["residents-permits-daily"]  # the endorsement check runs every night
-    assert daily["task"] == "residents.permits_daily" and daily["schedule"].hour == {1}
+    daily = periodic_tasks()["residents-permits-daily"]  # the endorsement check sends SMS too: mornings
+    assert daily["task"] == "residents.permits_daily" and daily["schedule"].hour == {8}
 
 
 # --- The endorsement window --------------------------------------------------------------

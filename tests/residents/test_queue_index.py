@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import Client
 
 from nanhai_portal.tenancy import town_context
 from residents import selectors
@@ -35,3 +36,23 @@ def test_each_view_of_the_queue_reads_its_index_in_order(user: Any, view: str | 
         plan = selectors.review_queue(user=officer, status=view)[:25].explain()
     assert index in plan, plan
     assert "Sort" not in plan, plan
+
+
+def test_the_officers_home_tile_counts_the_work_waiting(user: Any) -> None:
+    # Given two applications to act on in Jiujiang, one finished and one in another town
+    for status in (Application.Status.SUBMITTED, Application.Status.ACCEPTED, Application.Status.REJECTED):
+        ApplicationFactory(town_id="jiujiang", status=status)
+    ApplicationFactory(town_id="guicheng", status=Application.Status.SUBMITTED)
+    officer = user("officer.jiujiang")
+    with town_context("jiujiang"):
+        waiting = selectors.review_queue(user=officer).count()
+
+    # When the officer opens the home page
+    browser = Client()
+    browser.force_login(officer)
+    page = browser.get("/").content.decode()
+
+    # Then the queue's tile shows the number the queue holds by default: the work to do
+    tile = page[page.index('href="/residents/queue/"') :]
+    assert f'<span class="tile-count">{waiting}</span>' in tile[: tile.index("</a>")]
+    assert waiting >= 2
