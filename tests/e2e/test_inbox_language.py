@@ -62,7 +62,11 @@ def test_messages_sent_in_chinese_read_in_english_after_switching(
 
     # In Chinese (the phone's language), the messages read as they were sent
     goto(page, f"{portal_url}/inbox/")
-    assert titles(page) == ["镇街通知", "您的居住证申领申请已受理", "您的居住证申领申请已提交"]
+    assert titles(page) == [
+        "镇街通知",
+        "您的居住证申领申请已受理",
+        "您的居住证申领申请已提交，办件编号106-261130-00042",
+    ]
     assert f"将于 {due} 前办结" in page.locator("ul.inbox").inner_text()
     assert fits_the_screen(page)
     screenshot(page, "01-inbox-chinese")
@@ -75,7 +79,7 @@ def test_messages_sent_in_chinese_read_in_english_after_switching(
     assert titles(page) == [
         "Notice from your town",
         "Your residence permit (居住证申领) application is accepted",
-        "Your residence permit (居住证申领) application is submitted",
+        "Your residence permit (居住证申领) application 106-261130-00042 is submitted",
     ]
     inbox = page.locator("ul.inbox").inner_text()
     assert f"will be decided by {due}" in inbox

@@ -28,8 +28,8 @@ from tests.notifications.conftest import make_resident
 
 pytestmark = pytest.mark.django_db
 
-SUBMITTED_ZH = "您的居住证申领申请已提交"
-SUBMITTED_EN = "Your residence permit (居住证申领) application is submitted"
+SUBMITTED_ZH = "您的居住证申领申请已提交，办件编号124-261130-00042"
+SUBMITTED_EN = "Your residence permit (居住证申领) application 124-261130-00042 is submitted"
 
 
 def page_in(person: User, language: str) -> str:
@@ -80,7 +80,8 @@ def test_a_message_sent_in_chinese_reads_in_english_on_the_page_and_in_the_api(
     [row] = api_in(api, person, "en")
     assert (row["title"], row["body"]) == (
         SUBMITTED_EN,
-        "We have received your residence permit (居住证申领) application and will tell you when the town accepts it.",
+        "We have received your residence permit (居住证申领) application, number 124-261130-00042. Expected decision:"
+        " by 2026-12-15 (counted as if accepted on the day you submitted; we will tell you when the town accepts it).",
     )
     assert api_in(api, person, "zh-hans")[0]["title"] == SUBMITTED_ZH
     # and the record of what was sent is unchanged
