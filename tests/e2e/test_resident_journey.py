@@ -19,7 +19,6 @@ Screenshots of each step go to tests/artifacts/.
 
 from __future__ import annotations
 
-import random
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -32,7 +31,6 @@ from django.utils import timezone
 from nanhai_portal.demo import DEMO_PASSWORD
 from nanhai_portal.periods import years_after
 from nanhai_portal.pii.fields import lookup_index
-from nanhai_portal.pii.validators import id_check_character
 from nanhai_portal.tenancy import town_context
 from residents.models import Resident
 from residents.services import due_days
@@ -52,19 +50,7 @@ NUMBER = re.compile(r"^\d{3}-\d{6}-\d{5,}$")
 
 
 def a_new_person() -> dict[str, str]:
-    rng = random.SystemRandom()
-    first17 = f"440605{rng.randrange(1970, 2000)}{rng.randrange(1, 13):02d}{rng.randrange(1, 29):02d}{rng.randrange(1000):03d}"
-    return {
-        "name": "王小红",
-        "id_number": first17 + id_check_character(first17),
-        "mobile": f"137{rng.randrange(10**8):08d}",
-        "password": "Shi-Shan-2026",
-    }
-
-
-def texted_code(mobile: str) -> str:
-    """The code of the latest sign-up SMS to ``mobile``, from what the SMS channel sends."""
-    return helpers.texted_code(recipient__mobile_index=lookup_index("mobile", mobile))
+    return helpers.a_new_identity(name="王小红", mobile_prefix="137", password="Shi-Shan-2026")
 
 
 def registered_a_year_ago(mobile: str) -> None:
@@ -124,7 +110,7 @@ def test_a_new_resident_signs_up_applies_and_gets_the_permit_by_post_on_a_phone(
 
     code = resident.locator("#id_code")
     assert (code.get_attribute("inputmode"), code.get_attribute("autocomplete")) == ("numeric", "one-time-code")
-    code.fill(outside_the_browser_loop(texted_code, person["mobile"]))
+    code.fill(outside_the_browser_loop(helpers.texted_code_to, person["mobile"]))
     screenshot(resident, "02-verify")
     press(resident, resident.locator("main form button[type=submit]"))
     assert resident.url == f"{base}/residents/applications/"

@@ -10,7 +10,6 @@ Each test signs up a person of its own (committed on the shared test database).
 
 from __future__ import annotations
 
-import random
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -21,7 +20,6 @@ import pytest
 
 from nanhai_portal.accounts.models import PRIVACY_NOTICE_VERSION, PrivacyConsent, User
 from nanhai_portal.pii.fields import lookup_index
-from nanhai_portal.pii.validators import id_check_character
 from residents.models import SignupVerification
 from tests.e2e.browser import check_accessibility, goto, press, type_into
 from tests.e2e.conftest import outside_the_browser_loop
@@ -33,18 +31,7 @@ TOWN = "lishui"
 
 
 def a_new_person() -> dict[str, str]:
-    rng = random.SystemRandom()
-    first17 = f"440605{rng.randrange(1970, 2000)}{rng.randrange(1, 13):02d}{rng.randrange(1, 29):02d}{rng.randrange(1000):03d}"
-    return {
-        "name": "陈小芳",
-        "id_number": first17 + id_check_character(first17),
-        "mobile": f"136{rng.randrange(10**8):08d}",
-        "password": "Li-Shui-2026",
-    }
-
-
-def texted_code(mobile: str) -> str:
-    return helpers.texted_code(recipient__mobile_index=lookup_index("mobile", mobile))
+    return helpers.a_new_identity(name="陈小芳", mobile_prefix="136", password="Li-Shui-2026")
 
 
 def last_code_sent_a_minute_ago(signup_id: str) -> None:
@@ -149,7 +136,7 @@ def test_a_new_code_after_the_countdown_then_the_first_steps(
     assert re.fullmatch(r"重新发送验证码（(60|59|58|57|56|55) 秒）", button.inner_text()), button.inner_text()
     page.wait_for_function("document.getElementById('resend-button').textContent.indexOf('（') >= 0")
     screenshot(page, "01-verify-countdown")
-    first = outside_the_browser_loop(texted_code, person["mobile"])
+    first = outside_the_browser_loop(helpers.texted_code_to, person["mobile"])
 
     # A minute later it may be pressed: a new code, and the old one stops working.
     outside_the_browser_loop(last_code_sent_a_minute_ago, signup_id)
@@ -160,7 +147,7 @@ def test_a_new_code_after_the_countdown_then_the_first_steps(
     assert "新的验证码已发送" in page.locator(".messages").inner_text()
     assert button.is_disabled()
     screenshot(page, "02-new-code-sent")
-    second = outside_the_browser_loop(texted_code, person["mobile"])
+    second = outside_the_browser_loop(helpers.texted_code_to, person["mobile"])
     if first != second:
         type_into(page, "#id_code", first)
         press(page, page.locator("form.verify-form button[type=submit]"))

@@ -51,3 +51,27 @@ def texted_code(**notification_filters: object) -> str:
     sent = SentMessage.objects.filter(outbox_id=message.pk).first()
     body = sent.body if sent is not None else outgoing_message(message).body
     return re.search(r"\d{6}", body).group(0)  # type: ignore[union-attr]
+
+
+def a_new_identity(*, name: str, mobile_prefix: str, password: str) -> dict[str, str]:
+    """A person nobody has registered yet: a valid, random ID number (Nanhai-born, 1970–1999)
+    and mobile number, for tests that sign up through the pages."""
+    import random
+
+    from nanhai_portal.pii.validators import id_check_character
+
+    rng = random.SystemRandom()
+    first17 = f"440605{rng.randrange(1970, 2000)}{rng.randrange(1, 13):02d}{rng.randrange(1, 29):02d}{rng.randrange(1000):03d}"
+    return {
+        "name": name,
+        "id_number": first17 + id_check_character(first17),
+        "mobile": f"{mobile_prefix}{rng.randrange(10**8):08d}",
+        "password": password,
+    }
+
+
+def texted_code_to(mobile: str) -> str:
+    """The code of the latest sign-up SMS to ``mobile``."""
+    from nanhai_portal.pii.fields import lookup_index
+
+    return texted_code(recipient__mobile_index=lookup_index("mobile", mobile))
