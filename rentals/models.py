@@ -63,6 +63,7 @@ class RentalHouse(TenantModel):
         ordering = ["town_id", "address"]
         verbose_name = _("rental house")
         verbose_name_plural = _("rental houses")
+        permissions = [("manage_rentalhouse", _("Manage the town's rental houses"))]
         constraints = [
             models.UniqueConstraint(fields=["id", "town"], name="rentalhouse_id_town_unique"),
             models.CheckConstraint(condition=Q(floors__gte=1), name="rentalhouse_floors_positive"),
@@ -134,7 +135,9 @@ class Inspection(TenantModel):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client_id = models.UUIDField(_("client id"))
-    house = models.ForeignKey(RentalHouse, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("house"))
+    house = models.ForeignKey(
+        RentalHouse, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("house")
+    )
     inspector = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("inspector")
     )

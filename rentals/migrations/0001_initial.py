@@ -96,6 +96,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'rental house',
                 'verbose_name_plural': 'rental houses',
                 'ordering': ['town_id', 'address'],
+                'permissions': [('manage_rentalhouse', "Manage the town's rental houses")],
             },
         ),
         migrations.AddField(
