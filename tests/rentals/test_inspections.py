@@ -45,7 +45,9 @@ def counts(house: RentalHouse) -> tuple[int, int, int, int, int]:
             inspections.count(),
             InspectionItem.objects.filter(inspection__house=house).count(),
             Hazard.objects.filter(house=house).count(),
-            AuditEvent.objects.filter(action="rentals.inspection_recorded", object_id__in=[str(i.pk) for i in inspections]).count(),
+            AuditEvent.objects.filter(
+                action="rentals.inspection_recorded", object_id__in=[str(i.pk) for i in inspections]
+            ).count(),
             Notification.objects.filter(recipient=house.landlord.user, event="rentals.hazard_opened").count(),
         )
 
