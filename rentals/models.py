@@ -181,7 +181,7 @@ class InspectionItem(TenantModel):
         verbose_name = _("inspection item")
         verbose_name_plural = _("inspection items")
         constraints = [
-            models.UniqueConstraint(fields=["inspection", "category"], name="inspectionitem_one_per_category"),
+            models.UniqueConstraint(fields=["town", "inspection", "category"], name="inspectionitem_one_per_category"),
             models.UniqueConstraint(fields=["id", "town"], name="inspectionitem_id_town_unique"),
             models.CheckConstraint(condition=Q(result__in=["ok", "hazard", "na"]), name="inspectionitem_result_valid"),
         ]
@@ -202,7 +202,7 @@ class Hazard(TenantModel):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     house = models.ForeignKey(RentalHouse, on_delete=models.PROTECT, related_name="hazards", verbose_name=_("house"))
-    item = models.OneToOneField(InspectionItem, on_delete=models.PROTECT, related_name="hazard")
+    item = models.ForeignKey(InspectionItem, on_delete=models.PROTECT, related_name="hazards")
     category = models.ForeignKey(HazardCategory, on_delete=models.PROTECT, related_name="+")
     severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
     state = models.CharField(_("state"), max_length=24, choices=State.choices, default=State.OPEN)
@@ -220,6 +220,7 @@ class Hazard(TenantModel):
         verbose_name = _("hazard")
         verbose_name_plural = _("hazards")
         constraints = [
+            models.UniqueConstraint(fields=["town", "item"], name="hazard_one_per_item"),
             models.CheckConstraint(condition=Q(escalated_level__lte=2), name="hazard_escalated_level_valid"),
         ]
         indexes = [
