@@ -17,6 +17,7 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -107,6 +108,8 @@ def house_register(
     risk class comes from the configured rule (``rentals.conf``).
     """
     by = access.acting_user(by)
+    if not Grid.objects.filter(pk=grid.pk).exists():  # another town's grid: not there
+        raise Http404
     staff = access.is_town_manager(by) or (
         access.is_grid_worker(by) and access.grids_served_by(by).filter(pk=grid.pk).exists()
     )

@@ -207,3 +207,21 @@ def test_the_grid_workers_day_overdue_first() -> None:
         # The major one (gas, 24 h) is overdue; the general one (7 days) is not yet due.
         assert [(hazard.category_id, hazard.overdue) for hazard in visits] == [("gas", True)]
         assert list(selectors.houses_due_for_inspection(grid_worker_of(GridFactory()), now=now)) == []
+
+
+def test_a_grid_of_another_town_is_not_there_for_registration() -> None:
+    other_towns_grid = GridFactory(town_id="jiujiang")
+    officer = UserFactory(role=Role.TOWN_OFFICER)
+    owner = landlord_with_account()
+    with town_context(TOWN), pytest.raises(Http404):
+        services.house_register(
+            by=officer,
+            grid=other_towns_grid,
+            address="九江路1号",
+            building_type="self_built",
+            floors=2,
+            rooms=4,
+            landlord_id_number=owner.id_number,
+        )
+    with town_context("jiujiang"):
+        assert not RentalHouse.objects.filter(grid=other_towns_grid).exists()
