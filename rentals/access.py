@@ -23,6 +23,7 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nanhai_portal.accounts.models import Caller, User
@@ -78,10 +79,10 @@ def houses_visible_to(user: Caller) -> QuerySet[RentalHouse]:
         return houses
     if is_town_manager(user):
         return houses
-    seen = Q(landlord__user=user) | Q(
-        tenancies__resident__person__user=user,
-        tenancies__resident__moved_out_on=None,
-        tenancies__to_date=None,
+    # A tenancy counts until its last day has passed (an end day may be set ahead).
+    renting = Q(tenancies__to_date__isnull=True) | Q(tenancies__to_date__gte=timezone.localdate())
+    seen = Q(landlord__user=user) | (
+        Q(tenancies__resident__person__user=user, tenancies__resident__moved_out_on=None) & renting
     )
     if is_grid_worker(user):
         seen |= Q(grid__in=grids_served_by(user).values("pk"))

@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.test import override_settings
+from django.utils import timezone
 
 from nanhai_portal.accounts.roles import Role
 from nanhai_portal.audit.models import AuditEvent
@@ -18,7 +19,7 @@ from nanhai_portal.errors import DomainError, InvalidTransition
 from nanhai_portal.notifications.models import Notification
 from nanhai_portal.tenancy import district_context, town_context
 from rentals import access, selectors, services
-from rentals.models import Hazard, RentalHouse
+from rentals.models import Hazard, RentalHouse, Tenancy
 from tests.factories import PersonFactory, ResidentFactory, UserFactory
 from tests.rentals.factories import AT, GridFactory, RentalHouseFactory, grid_worker_of, landlord_with_account
 
@@ -225,3 +226,18 @@ def test_a_grid_of_another_town_is_not_there_for_registration() -> None:
         )
     with town_context("jiujiang"):
         assert not RentalHouse.objects.filter(grid=other_towns_grid).exists()
+
+
+def test_a_tenant_sees_the_house_until_the_last_day_of_the_tenancy() -> None:
+    house = RentalHouseFactory()
+    tenant = ResidentFactory(account=True)
+    landlord = house.landlord.user
+    today = timezone.localdate()
+    with town_context(TOWN):
+        tenancy = services.tenancy_add(house=house, resident=tenant, from_date=today - timedelta(days=60), by=landlord)
+        services.tenancy_end(tenancy=tenancy, to_date=today, by=landlord)
+        assert list(access.houses_visible_to(tenant.person.user)) == [house]  # the last day still counts
+        Tenancy.objects.filter(pk=tenancy.pk).update(to_date=today - timedelta(days=1))
+        assert list(access.houses_visible_to(tenant.person.user)) == []
+        with pytest.raises(Http404):
+            access.get_house_for(tenant.person.user, house.pk)
