@@ -33,6 +33,16 @@ def inspection_due_at() -> Case:
     )
 
 
+def _due_by(now: datetime) -> Q:
+    """Due by ``now``, as plain ranges on ``last_inspected_at`` per class (the grid index
+    ``rentalhouse_grid_due`` answers them), not as a computed expression."""
+    # A house whose class is no longer configured is due at once (its interval is unknown).
+    due = Q(last_inspected_at__isnull=True) | ~Q(risk_class__in=list(conf.risk_classes()))
+    for code in conf.risk_classes():
+        due |= Q(risk_class=code, last_inspected_at__lte=now - conf.inspection_interval(code))
+    return due
+
+
 def houses_due_for_inspection(user: Caller, *, now: datetime) -> QuerySet[RentalHouse]:
     """The let or vacant houses ``user`` may inspect (a grid worker's: their grids') that are due
     by ``now``: the most overdue first. Annotated ``inspection_due``."""
@@ -40,8 +50,8 @@ def houses_due_for_inspection(user: Caller, *, now: datetime) -> QuerySet[Rental
         access.houses_visible_to(user)
         .filter(grid__in=access.grids_served_by(user).values("pk"))
         .exclude(status=RentalHouse.Status.CLOSED)
+        .filter(_due_by(now))
         .annotate(inspection_due=inspection_due_at())
-        .filter(inspection_due__lte=now)
         .order_by("inspection_due", "address")
     )
 
