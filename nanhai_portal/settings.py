@@ -132,6 +132,22 @@ if PRODUCTION and RESIDENTS_REAL_NAME_VERIFIER == DEV_REAL_NAME_VERIFIER:
     )
 DEFAULT_EXCEPTION_REPORTER_FILTER = "nanhai_portal.pii.reporting.PIIScrubbingExceptionReporterFilter"
 
+# Rentals (出租屋): risk classes for 分类管理 and their inspection intervals, the rule that
+# assigns one (first match wins; the last class is the fallback), and hazard deadlines by
+# severity with the second deadline after which the district sees an overdue hazard.
+# Read only through rentals.conf; policy, not environment.
+RENTALS_RISK_CLASSES = {
+    "key": {"inspect_every_days": 30},
+    "ordinary": {"inspect_every_days": 90},
+}
+RENTALS_RISK_RULES = [
+    {"risk_class": "key", "min_tenants": 10},
+    {"risk_class": "key", "building_types": ["mixed_use"]},
+    {"risk_class": "ordinary"},
+]
+RENTALS_HAZARD_DEADLINES = {"major": {"hours": 24}, "general": {"days": 7}}
+RENTALS_ESCALATION_SECOND_DEADLINE = {"days": 7}
+
 # --- Redis, cache and Celery --------------------------------------------------------
 REDIS_URL = os.getenv("REDIS_URL", "").strip() or "redis://127.0.0.1:6379/0"
 if urlsplit(REDIS_URL).scheme not in ("redis", "rediss", "unix", "redis+socket"):

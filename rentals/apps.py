@@ -1,5 +1,82 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RentalsConfig(AppConfig):
     name = "rentals"
+    verbose_name = _("Rental houses")
+
+    def ready(self) -> None:
+        from django.utils.translation import pgettext_lazy
+
+        from nanhai_portal.accounts.roles import Role, register_role_permissions
+        from nanhai_portal.audit.actions import register_actions
+        from nanhai_portal.notifications.channels import Channel
+        from nanhai_portal.notifications.messages import register_event
+
+        read = [
+            "rentals.view_rentalhouse",
+            "rentals.view_tenancy",
+            "rentals.view_inspection",
+            "rentals.view_hazard",
+            "rentals.view_hazardcategory",
+        ]
+        manage = [*read, "rentals.manage_rentalhouse"]
+        register_role_permissions(
+            self,
+            {
+                Role.TOWN_OFFICER: manage,
+                Role.TOWN_ADMIN: manage,
+                Role.DISTRICT_OFFICIAL: read,
+                # The district adds and retires checklist categories in the admin.
+                Role.DISTRICT_ADMIN: [
+                    *read,
+                    "rentals.add_hazardcategory",
+                    "rentals.change_hazardcategory",
+                ],
+            },
+        )
+
+        hazard = {"address": "桂城街道南海大道1号", "category": "灭火器"}
+        register_event(
+            "rentals.hazard_opened",
+            channels=[Channel.SMS],
+            required=["address", "category", "due"],
+            example={**hazard, "due": "2026-12-01 10:00"},
+        )
+        register_event(
+            "rentals.hazard_rectified",
+            channels=[],
+            required=["address", "category"],
+            example=hazard,
+        )
+        register_event(
+            "rentals.hazard_reopened",
+            channels=[Channel.SMS],
+            required=["address", "category", "reason", "due"],
+            example={**hazard, "reason": "灭火器仍已过期", "due": "2026-12-08 10:00"},
+        )
+
+        register_actions(
+            self,
+            {
+                "rentals.house_registered": pgettext_lazy("audit action", "Rental house registered"),
+                "rentals.tenancy_added": pgettext_lazy("audit action", "Tenant added"),
+                "rentals.tenancy_ended": pgettext_lazy("audit action", "Tenancy ended"),
+                "rentals.inspection_recorded": pgettext_lazy("audit action", "Inspection recorded"),
+                "rentals.inspection_changed": pgettext_lazy("audit action", "Inspection changed"),
+                "rentals.hazard_rectification_submitted": pgettext_lazy(
+                    "audit action", "Hazard rectification submitted"
+                ),
+                "rentals.hazard_verified": pgettext_lazy("audit action", "Hazard fix verified"),
+                "rentals.hazard_reopened": pgettext_lazy("audit action", "Hazard reopened"),
+            },
+            details={
+                "risk_class": _("risk class"),
+                "client_id": _("client id"),
+                "hazards": _("hazards found"),
+                "reason": _("reason"),
+                "state": _("state"),
+                "location": _("location"),
+            },
+        )

@@ -1,1 +1,232 @@
-"""Rental houses, fire-safety inspections and hazards: models arrive with their feature."""
+"""Rental houses (出租屋), tenancies, fire-safety inspections and the hazards (隐患) they find.
+
+A house belongs to a town, a community and a grid; its landlord is a district-wide
+``residents.Person``. The checklist's categories (``HazardCategory``) are district-wide data,
+loaded by a migration and changed in the admin, never in code. Risk classes (分类管理),
+inspection intervals and hazard deadlines are settings, read through ``rentals.conf``.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from nanhai_portal.tenancy.models import TenantModel
+
+
+class Severity(models.TextChoices):
+    MAJOR = "major", _("major")
+    GENERAL = "general", _("general")
+
+
+class RentalHouse(TenantModel):
+    """A rental house (出租屋) in a town, community and grid, with its landlord and risk class."""
+
+    class BuildingType(models.TextChoices):
+        SELF_BUILT = "self_built", _("self-built house (自建房)")
+        APARTMENT = "apartment", _("apartment building")
+        DORMITORY = "dormitory", _("dormitory")
+        MIXED_USE = "mixed_use", _("mixed residential and commercial (三合一)")
+        OTHER = "other", _("other")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("let")
+        VACANT = "vacant", _("vacant")
+        CLOSED = "closed", _("closed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    community = models.ForeignKey(
+        "areas.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    grid = models.ForeignKey("areas.Grid", on_delete=models.PROTECT, related_name="+", verbose_name=_("grid"))
+    address = models.CharField(_("address"), max_length=200)
+    building_type = models.CharField(_("building type"), max_length=16, choices=BuildingType.choices)
+    floors = models.PositiveSmallIntegerField(_("floors"))
+    rooms = models.PositiveSmallIntegerField(_("rooms"))
+    landlord = models.ForeignKey(
+        "residents.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("landlord")
+    )
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    risk_class = models.CharField(_("risk class"), max_length=16)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    last_inspected_at = models.DateTimeField(_("last inspected"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["town_id", "address"]
+        verbose_name = _("rental house")
+        verbose_name_plural = _("rental houses")
+        permissions = [("manage_rentalhouse", _("Manage the town's rental houses"))]
+        constraints = [
+            models.UniqueConstraint(fields=["id", "town"], name="rentalhouse_id_town_unique"),
+            models.CheckConstraint(condition=Q(floors__gte=1), name="rentalhouse_floors_positive"),
+        ]
+        indexes = [
+            # The grid worker's today list: their grids' houses, the least recently inspected first.
+            models.Index(fields=["town", "grid", "last_inspected_at"], name="rentalhouse_grid_due"),
+            models.Index(fields=["landlord"], name="rentalhouse_landlord"),
+        ]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class Tenancy(TenantModel):
+    """A resident renting a house from one day to another (open-ended while ``to_date`` is empty)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    house = models.ForeignKey(RentalHouse, on_delete=models.CASCADE, related_name="tenancies", verbose_name=_("house"))
+    resident = models.ForeignKey(
+        "residents.Resident", on_delete=models.PROTECT, related_name="+", verbose_name=_("resident")
+    )
+    from_date = models.DateField(_("from"))
+    to_date = models.DateField(_("to"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["town_id", "from_date"]
+        verbose_name = _("tenancy")
+        verbose_name_plural = _("tenancies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(to_date__isnull=True) | Q(to_date__gt=F("from_date")), name="tenancy_to_after_from"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.house_id} {self.from_date}"
+
+
+class HazardCategory(models.Model):
+    """One of the fire-safety checklist's categories (隐患类别), district-wide.
+
+    Loaded by migration 0002; the district adds or retires one in the admin. A retired
+    category stays for the inspections that used it and is refused in new ones.
+    """
+
+    code = models.SlugField(_("code"), max_length=32, primary_key=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=64)
+    name_en = models.CharField(_("English name"), max_length=96)
+    ok_zh = models.CharField(_("what ok means (Chinese)"), max_length=200)
+    ok_en = models.CharField(_("what ok means (English)"), max_length=300)
+    default_severity = models.CharField(_("default severity"), max_length=8, choices=Severity.choices)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    retired_at = models.DateTimeField(_("retired"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("hazard category")
+        verbose_name_plural = _("hazard categories")
+
+    def __str__(self) -> str:
+        return self.name_zh
+
+
+class Inspection(TenantModel):
+    """A grid worker's visit to a house. ``client_id`` is made by the phone: the same visit sent
+    twice is one inspection."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client_id = models.UUIDField(_("client id"))
+    house = models.ForeignKey(
+        RentalHouse, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("house")
+    )
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("inspector")
+    )
+    inspected_at = models.DateTimeField(_("inspected"))
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["town_id", "-inspected_at"]
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+        constraints = [
+            models.UniqueConstraint(fields=["town", "client_id"], name="inspection_client_id_unique_in_town"),
+            models.UniqueConstraint(fields=["id", "town"], name="inspection_id_town_unique"),
+        ]
+        indexes = [models.Index(fields=["house", "-inspected_at"], name="inspection_house_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.house_id} {self.inspected_at:%Y-%m-%d}"
+
+
+class InspectionItem(TenantModel):
+    """One category's answer in an inspection: ok, hazard or not applicable."""
+
+    class Result(models.TextChoices):
+        OK = "ok", _("ok")
+        HAZARD = "hazard", _("hazard")
+        NA = "na", _("not applicable")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="items")
+    category = models.ForeignKey(HazardCategory, on_delete=models.PROTECT, related_name="+")
+    result = models.CharField(_("result"), max_length=8, choices=Result.choices)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["inspection_id", "category__sort_order"]
+        verbose_name = _("inspection item")
+        verbose_name_plural = _("inspection items")
+        constraints = [
+            models.UniqueConstraint(fields=["town", "inspection", "category"], name="inspectionitem_one_per_category"),
+            models.UniqueConstraint(fields=["id", "town"], name="inspectionitem_id_town_unique"),
+            models.CheckConstraint(condition=Q(result__in=["ok", "hazard", "na"]), name="inspectionitem_result_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_id}: {self.result}"
+
+
+class Hazard(TenantModel):
+    """A hazard (隐患) found in an inspection, followed to its fix: open → rectification
+    submitted (整改) → verified, or reopened (open again, with a reason)."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        RECTIFICATION_SUBMITTED = "rectification_submitted", _("rectification submitted")
+        VERIFIED = "verified", _("verified")
+        REOPENED = "reopened", _("reopened")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    house = models.ForeignKey(RentalHouse, on_delete=models.PROTECT, related_name="hazards", verbose_name=_("house"))
+    item = models.ForeignKey(InspectionItem, on_delete=models.PROTECT, related_name="hazards")
+    category = models.ForeignKey(HazardCategory, on_delete=models.PROTECT, related_name="+")
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
+    state = models.CharField(_("state"), max_length=24, choices=State.choices, default=State.OPEN)
+    due_at = models.DateTimeField(_("due"))
+    rectification_note = models.TextField(_("rectification note"), blank=True)
+    reopen_reason = models.TextField(_("reason for reopening"), blank=True)
+    opened_at = models.DateTimeField(_("opened"))
+    rectified_at = models.DateTimeField(_("rectification submitted"), null=True, blank=True)
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    escalated_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["town_id", "due_at"]
+        verbose_name = _("hazard")
+        verbose_name_plural = _("hazards")
+        constraints = [
+            models.UniqueConstraint(fields=["town", "item"], name="hazard_one_per_item"),
+            models.CheckConstraint(condition=Q(escalated_level__lte=2), name="hazard_escalated_level_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["town", "state", "due_at"], name="hazard_state_due"),
+            models.Index(fields=["house", "state"], name="hazard_house_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_id} ({self.get_state_display()})"

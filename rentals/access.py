@@ -1,0 +1,145 @@
+"""Who may see and do what in rentals: houses, their tenancies, inspections and hazards.
+
+The one place these rules are written; pages, the API, downloads and the services ask here.
+
+- a grid worker: the houses of the grids they serve (``areas.serve_grid``); inspects them and
+  verifies or reopens their hazards;
+- a town officer or town admin (``rentals.manage_rentalhouse``): every house of their town;
+- a landlord (a user whose ``Person`` is a house's landlord): their own houses; rectifies
+  their hazards;
+- a tenant (a user whose current registration rents the house): that house, read only;
+- district roles: every town's houses, read only;
+- anyone else: nothing. A house one may not see is a 404, like one that does not exist.
+
+``get_house_for(user, pk, action=...)``: the house, Http404 when not visible, PermissionDenied
+when visible but the action is not the user's.
+"""
+
+from __future__ import annotations
+
+from typing import TypeGuard
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from nanhai_portal.accounts.models import Caller, User
+from nanhai_portal.accounts.roles import Role
+from nanhai_portal.areas.access import grids_served_by
+from nanhai_portal.tenancy import is_district_scope
+from rentals.models import Hazard, Inspection, RentalHouse
+
+MANAGE_PERMISSION = "rentals.manage_rentalhouse"
+
+# Actions on one house (the ``action=`` of ``get_house_for``).
+VIEW = "view"  # read it, its tenancies, inspections and hazards
+INSPECT = "inspect"  # record an inspection, verify or reopen a hazard (the grid worker)
+MANAGE = "manage"  # register tenancies, edit the house (landlord, the grid worker, the town)
+RECTIFY = "rectify"  # submit a hazard's rectification (the landlord)
+
+
+def _signed_in(user: Caller) -> TypeGuard[User]:
+    return isinstance(user, User) and user.is_authenticated
+
+
+def acting_user(user: Caller) -> User:
+    """The signed-in user a service acts for (PermissionDenied for nobody)."""
+    if not _signed_in(user):
+        raise PermissionDenied(_("Sign in first."))
+    return user
+
+
+def is_town_manager(user: Caller) -> bool:
+    """A town's officer or admin: every house of the town."""
+    return _signed_in(user) and not is_district_scope() and user.has_perm(MANAGE_PERMISSION)
+
+
+def is_grid_worker(user: Caller) -> bool:
+    return _signed_in(user) and user.role == Role.GRID_WORKER
+
+
+def serves_grid_of(user: Caller, house: RentalHouse) -> bool:
+    """``user`` is a grid worker serving the house's grid."""
+    return is_grid_worker(user) and grids_served_by(user).filter(pk=house.grid_id).exists()
+
+
+def is_landlord(user: Caller, house: RentalHouse) -> bool:
+    return _signed_in(user) and RentalHouse.objects.in_current_scope().filter(pk=house.pk, landlord__user=user).exists()
+
+
+def houses_visible_to(user: Caller) -> QuerySet[RentalHouse]:
+    """The houses ``user`` may see (see the module's docstring)."""
+    houses = RentalHouse.objects.in_current_scope()
+    if not _signed_in(user):
+        return houses.none()
+    if is_district_scope() and user.role in (Role.DISTRICT_OFFICIAL, Role.DISTRICT_ADMIN):
+        return houses
+    if is_town_manager(user):
+        return houses
+    # A tenancy counts until its last day has passed (an end day may be set ahead).
+    renting = Q(tenancies__to_date__isnull=True) | Q(tenancies__to_date__gte=timezone.localdate())
+    seen = Q(landlord__user=user) | (
+        Q(tenancies__resident__person__user=user, tenancies__resident__moved_out_on=None) & renting
+    )
+    if is_grid_worker(user):
+        seen |= Q(grid__in=grids_served_by(user).values("pk"))
+    return houses.filter(pk__in=houses.filter(seen).values("pk"))
+
+
+def may(user: Caller, action: str, house: RentalHouse) -> bool:
+    """``user`` may take ``action`` on ``house``, which they can see."""
+    if action == VIEW:
+        return True
+    if action == INSPECT:
+        return serves_grid_of(user, house)
+    if action == MANAGE:
+        return is_town_manager(user) or serves_grid_of(user, house) or is_landlord(user, house)
+    if action == RECTIFY:
+        return is_landlord(user, house)
+    raise ValueError(f"unknown action {action!r}")
+
+
+_REFUSALS = {
+    INSPECT: _("Only the grid worker of this house's grid may do this."),
+    MANAGE: _("Only the landlord, the grid worker or the town's officers may do this."),
+    RECTIFY: _("Only the landlord may do this."),
+}
+
+
+def require(user: Caller, action: str, house: RentalHouse) -> None:
+    """Raise ``PermissionDenied`` unless ``user`` may take ``action`` on ``house``."""
+    if not may(user, action, house):
+        raise PermissionDenied(str(_REFUSALS[action]))
+
+
+def get_house_for(user: Caller, pk: UUID | str, *, action: str = VIEW) -> RentalHouse:
+    """The house ``pk`` for ``action``: Http404 when ``user`` may not see it (or it is not
+    there), PermissionDenied when they see it but ``action`` is not theirs."""
+    try:
+        house = houses_visible_to(user).get(pk=pk)
+    except (RentalHouse.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+    require(user, action, house)
+    return house
+
+
+def inspections_visible_to(user: Caller) -> QuerySet[Inspection]:
+    return Inspection.objects.in_current_scope().filter(house__in=houses_visible_to(user).values("pk"))
+
+
+def hazards_visible_to(user: Caller) -> QuerySet[Hazard]:
+    return Hazard.objects.in_current_scope().filter(house__in=houses_visible_to(user).values("pk"))
+
+
+def get_hazard_for(user: Caller, pk: UUID | str, *, action: str = VIEW) -> Hazard:
+    """The hazard ``pk``: Http404 when its house is not visible to ``user``; PermissionDenied
+    when ``action`` on its house is not theirs."""
+    try:
+        hazard = hazards_visible_to(user).select_related("house").get(pk=pk)
+    except (Hazard.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+    require(user, action, hazard.house)
+    return hazard

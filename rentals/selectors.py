@@ -1,0 +1,81 @@
+"""Reads for rentals: the grid worker's day.
+
+Each selector states whose data it reads: it starts from ``rentals.access`` (the caller's
+visible houses, in the current town), so a page and the API that use it show the same.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.db.models import BooleanField, Case, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+
+from nanhai_portal.accounts.models import Caller
+from rentals import access, conf
+from rentals.models import Hazard, RentalHouse
+
+# Awaiting the grid worker: a fix to verify, or an open one whose deadline has come.
+RETURN_VISIT_STATES = (Hazard.State.RECTIFICATION_SUBMITTED,)
+OPEN_STATES = (Hazard.State.OPEN, Hazard.State.REOPENED)
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def inspection_due_at() -> Case:
+    """When a house is next due for inspection: its last visit plus its risk class's interval
+    (``conf``), or long ago if never inspected. One CASE per configured class, so the
+    database computes it and can sort by it."""
+    last = Coalesce(F("last_inspected_at"), Value(NEVER))
+    return Case(
+        *[When(risk_class=code, then=last + Value(conf.inspection_interval(code))) for code in conf.risk_classes()],
+        default=Value(NEVER),
+        output_field=DateTimeField(),
+    )
+
+
+def _due_by(now: datetime) -> Q:
+    """Due by ``now``, as plain ranges on ``last_inspected_at`` per class (the grid index
+    ``rentalhouse_grid_due`` answers them), not as a computed expression."""
+    # A house whose class is no longer configured is due at once (its interval is unknown).
+    due = Q(last_inspected_at__isnull=True) | ~Q(risk_class__in=list(conf.risk_classes()))
+    for code in conf.risk_classes():
+        due |= Q(risk_class=code, last_inspected_at__lte=now - conf.inspection_interval(code))
+    return due
+
+
+def houses_due_for_inspection(user: Caller, *, now: datetime) -> QuerySet[RentalHouse]:
+    """The let or vacant houses ``user`` may inspect (a grid worker's: their grids') that are due
+    by ``now``: the most overdue first. Annotated ``inspection_due``."""
+    return (
+        access.houses_visible_to(user)
+        .filter(grid__in=access.grids_served_by(user).values("pk"))
+        .exclude(status=RentalHouse.Status.CLOSED)
+        .filter(_due_by(now))
+        .annotate(inspection_due=inspection_due_at())
+        .order_by("inspection_due", "address")
+    )
+
+
+def hazards_for_return_visit(user: Caller, *, now: datetime) -> QuerySet[Hazard]:
+    """The hazards in ``user``'s grids that need the grid worker: a rectification to verify,
+    or an open hazard past its deadline. Overdue first, then by deadline. Annotated ``overdue``."""
+    return (
+        access.hazards_visible_to(user)
+        .filter(house__grid__in=access.grids_served_by(user).values("pk"))
+        .filter(Q(state__in=RETURN_VISIT_STATES) | Q(state__in=OPEN_STATES, due_at__lte=now))
+        .annotate(
+            overdue=Case(When(due_at__lte=now, then=Value(True)), default=Value(False), output_field=BooleanField())
+        )
+        .select_related("house", "category")
+        .order_by("-overdue", "due_at")
+    )
+
+
+def has_open_hazards() -> Exists:
+    """For annotating houses: at least one hazard not yet verified."""
+    return Exists(Hazard.objects.filter(house=OuterRef("pk")).exclude(state=Hazard.State.VERIFIED))
+
+
+def overdue_hazards(user: Caller, *, now: datetime) -> QuerySet[Hazard]:
+    """Hazards ``user`` may see that are not fixed and past their deadline, the oldest first."""
+    return access.hazards_visible_to(user).filter(state__in=OPEN_STATES, due_at__lte=now).order_by("due_at")
