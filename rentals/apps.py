@@ -1,5 +1,16 @@
 from django.apps import AppConfig
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+
+def hazard_category_name(code: str) -> str | None:
+    """A checklist category's name in the language being rendered (the messages' ``labels=``)."""
+    from rentals.models import HazardCategory  # models are not ready when this module is imported
+
+    category = HazardCategory.objects.filter(code=code).first()
+    if category is None:
+        return None
+    return category.name_en if (get_language() or "").startswith("en") else category.name_zh
 
 
 class RentalsConfig(AppConfig):
@@ -37,23 +48,26 @@ class RentalsConfig(AppConfig):
             },
         )
 
-        hazard = {"address": "桂城街道南海大道1号", "category": "灭火器"}
+        hazard = {"address": "桂城街道南海大道1号", "category": "extinguisher"}
         register_event(
             "rentals.hazard_opened",
             channels=[Channel.SMS],
             required=["address", "category", "due"],
+            labels={"category": hazard_category_name},
             example={**hazard, "due": "2026-12-01 10:00"},
         )
         register_event(
             "rentals.hazard_rectified",
             channels=[],
             required=["address", "category"],
+            labels={"category": hazard_category_name},
             example=hazard,
         )
         register_event(
             "rentals.hazard_reopened",
             channels=[Channel.SMS],
             required=["address", "category", "reason", "due"],
+            labels={"category": hazard_category_name},
             example={**hazard, "reason": "灭火器仍已过期", "due": "2026-12-08 10:00"},
         )
 

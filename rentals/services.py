@@ -265,7 +265,7 @@ def _notify_landlord(hazard: Hazard, event: str, **context: Any) -> None:
     notify(
         user=user,
         event=event,
-        context={"address": hazard.house.address, "category": hazard.category.name_zh, **context},
+        context={"address": hazard.house.address, "category": hazard.category.code, **context},
         target=hazard,
     )
 
@@ -447,7 +447,7 @@ def hazard_rectify(*, hazard: Hazard, note: str, by: User, now: datetime | None 
     notify(
         user=hazard.item.inspection.inspector,
         event="rentals.hazard_rectified",
-        context={"address": hazard.house.address, "category": hazard.category.name_zh},
+        context={"address": hazard.house.address, "category": hazard.category.code},
         target=hazard,
     )
     return hazard

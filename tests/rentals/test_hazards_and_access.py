@@ -17,6 +17,7 @@ from nanhai_portal.accounts.roles import Role
 from nanhai_portal.audit.models import AuditEvent
 from nanhai_portal.errors import DomainError, InvalidTransition
 from nanhai_portal.notifications.models import Notification
+from nanhai_portal.notifications.selectors import notification_text
 from nanhai_portal.tenancy import district_context, town_context
 from rentals import access, selectors, services
 from rentals.models import Hazard, RentalHouse, Tenancy
@@ -60,6 +61,18 @@ def test_open_rectified_verified_audited_and_notified_once() -> None:
     assert sorted(actions) == ["rentals.hazard_rectification_submitted", "rentals.hazard_verified"]
     assert Notification.objects.filter(recipient=landlord, event="rentals.hazard_opened").count() == 1
     assert Notification.objects.filter(recipient=worker, event="rentals.hazard_rectified").count() == 1
+
+
+def test_the_landlords_message_names_the_category_in_the_readers_language() -> None:
+    # Given a hazard found at a landlord's house, told to them in Chinese
+    hazard, _worker = a_hazard()
+    message = Notification.objects.get(recipient=hazard.house.landlord.user, event="rentals.hazard_opened")
+
+    # Then the message keeps the category's code, and each reader reads its name in their language
+    assert message.context is not None and message.context["category"] == "escape_window"
+    assert "防盗网逃生窗" in message.body
+    english = notification_text(message, language="en")
+    assert "escape window" in english.body.lower() and "防盗网" not in english.body
 
 
 def test_reopened_with_a_reason_and_a_new_deadline_then_rectified_again() -> None:
