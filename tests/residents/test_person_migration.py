@@ -67,14 +67,25 @@ def copy_database(live_db: None) -> Iterator[str]:
 
 
 def _migrate(alias: str, *, residents: tuple[str, str] | None) -> Any:
-    """Migrate every app to its last migration, residents to ``residents`` (or its last)."""
+    """Migrate every app to its last migration, residents to ``residents`` (or its last).
+
+    With residents held back, an app whose migrations need a later residents migration (a
+    domain app built on ``Person``) is taken back to before its first migration."""
     executor = MigrationExecutor(connections[alias])
-    targets = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "residents" or residents is None]
-    if residents is not None:
-        targets.append(residents)
+    graph = executor.loader.graph
+    leaves = graph.leaf_nodes()
+    if residents is None:
+        targets: list[tuple[str, str | None]] = list(leaves)
+    else:
+        (last,) = [node for node in leaves if node[0] == "residents"]
+        too_new = set(graph.forwards_plan(last)) - set(graph.forwards_plan(residents))
+        targets = [residents]
+        for leaf in leaves:
+            if leaf[0] != "residents":
+                targets.append((leaf[0], None) if too_new & set(graph.forwards_plan(leaf)) else leaf)
     executor.migrate(targets)
     executor.loader.build_graph()
-    return executor.loader.project_state(targets).apps
+    return executor.loader.project_state([node for node in targets if node[1] is not None]).apps
 
 
 def _demo() -> dict[str, list[Any]]:
