@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from playwright.sync_api import expect
 
 from nanhai_portal.demo import DEMO_PASSWORD
 from nanhai_portal.tenancy import town_context
@@ -93,8 +94,10 @@ def test_an_import_with_bad_rows_says_so_and_lists_them(
         press(page, page.locator("form.job-upload button[type=submit]"))
         job_id = re.search(r"/jobs/([0-9a-f-]{36})/$", page.url).group(1)  # type: ignore[union-attr]
 
-        # progress.js follows the job and reloads the page once it has ended.
-        page.locator(".job-error-list").wait_for(timeout=FINISHED_SECONDS * 1000)
+        # progress.js follows the job and reloads the page once it has ended: the page it loads
+        # then follows nothing (the first problems may be listed while the job still runs).
+        expect(page.locator("[data-poll-url]")).to_have_count(0, timeout=FINISHED_SECONDS * 1000)
+        page.locator(".job-error-list").wait_for()
         browser.arrived(page)  # the reload: checked like any page
         screenshot(page, "02-done-with-errors")
 
