@@ -69,6 +69,22 @@ def signup_towns() -> list[TownCommunities]:
     return list(towns.values())
 
 
+def _new_password_field(label: Any, *, required: Any, help_text: Any = "") -> forms.CharField:
+    """A new password, typed as is (not stripped); kept in the field when the form comes back
+    with an error (the sign-up pages are ``no-store``)."""
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        strip=False,
+        max_length=128,
+        error_messages={
+            "required": required,
+            "max_length": _("A password has at most %(limit_value)d characters."),
+        },
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True),
+    )
+
+
 class SignupForm(forms.Form):
     """The sign-up page. Each field says in its own words what is missing or wrong; the
     passwords are given back after an error (the page is ``no-store``), never after success."""
@@ -103,27 +119,10 @@ class SignupForm(forms.Form):
         },
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
     )
-    password = forms.CharField(
-        label=_("Password"),
-        help_text=_("At least 8 characters, not only digits."),
-        strip=False,
-        max_length=128,
-        error_messages={
-            "required": _("Choose a password."),
-            "max_length": _("A password has at most %(limit_value)d characters."),
-        },
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True),
+    password = _new_password_field(
+        _("Password"), required=_("Choose a password."), help_text=_("At least 8 characters, not only digits.")
     )
-    password_again = forms.CharField(
-        label=_("Password again"),
-        strip=False,
-        max_length=128,
-        error_messages={
-            "required": _("Type the password again."),
-            "max_length": _("A password has at most %(limit_value)d characters."),
-        },
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True),
-    )
+    password_again = _new_password_field(_("Password again"), required=_("Type the password again."))
     town = forms.ChoiceField(
         label=_("Town or street"),
         error_messages={
