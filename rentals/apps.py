@@ -79,6 +79,7 @@ class RentalsConfig(AppConfig):
                 "rentals.tenancy_ended": pgettext_lazy("audit action", "Tenancy ended"),
                 "rentals.inspection_recorded": pgettext_lazy("audit action", "Inspection recorded"),
                 "rentals.inspection_changed": pgettext_lazy("audit action", "Inspection changed"),
+                "rentals.inspection_photo_added": pgettext_lazy("audit action", "Inspection photo added"),
                 "rentals.hazard_rectification_submitted": pgettext_lazy(
                     "audit action", "Hazard rectification submitted"
                 ),

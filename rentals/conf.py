@@ -9,6 +9,9 @@ Settings (defaults in ``nanhai_portal/settings.py``)::
                           {"risk_class": "ordinary"}]
     RENTALS_HAZARD_DEADLINES = {"major": {"hours": 24}, "general": {"days": 7}}
     RENTALS_ESCALATION_SECOND_DEADLINE = {"days": 7}
+    RENTALS_SYNC_MAX_BATCH = 100           # inspections in one offline batch
+    RENTALS_MAX_PHOTOS_PER_INSPECTION = 48
+    RENTALS_MAX_PHOTOS_PER_RECTIFICATION = 8
 
 A rule matches when every condition it names holds (``min_tenants``: at least that many
 tenants; ``building_types``: one of them); the first match gives the class.
@@ -80,3 +83,17 @@ def hazard_due_at(severity: str, *, opened_at: datetime) -> datetime:
 def second_deadline() -> timedelta:
     """After the first deadline, how long before an overdue hazard goes to the district."""
     return timedelta(**getattr(settings, "RENTALS_ESCALATION_SECOND_DEADLINE", DEFAULT_SECOND_DEADLINE))
+
+
+def max_sync_batch() -> int:
+    """The most inspections one offline batch may carry (a larger batch is refused whole)."""
+    return int(getattr(settings, "RENTALS_SYNC_MAX_BATCH", 100))
+
+
+def max_photos_per_inspection() -> int:
+    return int(getattr(settings, "RENTALS_MAX_PHOTOS_PER_INSPECTION", 48))
+
+
+def max_photos() -> int:
+    """The most photos one rectification may carry."""
+    return int(getattr(settings, "RENTALS_MAX_PHOTOS_PER_RECTIFICATION", 8))

@@ -221,6 +221,7 @@ class Hazard(TenantModel):
         verbose_name_plural = _("hazards")
         constraints = [
             models.UniqueConstraint(fields=["town", "item"], name="hazard_one_per_item"),
+            models.UniqueConstraint(fields=["id", "town"], name="hazard_id_town_unique"),
             models.CheckConstraint(condition=Q(escalated_level__lte=2), name="hazard_escalated_level_valid"),
         ]
         indexes = [
@@ -230,3 +231,50 @@ class Hazard(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.category_id} ({self.get_state_display()})"
+
+
+def photo_path(photo: Photo, filename: str) -> str:
+    """Private storage path: town / random name (the uploaded name is not kept)."""
+    return f"private/rentals/{photo.town_id}/{uuid.uuid4().hex}"
+
+
+class Photo(TenantModel):
+    """A photo taken in an inspection (by the grid worker, optionally of one category) or of a
+    hazard's rectification (by the landlord). ``client_id`` is made by the phone, so that a
+    photo sent again from the offline queue is stored once."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client_id = models.UUIDField(_("client id"), default=uuid.uuid4)
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.CASCADE, null=True, blank=True, related_name="photos", verbose_name=_("inspection")
+    )
+    category = models.ForeignKey(
+        HazardCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("category")
+    )
+    hazard = models.ForeignKey(
+        Hazard, on_delete=models.CASCADE, null=True, blank=True, related_name="photos", verbose_name=_("hazard")
+    )
+    file = models.FileField(_("file"), upload_to=photo_path, max_length=200)
+    content_type = models.CharField(_("content type"), max_length=64)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        constraints = [
+            models.UniqueConstraint(fields=["town", "client_id"], name="photo_client_id_unique_in_town"),
+            models.CheckConstraint(
+                condition=Q(inspection__isnull=False, hazard__isnull=True)
+                | Q(inspection__isnull=True, hazard__isnull=False),
+                name="photo_of_inspection_or_hazard",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.client_id)

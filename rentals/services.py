@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -27,9 +28,10 @@ from nanhai_portal.audit.services import audit_record
 from nanhai_portal.errors import DomainError, InvalidTransition
 from nanhai_portal.notifications.services import notify
 from rentals import access, conf
-from rentals.models import Hazard, HazardCategory, Inspection, InspectionItem, RentalHouse, Tenancy
-from residents.models import Person, Resident
+from rentals.models import Hazard, HazardCategory, Inspection, InspectionItem, Photo, RentalHouse, Tenancy
+from residents.models import Document, Person, Resident
 from residents.services import person_find_or_create
+from residents.uploads import BadUpload, check_upload
 
 State = Hazard.State
 Result = InspectionItem.Result
@@ -430,12 +432,25 @@ def _required_text(text: str, message: str, code: str) -> str:
 
 
 @transaction.atomic
-def hazard_rectify(*, hazard: Hazard, note: str, by: User, now: datetime | None = None) -> Hazard:
-    """The landlord says the hazard is fixed (整改), with a note; the grid worker who found it
-    is told, to verify it on a return visit."""
+def hazard_rectify(
+    *,
+    hazard: Hazard,
+    note: str,
+    by: User,
+    photos: Sequence[UploadedFile] = (),
+    now: datetime | None = None,
+) -> Hazard:
+    """The landlord says the hazard is fixed (整改), with a note and photos of the fix; the grid
+    worker who found it is told, to verify it on a return visit. A photo that is not a JPEG or
+    PNG, or too large, refuses the whole rectification (``BadUpload``) and nothing is kept."""
     hazard = _lock_hazard(hazard, by, "rectify")
     _require_state(hazard, "rectify")
     hazard.rectification_note = _required_text(note, _("Say what was done."), "note_required")
+    if len(photos) > conf.max_photos():
+        message = _("At most %(limit)d photos at a time.") % {"limit": conf.max_photos()}
+        raise BadUpload(message, code="too_many_photos", fields={"photos": [message]})
+    for upload in photos:
+        _photo_save(Photo(town_id=hazard.town_id, hazard=hazard, uploaded_by=by), upload)
     hazard.rectified_at = now or timezone.now()
     changes = _move(hazard, to=State.RECTIFICATION_SUBMITTED)
     audit_record(
@@ -483,3 +498,165 @@ def hazard_reopen(*, hazard: Hazard, reason: str, by: User, now: datetime | None
         due=timezone.localtime(hazard.due_at).strftime("%Y-%m-%d %H:%M"),
     )
     return hazard
+
+
+# --- Photos ---------------------------------------------------------------------------
+
+
+def _photo_save(photo: Photo, upload: UploadedFile) -> Photo:
+    """Check ``upload`` (a JPEG or PNG, within the size limits: ``residents.uploads``), store the
+    file privately and save ``photo``; the file goes again if the row cannot be saved."""
+    checked = check_upload(Document.Kind.PHOTO, upload)
+    photo.content_type, photo.size, photo.sha256 = checked.content_type, checked.size, checked.sha256
+    photo.file.save("upload", upload, save=False)
+    try:
+        with transaction.atomic():
+            photo.save(force_insert=True)
+    except Exception:
+        photo.file.storage.delete(str(photo.file.name))
+        raise
+    return photo
+
+
+@dataclass(frozen=True)
+class AddedPhoto:
+    photo: Photo
+    created: bool
+
+
+@transaction.atomic
+def inspection_add_photo(
+    *,
+    inspection: Inspection,
+    upload: UploadedFile,
+    by: User,
+    client_id: UUID | None = None,
+    category: str | None = None,
+) -> AddedPhoto:
+    """A photo taken in ``inspection`` (of one ``category``'s answer, if given), by the grid
+    worker of the house's grid. Sent again with the same ``client_id`` (the phone's offline
+    queue replaying), the photo stored the first time is returned and nothing is written."""
+    access.get_house_for(by, inspection.house_id, action=access.INSPECT)
+    inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    if client_id is not None:
+        existing = Photo.objects.filter(client_id=client_id).first()
+        if existing is not None:
+            if existing.inspection_id != inspection.pk:
+                raise Conflict(_("This photo was already sent for another inspection."), current_version=1)
+            return AddedPhoto(existing, created=False)
+    chosen = None
+    if category:
+        chosen = HazardCategory.objects.filter(code=category).first()
+        if chosen is None:
+            raise ItemRefused(
+                _("Unknown category “%(code)s”.") % {"code": category},
+                code="unknown_category",
+                fields={"category": [_("Unknown category.")]},
+            )
+    if inspection.photos.count() >= conf.max_photos_per_inspection():
+        message = _("An inspection holds at most %(limit)d photos.") % {"limit": conf.max_photos_per_inspection()}
+        raise BadUpload(message, code="too_many_photos", fields={"file": [message]})
+    photo = Photo(town_id=inspection.town_id, inspection=inspection, category=chosen, uploaded_by=by)
+    if client_id is not None:
+        photo.client_id = client_id
+    _photo_save(photo, upload)
+    audit_record(
+        action="rentals.inspection_photo_added",
+        actor=by,
+        target=inspection,
+        changes={"client_id": str(photo.client_id)},
+    )
+    return AddedPhoto(photo, created=True)
+
+
+# --- The offline queue's batch --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """One batch item's outcome: ``created``, ``duplicate``, ``conflict`` or ``refused`` (with
+    ``code`` and ``message``); ``inspection`` when one exists for the item's client id."""
+
+    index: int
+    client_id: str
+    result: str
+    inspection: Inspection | None = None
+    code: str = ""
+    message: str = ""
+    current_version: int | None = None
+
+
+class BatchTooLarge(DomainError):
+    status = 413
+    code = "batch_too_large"
+
+
+def inspections_sync(*, batch: Sequence[Mapping[str, Any]], by: User) -> list[SyncResult]:
+    """Record a batch of inspections from a phone's offline queue, each in its own transaction.
+
+    Each item is what ``inspection_record`` takes (``client_id``, ``house``, ``items``,
+    ``inspected_at``, optional ``latitude``/``longitude`` and ``note``). A replayed item is a
+    ``duplicate`` and changes nothing; the same client id with other answers is a ``conflict``
+    with the server's version; a bad item is ``refused`` with a code, and the rest of the batch
+    is kept. A batch of more than ``conf.max_sync_batch()`` items is refused whole.
+    """
+    limit = conf.max_sync_batch()
+    if len(batch) > limit:
+        raise BatchTooLarge(
+            _("A batch holds at most %(limit)d inspections; this one has %(count)d.")
+            % {"limit": limit, "count": len(batch)},
+            limit=limit,
+        )
+    results: list[SyncResult] = []
+    for index, item in enumerate(batch):
+        client_id = str(item.get("client_id", ""))
+        try:
+            house = access.get_house_for(by, item["house"], action=access.INSPECT)
+            location = None
+            if item.get("latitude") is not None and item.get("longitude") is not None:
+                location = (Decimal(str(item["latitude"])), Decimal(str(item["longitude"])))
+            recorded = inspection_record(
+                house=house,
+                client_id=UUID(client_id),
+                items=item.get("items") or [],
+                by=by,
+                inspected_at=item["inspected_at"],
+                location=location,
+                note=str(item.get("note", "")),
+            )
+        except Conflict as conflict:
+            results.append(
+                SyncResult(
+                    index,
+                    client_id,
+                    "conflict",
+                    inspection=Inspection.objects.filter(client_id=client_id).first(),
+                    code=conflict.code,
+                    message=conflict.message,
+                    current_version=conflict.extra.get("current_version"),
+                )
+            )
+        except Http404:
+            results.append(
+                SyncResult(
+                    index, client_id, "refused", code="house_not_found", message=_("No such house in your grids.")
+                )
+            )
+        except (KeyError, TypeError, ValueError):
+            results.append(
+                SyncResult(
+                    index,
+                    client_id,
+                    "refused",
+                    code="invalid_item",
+                    message=_("Each inspection needs a client id, a house, its time and its items."),
+                )
+            )
+        except PermissionDenied as denied:
+            results.append(SyncResult(index, client_id, "refused", code="permission_denied", message=str(denied)))
+        except DomainError as refused:
+            results.append(SyncResult(index, client_id, "refused", code=refused.code, message=refused.message))
+        else:
+            outcome = "created" if recorded.created else "duplicate"
+            results.append(SyncResult(index, client_id, outcome, inspection=recorded.inspection))
+    return results
