@@ -26,6 +26,7 @@ api_v1 = [
     path("", include("nanhai_portal.notifications.api_urls")),
     path("", include("nanhai_portal.jobs.api_urls")),
     path("", include("residents.api_urls")),
+    path("", include("rentals.api_urls")),
 ]
 
 admin.site.site_header = _("Nanhai new-resident portal: back office")
@@ -50,6 +51,7 @@ urlpatterns = [
     path("inbox/", include("nanhai_portal.notifications.urls")),
     path("jobs/", include("nanhai_portal.jobs.urls")),
     path("residents/", include("residents.urls")),
+    path("rentals/", include("rentals.urls")),
     path("admin/", admin.site.urls),
 ]
 

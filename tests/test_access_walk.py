@@ -48,10 +48,14 @@ from nanhai_portal.notifications import fanouts
 from nanhai_portal.notifications.models import FanOut, Notification
 from nanhai_portal.notifications.services import notify
 from nanhai_portal.tenancy import district_context, town_context
+from rentals import services as rentals_services
+from rentals.models import Hazard, Inspection, Photo, RentalHouse, Tenancy
 from residents.models import Application, ApplicationStep, Document, Permit, Resident
 from tests.factories import ApplicationFactory, DocumentFactory, PermitFactory, ResidentFactory, UserFactory
 from tests.jobs.files import csv_upload
 from tests.jobs.test_import import MIXED_ROWS
+from tests.rentals.factories import AT, RentalHouseFactory
+from tests.residents.helpers import png
 from tests.unchanged import Rows, nothing_changes, rows
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +101,12 @@ VISIBLE: dict[str, frozenset[str]] = {
     "grid": frozenset({GRID}) | AREA_STAFF,  # the worker serves it (guardian)
     "town": SIGNED_IN,  # the seven towns are no secret
     "signup": frozenset(ROLES),  # a sign-up verification: by its unguessable id
+    # Rentals: the resident is the landlord, the other resident a tenant, the grid worker serves
+    # the house's grid; the town and the district read every house.
+    "house": frozenset({RESIDENT, OTHER_RESIDENT, GRID}) | AREA_STAFF,
+    "inspection": frozenset({RESIDENT, OTHER_RESIDENT, GRID}) | AREA_STAFF,
+    "hazard": frozenset({RESIDENT, OTHER_RESIDENT, GRID}) | AREA_STAFF,
+    "inspection photo": frozenset({RESIDENT, OTHER_RESIDENT, GRID}) | AREA_STAFF,
 }
 MIRROR = {OTHER_OFFICER: OFFICER}
 
@@ -438,6 +448,7 @@ def world(media: Any) -> World:
         objects[("community", town)] = {"pk": str(community.pk)}
         objects[("grid", town)] = {"pk": str(grid.pk)}
         objects[("town", town)] = {"code": town}
+        objects.update(rental_objects(town, grid, resident, people, officer))
     objects[("signup", HOME)] = {"signup_id": str(uuid.uuid4())}
     ids = [value for values in objects.values() for value in values.values() if len(value) == 36]
     watched = [
@@ -450,8 +461,45 @@ def world(media: Any) -> World:
         rows(Notification, recipient_id__in=[person.pk for person in people.values()]),
         rows(AuditEvent, actor_username__in=[person.username for person in people.values()]),
         rows(Resident, person__user__in=list(people.values())),
+        rows(RentalHouse, pk__in=ids),
+        rows(Tenancy, house_id__in=ids),
+        rows(Inspection, pk__in=ids),
+        rows(Hazard, house_id__in=ids),
+        rows(Photo, inspection_id__in=ids),
     ]
     return World(people, objects, watched)
+
+
+def rental_objects(town: str, grid: Grid, landlord: Resident, people: dict[str, Any], officer: User) -> Any:
+    """A house in ``grid`` let by ``landlord`` (in the home town: rented by the other resident),
+    inspected by its grid worker with one hazard found, and a photo of the inspection."""
+    with town_context(town):
+        worker = people[GRID] if town == HOME else UserFactory(role=Role.GRID_WORKER, town_id=town)
+        if town != HOME:
+            grid_assign_worker(grid=grid, worker=worker)
+        house = RentalHouseFactory(town_id=town, grid=grid, community=grid.community, landlord=landlord.person)
+        if town == HOME:
+            tenant = Resident.objects.get(person__user=people[OTHER_RESIDENT])
+            rentals_services.tenancy_add(house=house, resident=tenant, from_date=AT.date(), by=officer)
+        inspection = rentals_services.inspection_record(
+            house=house,
+            client_id=uuid.uuid4(),
+            items=[{"category": "extinguisher", "result": "hazard"}, {"category": "gas", "result": "ok"}],
+            by=worker,
+            inspected_at=AT,
+        ).inspection
+        hazard = Hazard.objects.get(house=house)
+        photo = rentals_services.inspection_add_photo(inspection=inspection, upload=png(), by=worker).photo
+    return {
+        ("house", town): {"pk": str(house.pk), "house_id": str(house.pk)},
+        ("inspection", town): {"pk": str(inspection.pk), "inspection_id": str(inspection.pk)},
+        ("hazard", town): {"pk": str(hazard.pk), "hazard_id": str(hazard.pk)},
+        ("inspection photo", town): {
+            "pk": str(inspection.pk),
+            "inspection_id": str(inspection.pk),
+            "photo_id": str(photo.pk),
+        },
+    }
 
 
 def client_for(world: World, role: str, *, is_api: bool) -> Client:

@@ -1,0 +1,3 @@
+"""The rentals API under /api/v1/ (see rentals/api.py)."""
+
+urlpatterns: list = []
