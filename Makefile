@@ -16,13 +16,12 @@ test: $(DEV_STAMP) browser
 	@$(PY) -m nanhai_portal.devservices test -- $(PYTEST_ARGS)
 
 # The whole suite on days that month arithmetic gets wrong (tests/clock.py travels the clock,
-# workers and the browser test's server included).
+# workers and the browser test's server included), TEST_DATES_JOBS days side by side
+# (tests/dates.py; each day's log in .var/test-dates/).
 TEST_DATES ?= 2027-01-31 2027-02-28 2028-02-28 2028-02-29 2026-11-30 2026-12-31
+TEST_DATES_JOBS ?= 2
 test-dates: $(DEV_STAMP) browser
-	@for day in $(TEST_DATES); do \
-	  echo "[dates] the whole suite on $$day"; \
-	  PORTAL_TEST_TODAY=$$day $(PY) -m nanhai_portal.devservices test -- -q $(PYTEST_ARGS) || exit 1; \
-	done
+	@$(PY) tests/dates.py --jobs $(TEST_DATES_JOBS) $(TEST_DATES) -- -q $(PYTEST_ARGS)
 
 # The first command as a new user meets it: a fresh clone of HEAD, a runtime-only venv, make run
 # twice, health, sign-ins, a page of every role, a clean log (tests/smoke.py). Stdlib only.

@@ -37,6 +37,7 @@ VAR = BASE_DIR / ".var"
 DATABASE_NAME = os.environ.get("PORTAL_DATABASE_NAME", "nanhai")
 OWNER_ROLE, OWNER_PASSWORD = "nanhai_owner", "nanhai-owner-dev"
 APP_ROLE, APP_PASSWORD = "nanhai_app", "nanhai-app-dev"
+BOOTSTRAP_LOCK = 0x6E616E6861  # "nanha": the advisory lock that serialises role and database set-up
 
 
 def say(message: str) -> None:
@@ -94,6 +95,9 @@ def bootstrap_database(superuser_dsn: str, *, host_in_url: str) -> tuple[str, st
         fail(f"cannot connect to PostgreSQL as a superuser ({str(error).strip().splitlines()[0]}).")
     connection.autocommit = True
     with connection.cursor() as cursor:
+        # Two runs starting at once (the month-end runs side by side) would both ALTER the same
+        # role ("tuple concurrently updated"): one at a time, for this session.
+        cursor.execute("SELECT pg_advisory_lock(%s)", [BOOTSTRAP_LOCK])
         for role, password, options in (
             (OWNER_ROLE, OWNER_PASSWORD, "LOGIN CREATEDB NOSUPERUSER NOBYPASSRLS"),
             (APP_ROLE, APP_PASSWORD, "LOGIN NOCREATEDB NOSUPERUSER NOBYPASSRLS NOCREATEROLE"),
