@@ -320,12 +320,16 @@ class RentalHouseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
         )
 
     @extend_schema(
-        methods=["GET"],
         responses=TenancySerializer(many=True),
         description="The house's tenancies: all of them for its landlord, grid worker and the town; a tenant's own.",
     )
+    @action(detail=True, methods=["get"])
+    def tenancies(self, request: Request, pk: str) -> Response:
+        house = access.get_house_for(request.user, pk)
+        found = access.tenancies_of(request.user, house).select_related("resident__person").order_by("from_date")
+        return Response(TenancySerializer(found, many=True).data)
+
     @extend_schema(
-        methods=["POST"],
         request=TenancyCreateSerializer,
         responses={201: TenancySerializer},
         description=(
@@ -333,13 +337,9 @@ class RentalHouseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
             "in the house's town. By the landlord, the grid worker or the town's officers."
         ),
     )
-    @action(detail=True, methods=["get", "post"])
+    @tenancies.mapping.post
     @idempotent
-    def tenancies(self, request: Request, pk: str) -> Response:
-        if request.method == "GET":
-            house = access.get_house_for(request.user, pk)
-            found = access.tenancies_of(request.user, house).select_related("resident__person").order_by("from_date")
-            return Response(TenancySerializer(found, many=True).data)
+    def tenancy_add(self, request: Request, pk: str) -> Response:
         by = access.acting_user(request.user)
         house = access.get_house_for(by, pk, action=access.MANAGE)
         data = TenancyCreateSerializer(data=request.data)
@@ -438,7 +438,7 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
 
     @extend_schema(
         request={"multipart/form-data": RectifySerializer, "application/json": RectifySerializer},
-        responses=HazardSerializer,
+        responses={200: HazardSerializer, 413: ERROR_RESPONSE},
         description=(
             "The landlord says the hazard is fixed: `note` and `photos` (JPEG or PNG, several). A hazard that "
             "is not open: 409 `invalid_transition`. A bad photo refuses the whole rectification and keeps nothing."
