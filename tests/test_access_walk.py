@@ -289,6 +289,28 @@ ROUTES: dict[str, Route] = {
     },
     "api/v1/^permits/$": api(EVERYONE),
     "api/v1/^permits/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "permit"),
+    # --- API: rentals (helper A, the rentals API) ---
+    # Anyone signed in lists what they may see and gets past the form (the house is looked up
+    # after it); only the grid worker of the house's grid inspects it or adds photos.
+    "api/v1/^inspections/$": api(EVERYONE, Rule(ok=frozenset({400}))),
+    "api/v1/^inspections/sync/$": api(NOT_ALLOWED, Rule(ok=frozenset({400}))),
+    "api/v1/^inspections/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "inspection"),
+    "api/v1/^inspections/(?P<pk>[^/.]+)/photos/$": api(
+        NOT_ALLOWED, Rule(frozenset({GRID}), ok=frozenset({400})), "inspection"
+    ),
+    "api/v1/photos/<uuid:photo_id>/": api(EVERYONE, None, "inspection photo"),
+    "api/v1/hazard-categories/": api(EVERYONE, tenant=False),
+    "api/v1/^rental-houses/$": api(EVERYONE, Rule(ok=frozenset({400}))),
+    "api/v1/^rental-houses/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "house"),
+    # The landlord (the resident), the grid worker and the town add tenants; the tenant reads.
+    "api/v1/^rental-houses/(?P<pk>[^/.]+)/tenancies/$": api(
+        EVERYONE, Rule(frozenset({RESIDENT, GRID, OFFICER, TOWN_ADMIN}), ok=frozenset({400})), "house"
+    ),
+    "api/v1/^hazards/$": api(EVERYONE),
+    "api/v1/^hazards/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "hazard"),
+    "api/v1/^hazards/(?P<pk>[^/.]+)/rectify/$": api(NOT_ALLOWED, Rule(APPLICANT, ok=STATE_OR_FORM), "hazard"),
+    "api/v1/^hazards/(?P<pk>[^/.]+)/verify/$": api(NOT_ALLOWED, Rule(frozenset({GRID}), ok=STATE_OR_FORM), "hazard"),
+    "api/v1/^hazards/(?P<pk>[^/.]+)/reopen/$": api(NOT_ALLOWED, Rule(frozenset({GRID}), ok=STATE_OR_FORM), "hazard"),
 }
 
 # The API and the pages must hide the same objects from the same person: for each pair, a
