@@ -591,6 +591,18 @@ class BatchTooLarge(DomainError):
     code = "batch_too_large"
 
 
+def sync_batch_require_size(count: int) -> None:
+    """Refuse a batch of ``count`` inspections, whole, when it is over ``conf.max_sync_batch()``
+    (``BatchTooLarge``, 413, with the limit); the API checks it before each item's shape."""
+    limit = conf.max_sync_batch()
+    if count > limit:
+        raise BatchTooLarge(
+            _("A batch holds at most %(limit)d inspections; this one has %(count)d.")
+            % {"limit": limit, "count": count},
+            limit=limit,
+        )
+
+
 def inspections_sync(*, batch: Sequence[Mapping[str, Any]], by: User) -> list[SyncResult]:
     """Record a batch of inspections from a phone's offline queue, each in its own transaction.
 
@@ -600,13 +612,7 @@ def inspections_sync(*, batch: Sequence[Mapping[str, Any]], by: User) -> list[Sy
     with the server's version; a bad item is ``refused`` with a code, and the rest of the batch
     is kept. A batch of more than ``conf.max_sync_batch()`` items is refused whole.
     """
-    limit = conf.max_sync_batch()
-    if len(batch) > limit:
-        raise BatchTooLarge(
-            _("A batch holds at most %(limit)d inspections; this one has %(count)d.")
-            % {"limit": limit, "count": len(batch)},
-            limit=limit,
-        )
+    sync_batch_require_size(len(batch))
     results: list[SyncResult] = []
     for index, item in enumerate(batch):
         client_id = str(item.get("client_id", ""))
