@@ -21,6 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -45,7 +46,8 @@ from residents.uploads import max_document_bytes
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "rentals"
 PLAIN_FORM_PHOTOS = 4  # photos one plain form post may carry (the offline queue sends them one by one)
-NOTE_MAX = 1000
+NOTE_MAX = 2000  # the general note; the API takes as much
+ITEM_NOTE_MAX = 500  # a category's note, as the API takes it
 Result = InspectionItem.Result
 
 # What the configured risk classes (``conf.risk_classes()``) are called on the pages; a class
@@ -177,7 +179,7 @@ class InspectionForm(forms.Form):
                 widget=forms.RadioSelect,
                 error_messages={"required": _("Answer this category: ok, hazard or n.a.")},
             )
-            self.fields[f"note_{code}"] = forms.CharField(label=_("Note"), required=False, max_length=NOTE_MAX)
+            self.fields[f"note_{code}"] = forms.CharField(label=_("Note"), required=False, max_length=ITEM_NOTE_MAX)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -350,6 +352,7 @@ def precache_urls() -> list[str]:
         reverse("rentals:today"),
         reverse("rentals:inspect-offline"),
         static("css/portal.css"),
+        static("notifications/notifications.css"),  # the header's inbox link (base.html)
         static("rentals/grid.css"),
         static("rentals/grid.js"),
         *[static(f"rentals/icon-{size}.png") for size in ICON_SIZES],
@@ -365,14 +368,15 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     source = (STATIC_DIR / "sw.js").read_text(encoding="utf-8")
     urls = precache_urls()
     version = hashlib.sha256((source + "\n".join(urls)).encode()).hexdigest()[:16]
-    settings = {
+    worker_settings = {
         "version": version,
         "precache": urls,
         "today": reverse("rentals:today"),
         "shell": reverse("rentals:inspect-offline"),
         "login": reverse("login"),
+        "static": settings.STATIC_URL,
     }
-    body = f"self.NANHAI_SW = {json.dumps(settings)};\n{source}"
+    body = f"self.NANHAI_SW = {json.dumps(worker_settings)};\n{source}"
     response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
     patch_cache_control(response, no_cache=True, max_age=0)
     return response

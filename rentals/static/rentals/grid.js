@@ -458,7 +458,7 @@
       showPhotos(form.elements.photos);
       var note = document.querySelector("[data-queued-note]");
       note.hidden = false;
-      note.textContent = text("queued");
+      note.querySelector("[data-queued-text]").textContent = text("queued");
       note.focus();
       form.hidden = true;
       return render();

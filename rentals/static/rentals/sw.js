@@ -1,6 +1,6 @@
 /* The grid worker's service worker, served as /rentals/sw.js (scope /rentals/) by
  * rentals.views.grid.service_worker, which puts its settings in front as self.NANHAI_SW:
- * { version, precache: [urls], today, shell, login }.
+ * { version, precache: [urls], today, shell, login, static }.
  *
  * - install: keeps the shell (today's page, the inspection page without a house, the CSS,
  *   grid.js, the icons) in a cache named after the version; activate drops older caches.
@@ -8,7 +8,8 @@
  *   without signal, the kept copy, and for any house's inspection page the shell, which
  *   grid.js fills in from IndexedDB. A page answered by the sign-in page means the worker
  *   signed out: the kept pages go, so that nobody else reads them on this phone.
- * - the kept assets: from the cache, refreshed in the background.
+ * - static files (the kept ones, and any other a page asks for): from the cache, refreshed
+ *   in the background.
  * - the API is never cached: the queue in IndexedDB is what waits for signal.
  */
 /* global self, caches, fetch, Response, URL */
@@ -89,7 +90,7 @@ self.addEventListener("fetch", function (event) {
   if (url.origin !== self.location.origin) return;
   if (request.mode === "navigate" && url.pathname.indexOf("/rentals/") === 0) {
     event.respondWith(page(request));
-  } else if (SETTINGS.precache.indexOf(url.pathname) !== -1 && request.mode !== "navigate") {
+  } else if (request.mode !== "navigate" && (SETTINGS.precache.indexOf(url.pathname) !== -1 || url.pathname.indexOf(SETTINGS.static) === 0)) {
     event.respondWith(asset(request));
   }
 });
