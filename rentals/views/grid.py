@@ -98,10 +98,12 @@ def _house_data(house: RentalHouse) -> dict[str, Any]:
     }
 
 
-def _offline_settings() -> dict[str, Any]:
+def _offline_settings(user: User) -> dict[str, Any]:
     """What grid.js needs to know of the server: the API paths the issue fixes for clients,
-    the pages' addresses and the limits."""
+    the pages' addresses, the limits, and whose queue it is (a phone passed to another worker
+    keeps the first one's inspections, and sends only its own worker's)."""
     return {
+        "user": str(user.pk),
         "sync_url": "/api/v1/inspections/sync/",
         "photos_url": "/api/v1/inspections/{id}/photos/",
         "today_url": reverse("rentals:today"),
@@ -141,7 +143,7 @@ def today(request: HttpRequest) -> HttpResponse:
         "grids": list(grids_served_by(user).order_by("code")),
         "now": now,
         "offline": offline,
-        "offline_settings": _offline_settings(),
+        "offline_settings": _offline_settings(access.acting_user(request.user)),
     }
     return _no_http_cache(render(request, "rentals/grid/today.html", context))
 
@@ -248,7 +250,7 @@ def _inspect_page(
         "form": form,
         "house": house,
         "house_data": _house_data(house) if house is not None else None,
-        "offline_settings": _offline_settings(),
+        "offline_settings": _offline_settings(access.acting_user(request.user)),
         "photo_limit": PLAIN_FORM_PHOTOS,
         "risk_class": risk_class_name(house.risk_class) if house is not None else "",
     }

@@ -21,10 +21,11 @@ import pytest
 from PIL import Image
 
 from nanhai_portal.accounts.roles import Role
+from nanhai_portal.areas.models import Grid
 from nanhai_portal.tenancy import town_context
-from rentals.models import Hazard, Inspection, InspectionItem, Photo
+from rentals.models import Hazard, Inspection, InspectionItem, Photo, RentalHouse
 from tests.e2e.browser import goto, sign_in
-from tests.e2e.conftest import outside_the_browser_loop
+from tests.e2e.conftest import NARROW_PHONE, outside_the_browser_loop
 from tests.factories import UserFactory
 from tests.rentals.factories import GridFactory, RentalHouseFactory, grid_worker_of, landlord_with_account
 
@@ -69,6 +70,10 @@ def a_photo() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (640, 480), (180, 40, 40)).save(buffer, "JPEG")
     return buffer.getvalue()
+
+
+def fits_the_screen(page: Any) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
 def queue_state(page: Any) -> dict[str, str]:
@@ -123,7 +128,7 @@ def test_an_inspection_made_without_signal_reaches_the_server_once(
     page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
     card = page.locator(f"li[data-house='{given['house']}']")
     assert given["address"] in card.inner_text()
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits_the_screen(page)
     screenshot(page, "01-today-online")
 
     # No signal: the inspection page comes from the service worker, the house from IndexedDB.
@@ -181,3 +186,55 @@ def test_an_inspection_made_without_signal_reaches_the_server_once(
     assert outside_the_browser_loop(on_the_server, given["house"]) == expected
     assert page.locator(f"li[data-house='{given['house']}']").count() == 0  # inspected: no longer due
     screenshot(page, "05-today-after")
+
+
+def a_worker_with_a_house_that_moves_grid() -> dict[str, str]:
+    given = a_grid_worker_with_a_house()
+    given["elsewhere"] = str(GridFactory(town_id=TOWN).pk)
+    return given
+
+
+def moved_to_another_grid(house: str, grid: str) -> None:
+    """Given: while the phone had no signal, the town moved the house to another worker's grid."""
+    with town_context(TOWN):
+        target = Grid.objects.get(pk=grid)
+        RentalHouse.objects.filter(pk=house).update(grid=target, community=target.community)
+
+
+def test_on_a_narrow_phone_a_refused_inspection_stays_with_the_servers_message(
+    open_page: Callable[..., Any], portal_url: str, screenshot: Callable[[Any, str], Path]
+) -> None:
+    given = outside_the_browser_loop(a_worker_with_a_house_that_moves_grid)
+    page = open_page(NARROW_PHONE)
+    sign_in(page, portal_url, given["username"], PASSWORD)
+    goto(page, f"{portal_url}/rentals/today/")
+    page.wait_for_selector("html[data-grid-ready=true]")
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
+    assert fits_the_screen(page)
+    screenshot(page, "01-today-320")
+
+    page.context.set_offline(True)
+    goto(page, f"{portal_url}/rentals/houses/{given['house']}/inspect/")
+    page.wait_for_selector("html[data-grid-ready=true]")
+    assert page.locator("form[data-offline-shell]").count() == 1
+    assert fits_the_screen(page)
+    for index in range(page.locator(".check-item").count()):
+        page.locator(".check-item").nth(index).locator("label.choice-ok").click()
+    screenshot(page, "02-inspect-320")
+    page.locator("button.submit-inspection").click()
+    page.wait_for_function("document.querySelector('[data-queue]').dataset.waiting === '1'")
+    outside_the_browser_loop(moved_to_another_grid, given["house"], given["elsewhere"])
+
+    page.context.set_offline(False)
+    page.wait_for_function("document.querySelector('[data-queue]').dataset.problems === '1'", timeout=30_000)
+    problem = page.locator("[data-queue-problems] li")
+    assert given["address"] in problem.inner_text()
+    assert "您的网格中没有这间出租屋。" in problem.inner_text()
+    assert "未被服务器接受" in queue_state(page)["text"]
+    assert fits_the_screen(page)
+    screenshot(page, "03-refused-320")
+    assert outside_the_browser_loop(on_the_server, given["house"]) == (0, 0, [], 0)
+
+    problem.get_by_role("button", name="放弃").click()
+    page.wait_for_function("document.querySelector('[data-queue]').dataset.problems === '0'")
+    assert page.locator("[data-queue-problems] li").count() == 0

@@ -96,6 +96,13 @@
   }
 
   function all(name) { return withStore(name, "readonly", function (store) { return store.getAll(); }); }
+
+  // The queue of the worker signed in (another's stays on the phone until they sign in again).
+  function myQueue() {
+    return all("queue").then(function (entries) {
+      return entries.filter(function (entry) { return entry.user === settings.user; });
+    });
+  }
   function get(name, key) { return withStore(name, "readonly", function (store) { return store.get(key); }); }
   function put(name, value) { return withStore(name, "readwrite", function (store) { store.put(value); }); }
   function remove(name, key) { return withStore(name, "readwrite", function (store) { store.delete(key); }); }
@@ -135,7 +142,7 @@
   function render(stateOverride) {
     var box = panel();
     if (!box) return Promise.resolve();
-    return Promise.all([all("queue"), all("houses")]).then(function (found) {
+    return Promise.all([myQueue(), all("houses")]).then(function (found) {
       var entries = found[0];
       var houses = {};
       found[1].forEach(function (house) { houses[house.id] = house; });
@@ -302,7 +309,7 @@
     var done = 0;
     var total = 0;
     function step() { done += 1; setProgress(done, total); setState(text("sending", { done: done, total: total })); }
-    return all("queue")
+    return myQueue()
       .then(function (entries) {
         var toSend = entries.filter(function (entry) { return entry.state === "queued"; });
         var photoEntries = entries.filter(function (entry) { return entry.state === "queued" || entry.state === "photos"; });
@@ -317,7 +324,7 @@
           });
         });
         return chain
-          .then(function () { return all("queue"); })
+          .then(function () { return myQueue(); })
           .then(function (now) {
             var withPhotos = now.filter(function (entry) { return entry.state === "photos"; });
             sent = withPhotos.length;
@@ -329,7 +336,7 @@
       .then(function () {
         syncing = false;
         setProgress(0, 0);
-        return all("queue").then(function (left) {
+        return myQueue().then(function (left) {
           var problems = left.filter(function (entry) { return PROBLEM[entry.state]; }).length;
           return render(sent && !left.length ? text("sent", { count: sent }) : problems ? null : null);
         });
@@ -337,7 +344,7 @@
       .catch(function (error) {
         syncing = false;
         setProgress(0, 0);
-        return all("queue").then(function (left) {
+        return myQueue().then(function (left) {
           var waiting = left.filter(function (entry) { return !PROBLEM[entry.state]; }).length;
           return render(error && error.signin ? text("signin", { count: waiting }) : text("failed", { count: waiting }));
         });
@@ -431,6 +438,7 @@
     var longitude = form.elements.longitude.value;
     return {
       client_id: newId(),
+      user: settings.user,
       house: form.dataset.house,
       house_label: (document.querySelector("[data-house-field=address]") || {}).textContent || "",
       items: items,

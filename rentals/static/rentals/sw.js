@@ -51,7 +51,11 @@ function page(request) {
       forgetPages();
     } else if (response.ok && (path === SETTINGS.today || path === SETTINGS.shell)) {
       var copy = response.clone();
-      caches.open(CACHE).then(function (cache) { return cache.put(path, copy); });
+      caches.open(CACHE).then(function (cache) {
+        // Today's page fresh from the server: the offline inspection page too (the categories
+        // as they are now, the worker signed in now).
+        return Promise.all([cache.put(path, copy), path === SETTINGS.today ? cache.add(SETTINGS.shell) : null]);
+      });
     }
     return response;
   }).catch(function () {
