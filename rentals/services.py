@@ -666,3 +666,31 @@ def inspections_sync(*, batch: Sequence[Mapping[str, Any]], by: User) -> list[Sy
             outcome = "created" if recorded.created else "duplicate"
             results.append(SyncResult(index, client_id, outcome, inspection=recorded.inspection))
     return results
+
+
+# --- The inspection page's plain form (without JavaScript) ----------------------------
+
+
+@transaction.atomic
+def inspection_submit(
+    *,
+    house: RentalHouse,
+    client_id: UUID,
+    items: Sequence[Mapping[str, Any]],
+    photos: Sequence[UploadedFile],
+    by: User,
+    inspected_at: datetime,
+    location: tuple[Decimal, Decimal] | None = None,
+    note: str = "",
+) -> RecordedInspection:
+    """An inspection and its photos in one go, all or nothing (the page's form posted without
+    the offline queue): ``inspection_record``, then ``inspection_add_photo`` for each photo.
+    A photo refused (not an image, too large) refuses the whole inspection. Sent again with
+    the same ``client_id``, nothing more is written."""
+    recorded = inspection_record(
+        house=house, client_id=client_id, items=items, by=by, inspected_at=inspected_at, location=location, note=note
+    )
+    if recorded.created:
+        for upload in photos:
+            inspection_add_photo(inspection=recorded.inspection, upload=upload, by=by)
+    return recorded

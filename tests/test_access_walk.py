@@ -289,6 +289,16 @@ ROUTES: dict[str, Route] = {
     },
     "api/v1/^permits/$": api(EVERYONE),
     "api/v1/^permits/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "permit"),
+    # --- Rentals: the grid worker's day and the offline inspection (rentals/views/grid.py) ---
+    "rentals/today/": page(Rule(frozenset({GRID}))),
+    # The empty POST of the probe gets past the access rules to the form (400).
+    "rentals/houses/<uuid:house_id>/inspect/": page(
+        Rule(frozenset({GRID})), Rule(frozenset({GRID}), ok=frozenset({400})), "house"
+    ),
+    "rentals/inspect/offline/": page(Rule(frozenset({GRID}))),
+    # What makes the pages installable: no personal data, so anyone gets them.
+    "rentals/manifest.webmanifest": public(EVERYONE),
+    "rentals/sw.js": public(EVERYONE),
     # --- API: rentals (helper A, the rentals API) ---
     # Anyone signed in lists what they may see and gets past the form (the house is looked up
     # after it); only the grid worker of the house's grid inspects it or adds photos.
