@@ -30,7 +30,7 @@ from nanhai_portal.accounts.models import Caller, User
 from nanhai_portal.accounts.roles import Role
 from nanhai_portal.areas.access import grids_served_by
 from nanhai_portal.tenancy import is_district_scope
-from rentals.models import Hazard, Inspection, RentalHouse
+from rentals.models import Hazard, Inspection, Photo, RentalHouse
 
 MANAGE_PERMISSION = "rentals.manage_rentalhouse"
 
@@ -143,3 +143,20 @@ def get_hazard_for(user: Caller, pk: UUID | str, *, action: str = VIEW) -> Hazar
         raise Http404 from None
     require(user, action, hazard.house)
     return hazard
+
+
+# --- Photos (helper C: the landlord's pages; the photo view and the API share it) ----------
+
+
+def get_photo_for(user: Caller, pk: UUID | str) -> Photo:
+    """The photo ``pk`` for whoever may see its inspection or its hazard (the house's landlord,
+    tenant, grid worker, the town, the district); Http404 for anyone else, as for no photo."""
+    visible = houses_visible_to(user).values("pk")
+    try:
+        return (
+            Photo.objects.in_current_scope()
+            .filter(Q(inspection__house__in=visible) | Q(hazard__house__in=visible))
+            .get(pk=pk)
+        )
+    except (Photo.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None

@@ -1,7 +1,21 @@
 """Pages of rentals, mounted at /rentals/ by nanhai_portal.urls."""
 
-from django.urls import path  # noqa: F401  (the page modules add their paths below)
+from django.urls import path
+
+from rentals.views import landlord
 
 app_name = "rentals"
 
 urlpatterns: list = []
+
+# --- The landlord's and the tenant's pages; one house, one hazard, photos, the notice (helper C) ---
+urlpatterns += [
+    path("mine/", landlord.my_houses, name="my-houses"),
+    path("houses/new/", landlord.house_register, name="register"),
+    path("houses/<uuid:house_id>/", landlord.house_detail, name="house"),
+    path("houses/<uuid:house_id>/tenants/", landlord.house_tenants, name="tenants"),
+    path("houses/<uuid:house_id>/notice.pdf", landlord.house_notice, name="notice"),
+    path("hazards/<uuid:hazard_id>/", landlord.hazard_detail, name="hazard"),
+    path("hazards/<uuid:hazard_id>/<slug:action>/", landlord.hazard_action, name="hazard-action"),
+    path("photos/<uuid:photo_id>/", landlord.photo, name="photo"),
+]
