@@ -100,7 +100,8 @@ def _deadline(moment: datetime) -> str:
 def notice_hazards(house: RentalHouse) -> list[Hazard]:
     """The hazards the notice lists: not yet verified, by deadline."""
     return list(
-        Hazard.objects.filter(house=house)
+        Hazard.objects.in_current_scope()
+        .filter(house=house)
         .exclude(state=Hazard.State.VERIFIED)
         .select_related("category")
         .order_by("due_at", "category__sort_order")

@@ -114,17 +114,23 @@ def house_detail(request: HttpRequest, house_id: UUID) -> HttpResponse:
     now = timezone.now()
     manages = access.may(user, access.MANAGE, house)
     inspections = (
-        Inspection.objects.filter(house=house)
+        Inspection.objects.in_current_scope()
+        .filter(house=house)
         .select_related("inspector")
         .prefetch_related(
             Prefetch(
-                "items", queryset=InspectionItem.objects.select_related("category").order_by("category__sort_order")
+                "items",
+                queryset=InspectionItem.objects.in_current_scope()
+                .select_related("category")
+                .order_by("category__sort_order"),
             ),
-            "photos",
+            Prefetch("photos", queryset=Photo.objects.in_current_scope()),
         )
         .order_by("-inspected_at")[:10]
     )
-    hazards = list(Hazard.objects.filter(house=house).select_related("category").order_by("state", "due_at"))
+    hazards = list(
+        Hazard.objects.in_current_scope().filter(house=house).select_related("category").order_by("state", "due_at")
+    )
     open_states = set(selectors.OPEN_STATES)
     context = {
         "house": house,
@@ -296,7 +302,9 @@ def _hazard_page(
             forms[action] = failed[1]
         else:
             forms[action] = HAZARD_FORMS[action](auto_id=f"{action}-%s")
-    inspection_photos = Photo.objects.filter(inspection_id=hazard.item.inspection_id).order_by("uploaded_at")
+    inspection_photos = (
+        Photo.objects.in_current_scope().filter(inspection_id=hazard.item.inspection_id).order_by("uploaded_at")
+    )
     context = {
         "hazard": hazard,
         "house": hazard.house,
@@ -304,7 +312,7 @@ def _hazard_page(
         "category_ok": category_ok(hazard.category),
         "overdue": hazard.state in selectors.OPEN_STATES and hazard.due_at <= now,
         "inspection_photos": [photo for photo in inspection_photos if photo.category_id in (None, hazard.category_id)],
-        "rectification_photos": list(hazard.photos.order_by("uploaded_at")),
+        "rectification_photos": list(Photo.objects.in_current_scope().filter(hazard=hazard).order_by("uploaded_at")),
         "history": _history(hazard),
         "actions": actions,
         "forms": forms,
@@ -316,7 +324,11 @@ def _hazard_page(
 
 def _hazard(request: HttpRequest, hazard_id: UUID, *, action: str = access.VIEW) -> Hazard:
     found = access.get_hazard_for(request.user, hazard_id, action=action)
-    return Hazard.objects.select_related("house__grid", "house__community", "category", "item").get(pk=found.pk)
+    return (
+        Hazard.objects.in_current_scope()
+        .select_related("house__grid", "house__community", "category", "item")
+        .get(pk=found.pk)
+    )
 
 
 @login_required

@@ -387,6 +387,12 @@ def test_the_hazard_page_offers_each_role_its_actions(street: Street) -> None:
     assert tenant.status_code == 200 and tenant.context["actions"] == []
     assert browser(street.other_worker).get(hazard_url(street)).status_code == 404
     assert browser(street.other_officer).get(hazard_url(street)).status_code == 404
+    # The district reads it, across towns, with its photos; and acts on nothing
+    official = browser(street.official).get(hazard_url(street))
+    assert official.status_code == 200 and official.context["actions"] == []
+    assert [photo.pk for photo in official.context["inspection_photos"]] == [street.photo.pk]
+    house = browser(street.official).get(house_url(street))
+    assert reverse("rentals:photo", kwargs={"photo_id": street.photo.pk}) in house.content.decode()
 
 
 def test_the_hazard_page_in_english_names_the_category_in_english(street: Street) -> None:
