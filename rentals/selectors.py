@@ -6,6 +6,7 @@ visible houses, in the current town), so a page and the API that use it show the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from django.db.models import (
@@ -24,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from nanhai_portal.accounts.models import Caller, User
+from nanhai_portal.audit.models import AuditEvent
 from nanhai_portal.pii.fields import lookup_index
 from nanhai_portal.pii.validators import validate_id_number
 from rentals import access, conf
@@ -183,3 +185,38 @@ def town_resident_by_id_number(id_number: str) -> Resident | None:
     index), or None. ``ValidationError`` for a number that is not a valid ID number."""
     index = lookup_index("id_number", validate_id_number(id_number))
     return Resident.objects.filter(person__id_number_index=index, moved_out_on=None).select_related("person").first()
+
+
+@dataclass(frozen=True)
+class HazardStep:
+    """One step of a hazard's history: when, which action (``opened`` or an audit action), and
+    the landlord's note or the grid worker's reason, if any."""
+
+    at: datetime
+    action: str
+    note: str = ""
+
+
+HAZARD_HISTORY_ACTIONS = (
+    "rentals.hazard_rectification_submitted",
+    "rentals.hazard_verified",
+    "rentals.hazard_reopened",
+)
+
+
+def hazard_history(hazard: Hazard) -> list[HazardStep]:
+    """What happened to ``hazard``, oldest first: found, then each rectification, verification
+    and reopening from the audit trail (every cycle, not only the last). Names no one."""
+    steps = [HazardStep(hazard.opened_at, "opened")]
+    events = (
+        AuditEvent.objects.in_current_scope()
+        .filter(object_id=str(hazard.pk), action__in=HAZARD_HISTORY_ACTIONS)
+        .order_by("occurred_at")
+        .values_list("occurred_at", "action", "changes")
+    )
+    for at, action, changes in events:
+        detail = changes if isinstance(changes, dict) else {}
+        steps.append(HazardStep(at, action, str(detail.get("note") or detail.get("reason") or "")))
+    if hazard.escalated_at:
+        steps.append(HazardStep(hazard.escalated_at, "escalated"))
+    return sorted(steps, key=lambda step: step.at)

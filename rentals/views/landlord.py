@@ -272,18 +272,21 @@ def house_tenants(request: HttpRequest, house_id: UUID) -> HttpResponse:
 # --- One hazard and its actions -------------------------------------------------------
 
 
+HISTORY_LABELS = {
+    "opened": gettext_lazy("Found in an inspection"),
+    "rentals.hazard_rectification_submitted": gettext_lazy("Rectification submitted"),
+    "rentals.hazard_reopened": gettext_lazy("Reopened"),
+    "rentals.hazard_verified": gettext_lazy("Fix verified by the grid worker"),
+    "escalated": gettext_lazy("Escalated to the town"),
+}
+
+
 def _history(hazard: Hazard) -> list[tuple[datetime, str, str]]:
     """What happened to the hazard, oldest first: (when, what, note)."""
-    steps = [(hazard.opened_at, _("Found in an inspection"), "")]
-    if hazard.rectified_at:
-        steps.append((hazard.rectified_at, _("Rectification submitted"), hazard.rectification_note))
-    if hazard.reopen_reason and hazard.state in (Hazard.State.REOPENED, Hazard.State.OPEN):
-        steps.append((hazard.rectified_at or hazard.opened_at, _("Reopened"), hazard.reopen_reason))
-    if hazard.verified_at:
-        steps.append((hazard.verified_at, _("Fix verified by the grid worker"), ""))
-    if hazard.escalated_at:
-        steps.append((hazard.escalated_at, _("Escalated to the town"), ""))
-    return sorted(steps, key=lambda step: step[0])
+    return [
+        (step.at, str(HISTORY_LABELS.get(step.action, step.action)), step.note)
+        for step in selectors.hazard_history(hazard)
+    ]
 
 
 def _hazard_page(

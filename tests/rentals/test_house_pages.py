@@ -507,3 +507,34 @@ def test_a_photo_is_streamed_to_whoever_sees_its_house(street: Street) -> None:
     for user in (street.other_worker, street.other_officer, ResidentFactory(town_id=TOWN, account=True).person.user):
         assert browser(user).get(url).status_code == 404
     assert browser(street.landlord).get(reverse("rentals:photo", kwargs={"photo_id": uuid.uuid4()})).status_code == 404
+
+
+def test_the_history_keeps_every_rectification_and_reopening(street: Street) -> None:
+    with town_context(TOWN):
+        services.hazard_rectify(
+            hazard=street.hazard, note="第一次整改", by=street.landlord, now=AT + timedelta(hours=2)
+        )
+        services.hazard_reopen(hazard=street.hazard, reason="窗仍锁死", by=street.worker, now=AT + timedelta(hours=5))
+        services.hazard_rectify(
+            hazard=street.hazard, note="第二次整改", by=street.landlord, now=AT + timedelta(hours=9)
+        )
+
+    page = browser(street.tenant).get(hazard_url(street))
+
+    history = page.context["history"]
+    assert [note for _at, _what, note in history] == ["", "第一次整改", "窗仍锁死", "第二次整改"]
+    assert history[0][0] == AT
+    html = page.content.decode()
+    assert street.worker.username not in html and street.landlord.username not in html
+
+
+def test_a_rectification_declared_larger_than_every_photo_at_its_largest_is_refused_unread(street: Street) -> None:
+    from rentals import conf
+    from residents.uploads import max_document_bytes
+
+    declared = max_document_bytes() * conf.max_photos() + 1024 * 1024
+    with nothing_changes(*about_hazard(street.hazard)):
+        response = browser(street.landlord).post(
+            hazard_url(street, "rectify"), {"note": "已整改"}, CONTENT_LENGTH=str(declared)
+        )
+    assert response.status_code == 413
