@@ -148,6 +148,8 @@ RENTALS_RISK_RULES = [
 RENTALS_HAZARD_DEADLINES = {"major": {"hours": 24}, "general": {"days": 7}}
 RENTALS_ESCALATION_SECOND_DEADLINE = {"days": 7}
 RENTALS_SYNC_MAX_BATCH = envint("RENTALS_SYNC_MAX_BATCH", "100")
+# The rectification notice's CJK font, embedded in the PDF (Debian's fonts-wqy-microhei).
+RENTALS_NOTICE_FONT = os.getenv("RENTALS_NOTICE_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 # --- Redis, cache and Celery --------------------------------------------------------
 REDIS_URL = os.getenv("REDIS_URL", "").strip() or "redis://127.0.0.1:6379/0"

@@ -1,9 +1,10 @@
-"""The rentals API under /api/v1/ (see rentals/api.py)."""
+"""The rentals API under /api/v1/ (see rentals/api.py; the notice in rentals/views/landlord.py)."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from rentals import api
+from rentals.views.landlord import HouseNoticeApi
 
 router = SimpleRouter()
 router.register("rental-houses", api.RentalHouseViewSet, basename="rental-house")
@@ -13,5 +14,6 @@ router.register("hazards", api.HazardViewSet, basename="hazard")
 urlpatterns: list = [
     path("hazard-categories/", api.HazardCategoryListApi.as_view(), name="hazard-categories"),
     path("photos/<uuid:photo_id>/", api.PhotoFileApi.as_view(), name="rental-photo"),
+    path("rental-houses/<uuid:pk>/notice.pdf", HouseNoticeApi.as_view(), name="rental-house-notice"),
     *router.urls,
 ]

@@ -1,8 +1,13 @@
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.apps import AppConfig
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from nanhai_portal.accounts.models import User
 
 
 def hazard_category_name(code: str) -> str | None:
@@ -19,9 +24,39 @@ def grid_worker_work_count(user: Any) -> int:
     """The number on "Today's inspections": houses due for inspection and overdue hazards."""
     from django.utils import timezone
 
-    from rentals import selectors
+    from rentals import selectors  # models are not ready when this module is imported
 
     return selectors.grid_worker_work_count(user, now=timezone.now())
+
+
+# --- The resident's tile: my rental houses, my home's fire safety (helper C) ---------------
+
+
+def rental_tile_count(user: User) -> int | None:
+    """The number on "Rental houses": open hazards of the houses ``user`` lets (None: none let)."""
+    from rentals import selectors  # models are not ready when this module is imported
+
+    return selectors.landlord_open_hazard_count(user)
+
+
+def rental_tile_status(user: User) -> str | None:
+    """The line under "Rental houses": the landlord's houses, or the rented home's safety."""
+    from django.utils import timezone
+
+    from rentals import selectors
+
+    let = selectors.houses_let_by(user).count()
+    if let:
+        return ngettext("You let %(count)d house", "You let %(count)d houses", let) % {"count": let}
+    rented = selectors.houses_rented_by(user, today=timezone.localdate())
+    if not rented.exists():
+        return None
+    hazards = selectors.open_hazards_of(rented, now=timezone.now()).count()
+    if hazards:
+        return ngettext(
+            "Your home: %(count)d fire hazard being fixed", "Your home: %(count)d fire hazards being fixed", hazards
+        ) % {"count": hazards}
+    return gettext("Your home: no open fire hazard")
 
 
 class RentalsConfig(AppConfig):
@@ -96,6 +131,8 @@ class RentalsConfig(AppConfig):
                 ),
                 "rentals.hazard_verified": pgettext_lazy("audit action", "Hazard fix verified"),
                 "rentals.hazard_reopened": pgettext_lazy("audit action", "Hazard reopened"),
+                # helper C
+                "rentals.notice_downloaded": pgettext_lazy("audit action", "Rectification notice downloaded"),
             },
             details={
                 "risk_class": _("risk class"),
@@ -107,8 +144,12 @@ class RentalsConfig(AppConfig):
             },
         )
 
-        # --- The grid worker's day (rentals.views.grid) ---
+        # --- Tiles: the grid worker's day (rentals.views.grid); the landlord's and tenant's
+        # houses (rentals.views.landlord); and the notice's font ---
+        from django.core import checks
+
         from nanhai_portal.accounts.home import HomeTile, register_home_tiles
+        from rentals.notice import check_notice_font
 
         register_home_tiles(
             self,
@@ -122,5 +163,14 @@ class RentalsConfig(AppConfig):
                     {Role.GRID_WORKER: 5},
                     count=grid_worker_work_count,
                 ),
+                HomeTile(
+                    _("Rental houses"),
+                    _("The houses you let and their fire hazards, or the fire safety of the home you rent."),
+                    "rentals:my-houses",
+                    {Role.RESIDENT: 35},
+                    count=rental_tile_count,
+                    status=rental_tile_status,
+                ),
             ],
         )
+        checks.register(check_notice_font, "rentals")

@@ -97,3 +97,22 @@ def max_photos_per_inspection() -> int:
 def max_photos() -> int:
     """The most photos one rectification may carry."""
     return int(getattr(settings, "RENTALS_MAX_PHOTOS_PER_RECTIFICATION", 8))
+
+
+# --- The rectification notice (helper C) -------------------------------------------------
+
+DEFAULT_NOTICE_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+# The notice's legal basis line; the district may set the articles it cites.
+DEFAULT_NOTICE_LEGAL_BASIS = (
+    "依据《中华人民共和国消防法》和《广东省实施〈中华人民共和国消防法〉办法》，"
+    "请对下列消防安全隐患在整改期限前完成整改，并接受网格员复查。"
+)
+
+
+def notice_font() -> str:
+    """The path of the CJK font (a TrueType file or collection) the notice embeds."""
+    return str(getattr(settings, "RENTALS_NOTICE_FONT", DEFAULT_NOTICE_FONT))
+
+
+def notice_legal_basis() -> str:
+    return str(getattr(settings, "RENTALS_NOTICE_LEGAL_BASIS", DEFAULT_NOTICE_LEGAL_BASIS))

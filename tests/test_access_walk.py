@@ -175,6 +175,7 @@ APPLICANT = frozenset({RESIDENT})
 APPLICATION = ("application", "draft")
 DOCUMENT = ("document", "draft document")
 STATE_OR_FORM = frozenset({200, 201, 302, 400, 409})  # past the access rules, then the state or the form
+HOUSE_MANAGERS = frozenset({RESIDENT, GRID, OFFICER, TOWN_ADMIN})  # rentals: the landlord, its grid worker, the town
 
 ROUTES: dict[str, Route] = {
     # --- Kernel: health, sign-in, language, schema ---
@@ -321,6 +322,23 @@ ROUTES: dict[str, Route] = {
     "api/v1/^hazards/(?P<pk>[^/.]+)/rectify/$": api(NOT_ALLOWED, Rule(APPLICANT, ok=STATE_OR_FORM), "hazard"),
     "api/v1/^hazards/(?P<pk>[^/.]+)/verify/$": api(NOT_ALLOWED, Rule(frozenset({GRID}), ok=STATE_OR_FORM), "hazard"),
     "api/v1/^hazards/(?P<pk>[^/.]+)/reopen/$": api(NOT_ALLOWED, Rule(frozenset({GRID}), ok=STATE_OR_FORM), "hazard"),
+    # --- Rentals: the landlord's and tenant's pages, one house, one hazard, photos, the notice
+    # (helper C). The resident is the house's landlord, the other resident its tenant: who
+    # MANAGEs a house is its landlord, its grid worker and the town (not the tenant, not the
+    # district, which read only).
+    "rentals/mine/": page(EVERYONE),
+    "rentals/houses/new/": page(Rule(SIGNED_IN - DISTRICT), Rule(SIGNED_IN - DISTRICT, ok=frozenset({400}))),
+    "rentals/houses/<uuid:house_id>/": page(EVERYONE, None, "house"),
+    "rentals/houses/<uuid:house_id>/tenants/": page(
+        Rule(HOUSE_MANAGERS), Rule(HOUSE_MANAGERS, ok=frozenset({400})), "house"
+    ),
+    "rentals/houses/<uuid:house_id>/notice.pdf": page(Rule(HOUSE_MANAGERS), None, "house"),
+    "rentals/hazards/<uuid:hazard_id>/": page(EVERYONE, None, "hazard"),
+    "rentals/hazards/<uuid:hazard_id>/<slug:action>/": page(
+        POST_ONLY, Rule(APPLICANT, ok=STATE_OR_FORM), "hazard", action="rectify"
+    ),
+    "rentals/photos/<uuid:photo_id>/": page(EVERYONE, None, "inspection photo"),
+    "api/v1/rental-houses/<uuid:pk>/notice.pdf": api(Rule(HOUSE_MANAGERS), None, "house"),
 }
 
 # The API and the pages must hide the same objects from the same person: for each pair, a
@@ -337,6 +355,8 @@ AGREE: list[tuple[str, tuple[str, ...]]] = [
     ("api/v1/^jobs/(?P<pk>[^/.]+)/$", ("jobs/<uuid:job_id>/",)),
     ("api/v1/^fanouts/(?P<pk>[0-9a-fA-F-]{36})/$", ("inbox/fanouts/<uuid:fanout_id>/",)),
     ("api/v1/^notifications/(?P<pk>[0-9a-fA-F-]{36})/$", ("inbox/<uuid:notification_id>/read/",)),
+    # Rentals (helper C): the notice by the API and by the page.
+    ("api/v1/rental-houses/<uuid:pk>/notice.pdf", ("rentals/houses/<uuid:house_id>/notice.pdf",)),
 ]
 
 

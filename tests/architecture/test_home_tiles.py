@@ -13,7 +13,7 @@ from nanhai_portal.accounts.roles import Role
 @pytest.mark.parametrize(
     ("role", "titles"),
     [
-        (Role.RESIDENT, ["Apply online", "My applications", "My residence permit", "Messages"]),
+        (Role.RESIDENT, ["Apply online", "My applications", "My residence permit", "Rental houses", "Messages"]),
         (Role.GRID_WORKER, ["Today's inspections", "My grids"]),
         (Role.TOWN_OFFICER, ["Application queue", "Villages and communities", "Bulk imports"]),
         (Role.TOWN_ADMIN, ["Back office", "Bulk imports", "Application queue", "Audit trail"]),
