@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +13,39 @@ def hazard_category_name(code: str) -> str | None:
     if category is None:
         return None
     return category.name_en if (get_language() or "").startswith("en") else category.name_zh
+
+
+# --- The officers' tiles (officers' pages, escalation) ---------------------------------------
+
+
+def hazards_awaiting_fix_count(user: Any) -> int:
+    """The number on "Fire-safety hazards": the town's hazards waiting for the landlord's fix."""
+    from django.utils import timezone
+
+    from rentals import selectors
+    from rentals.services import awaiting_fix_states
+
+    return selectors.officer_hazards(user, now=timezone.now()).filter(state__in=awaiting_fix_states()).count()
+
+
+def hazards_overdue_status(user: Any) -> str | None:
+    """The line under "Fire-safety hazards": how many are past their deadline."""
+    from django.utils import timezone
+    from django.utils.translation import ngettext
+
+    from rentals import selectors
+
+    overdue = selectors.officer_hazards(user, now=timezone.now(), overdue=True).count()
+    if not overdue:
+        return None
+    return ngettext("%(count)d overdue", "%(count)d overdue", overdue) % {"count": overdue}
+
+
+def escalation_queue_count(user: Any) -> int:
+    """The number on the escalation queue's tile: the town's queue, or the district's list."""
+    from rentals import selectors
+
+    return selectors.escalation_queue(user).count()
 
 
 class RentalsConfig(AppConfig):
@@ -94,4 +129,73 @@ class RentalsConfig(AppConfig):
                 "state": _("state"),
                 "location": _("location"),
             },
+        )
+
+        # --- The officers' pages and escalation (区镇联动) ----------------------------------
+        from celery.schedules import crontab
+
+        from nanhai_portal.accounts.home import HomeTile, register_home_tiles
+        from nanhai_portal.periodic import register_periodic_tasks
+
+        register_periodic_tasks(
+            self,
+            {
+                # Overdue hazards to the town's queue, then the district's list: every hour of the
+                # working day, Beijing time (it sends SMS; a 24-hour deadline is kept within hours).
+                "rentals.hazards_escalate": {
+                    "task": "rentals.hazards_escalate",
+                    "schedule": crontab(minute=10, hour="8-20"),
+                },
+            },
+        )
+        escalation_levels = {
+            "town": pgettext_lazy("escalated to", "town"),
+            "district": pgettext_lazy("escalated to", "district"),
+        }
+        register_event(
+            "rentals.hazard_escalated",
+            channels=[Channel.SMS],
+            required=["address", "category", "level", "due"],
+            labels={"category": hazard_category_name, "level": escalation_levels.get},
+            example={**hazard, "level": "town", "due": "2026-12-01 10:00"},
+        )
+        register_actions(
+            self,
+            {"rentals.hazard_escalated": pgettext_lazy("audit action", "Overdue hazard escalated")},
+            details={"escalated_level": _("escalation level"), "due": _("due")},
+        )
+        register_home_tiles(
+            self,
+            [
+                HomeTile(
+                    _("Fire-safety hazards"),
+                    _("Hazards in your town's rental houses by state, category and grid, the overdue ones flagged."),
+                    "rentals:hazards",
+                    {Role.TOWN_OFFICER: 40, Role.TOWN_ADMIN: 60},
+                    count=hazards_awaiting_fix_count,
+                    status=hazards_overdue_status,
+                ),
+                HomeTile(
+                    _("Escalation queue"),
+                    _(
+                        "Hazards not fixed by their deadline (区镇联动): follow them up with the landlord and the grid worker."
+                    ),
+                    "rentals:escalations",
+                    {Role.TOWN_OFFICER: 50, Role.TOWN_ADMIN: 70},
+                    count=escalation_queue_count,
+                ),
+                HomeTile(
+                    _("Rental houses"),
+                    _("Your town's rental houses by grid, risk class and inspection due."),
+                    "rentals:houses",
+                    {Role.TOWN_OFFICER: 60, Role.TOWN_ADMIN: 80},
+                ),
+                HomeTile(
+                    _("Overdue hazards: the district's list"),
+                    _("Hazards of every town still not fixed after the town's follow-up."),
+                    "rentals:escalations",
+                    {Role.DISTRICT_OFFICIAL: 40, Role.DISTRICT_ADMIN: 40},
+                    count=escalation_queue_count,
+                ),
+            ],
         )
