@@ -120,6 +120,8 @@ class RentalsConfig(AppConfig):
                 ),
                 "rentals.hazard_verified": pgettext_lazy("audit action", "Hazard fix verified"),
                 "rentals.hazard_reopened": pgettext_lazy("audit action", "Hazard reopened"),
+                # Escalation (part D). register_actions replaces an app's names: one call per app.
+                "rentals.hazard_escalated": pgettext_lazy("audit action", "Overdue hazard escalated"),
             },
             details={
                 "risk_class": _("risk class"),
@@ -128,6 +130,8 @@ class RentalsConfig(AppConfig):
                 "reason": _("reason"),
                 "state": _("state"),
                 "location": _("location"),
+                "escalated_level": _("escalation level"),
+                "due": _("due"),
             },
         )
 
@@ -159,11 +163,8 @@ class RentalsConfig(AppConfig):
             labels={"category": hazard_category_name, "level": escalation_levels.get},
             example={**hazard, "level": "town", "due": "2026-12-01 10:00"},
         )
-        register_actions(
-            self,
-            {"rentals.hazard_escalated": pgettext_lazy("audit action", "Overdue hazard escalated")},
-            details={"escalated_level": _("escalation level"), "due": _("due")},
-        )
+        # register_home_tiles and register_periodic_tasks replace an app's entries: one call each
+        # per app, so the other parts' tiles and beat entries join these lists.
         register_home_tiles(
             self,
             [
@@ -194,7 +195,7 @@ class RentalsConfig(AppConfig):
                     _("Overdue hazards: the district's list"),
                     _("Hazards of every town still not fixed after the town's follow-up."),
                     "rentals:escalations",
-                    {Role.DISTRICT_OFFICIAL: 40, Role.DISTRICT_ADMIN: 40},
+                    {Role.DISTRICT_OFFICIAL: 40, Role.DISTRICT_ADMIN: 35},
                     count=escalation_queue_count,
                 ),
             ],

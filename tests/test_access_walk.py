@@ -289,6 +289,10 @@ ROUTES: dict[str, Route] = {
     },
     "api/v1/^permits/$": api(EVERYONE),
     "api/v1/^permits/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "permit"),
+    # --- Rentals, part D: the officers' hazards, the escalation queues and the houses list (GET only) ---
+    "rentals/hazards/": page(Rule(AREA_STAFF), NOT_ALLOWED),
+    "rentals/escalations/": page(Rule(AREA_STAFF), NOT_ALLOWED),
+    "rentals/houses/": page(Rule(AREA_STAFF), NOT_ALLOWED),
 }
 
 # The API and the pages must hide the same objects from the same person: for each pair, a

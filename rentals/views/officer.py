@@ -20,6 +20,7 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
+from django.views.decorators.http import require_safe
 from django.utils.translation import gettext_lazy as _
 
 from nanhai_portal.accounts.models import Caller
@@ -177,6 +178,7 @@ def _bars(counts: dict[str, int], labels: dict[str, str]) -> list[Bar]:
 
 
 @login_required
+@require_safe
 def hazards(request: HttpRequest) -> HttpResponse:
     """The town's hazards (every town's for the district), filtered, with counts by state and
     by category at the top; the nearest deadline first."""
@@ -221,6 +223,7 @@ def hazards(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def escalations(request: HttpRequest) -> HttpResponse:
     """The escalation queue: for a town's officers the town's escalated hazards (level 1 and
     up); for the district the district's list (level 2) of every town. Oldest deadline first."""
@@ -249,6 +252,7 @@ def escalations(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def houses(request: HttpRequest) -> HttpResponse:
     """The town's rental houses (every town's for the district), filtered by area, risk class
     and whether an inspection is due."""
