@@ -20,8 +20,8 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
-from django.views.decorators.http import require_safe
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from nanhai_portal.accounts.models import Caller
 from nanhai_portal.areas.access import communities_visible_to, grids_visible_to
