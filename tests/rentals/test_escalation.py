@@ -8,12 +8,14 @@ on today. One test runs the beat's tasks in a real Celery worker.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import override_settings
 
 from nanhai_portal.accounts.roles import Role
@@ -270,6 +272,29 @@ def committed_hazard(live_db: None) -> Iterator[tuple[Hazard, Any]]:
             inspection.items.all().delete()
             inspection.delete()
         house.delete()
+
+
+def test_two_runs_at_the_same_moment_escalate_once(committed_hazard: tuple[Hazard, Any]) -> None:
+    # Beat fired twice, or a task delivered again while the first still runs: the rows are locked
+    hazard, worker = committed_hazard
+    start = threading.Barrier(2)
+    steps: list[services.Escalation] = []
+
+    def run() -> None:
+        try:
+            start.wait(timeout=10)
+            with town_context("xiqiao"):
+                steps.extend(services.hazards_escalate_overdue(now=hazard.due_at + timedelta(hours=1)))
+        finally:
+            connection.close()
+
+    runs = [threading.Thread(target=run) for _ in range(2)]
+    for thread in runs:
+        thread.start()
+    for thread in runs:
+        thread.join(timeout=30)
+    assert [step for step in steps if step.hazard_id == hazard.pk] == [services.Escalation(hazard.pk, 0, 1)]
+    assert len(told(worker)) == 1 and len(escalation_events(hazard)) == 1
 
 
 @pytest.mark.worker
