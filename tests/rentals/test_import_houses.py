@@ -154,7 +154,7 @@ def test_the_error_report_says_each_reason_in_the_readers_language(run_job: Any,
     report = b"".join(response.streaming_content).decode("utf-8-sig")
     assert "该网格属于另一个村（社区）（440605011002）。" in report
     assert "请填写 1 至 2000 之间的整数。" in report
-    assert "不是有效的风险分类" in report and "ordinary" in report
+    assert "不是有效的风险等级" in report and "ordinary" in report
 
 
 def test_the_same_file_twice_imports_each_house_once(run_job: Any) -> None:
