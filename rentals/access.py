@@ -177,3 +177,21 @@ def tenancies_of(user: Caller, house: RentalHouse) -> QuerySet[Tenancy]:
     if is_district_scope() or may(user, MANAGE, house):
         return tenancies
     return tenancies.filter(resident__person__user=user)
+
+
+# --- The officers' pages (the town's hazards, the escalation queues, the houses list) ------
+
+
+def oversees_houses(user: Caller) -> bool:
+    """``user`` works the officers' pages: a town's officer or admin (their town), or a district
+    role in a district scope (every town, read only). A grid worker, a landlord or a tenant
+    does not (403): their houses are on their own pages."""
+    if is_town_manager(user):
+        return True
+    return _signed_in(user) and is_district_scope() and user.role in (Role.DISTRICT_OFFICIAL, Role.DISTRICT_ADMIN)
+
+
+def require_oversight(user: Caller) -> None:
+    """Raise ``PermissionDenied`` unless ``user`` works the officers' pages."""
+    if not oversees_houses(user):
+        raise PermissionDenied(str(_("Only the town's officers and the district may see this.")))

@@ -59,6 +59,39 @@ def rental_tile_status(user: User) -> str | None:
     return gettext("Your home: no open fire hazard")
 
 
+# --- The officers' tiles (officers' pages, escalation) ---------------------------------------
+
+
+def hazards_awaiting_fix_count(user: Any) -> int:
+    """The number on "Fire-safety hazards": the town's hazards waiting for the landlord's fix."""
+    from django.utils import timezone
+
+    from rentals import selectors
+    from rentals.services import awaiting_fix_states
+
+    return selectors.officer_hazards(user, now=timezone.now()).filter(state__in=awaiting_fix_states()).count()
+
+
+def hazards_overdue_status(user: Any) -> str | None:
+    """The line under "Fire-safety hazards": how many are past their deadline."""
+    from django.utils import timezone
+    from django.utils.translation import ngettext
+
+    from rentals import selectors
+
+    overdue = selectors.officer_hazards(user, now=timezone.now(), overdue=True).count()
+    if not overdue:
+        return None
+    return ngettext("%(count)d overdue", "%(count)d overdue", overdue) % {"count": overdue}
+
+
+def escalation_queue_count(user: Any) -> int:
+    """The number on the escalation queue's tile: the town's queue, or the district's list."""
+    from rentals import selectors
+
+    return selectors.escalation_queue(user).count()
+
+
 class RentalsConfig(AppConfig):
     name = "rentals"
     verbose_name = _("Rental houses")
@@ -133,6 +166,8 @@ class RentalsConfig(AppConfig):
                 "rentals.hazard_reopened": pgettext_lazy("audit action", "Hazard reopened"),
                 # helper C
                 "rentals.notice_downloaded": pgettext_lazy("audit action", "Rectification notice downloaded"),
+                # Escalation (part D). register_actions replaces an app's names: one call per app.
+                "rentals.hazard_escalated": pgettext_lazy("audit action", "Overdue hazard escalated"),
             },
             details={
                 "risk_class": _("risk class"),
@@ -141,16 +176,45 @@ class RentalsConfig(AppConfig):
                 "reason": _("reason"),
                 "state": _("state"),
                 "location": _("location"),
+                "escalated_level": _("escalation level"),
+                "due": _("due"),
             },
         )
 
         # --- Tiles: the grid worker's day (rentals.views.grid); the landlord's and tenant's
         # houses (rentals.views.landlord); and the notice's font ---
+        # --- The officers' pages and escalation (区镇联动) ----------------------------------
+        from celery.schedules import crontab
         from django.core import checks
 
         from nanhai_portal.accounts.home import HomeTile, register_home_tiles
+        from nanhai_portal.periodic import register_periodic_tasks
         from rentals.notice import check_notice_font
 
+        register_periodic_tasks(
+            self,
+            {
+                # Overdue hazards to the town's queue, then the district's list: every hour of the
+                # working day, Beijing time (it sends SMS; a 24-hour deadline is kept within hours).
+                "rentals.hazards_escalate": {
+                    "task": "rentals.hazards_escalate",
+                    "schedule": crontab(minute=10, hour="8-20"),
+                },
+            },
+        )
+        escalation_levels = {
+            "town": pgettext_lazy("escalated to", "town"),
+            "district": pgettext_lazy("escalated to", "district"),
+        }
+        register_event(
+            "rentals.hazard_escalated",
+            channels=[Channel.SMS],
+            required=["address", "category", "level", "due"],
+            labels={"category": hazard_category_name, "level": escalation_levels.get},
+            example={**hazard, "level": "town", "due": "2026-12-01 10:00"},
+        )
+        # register_home_tiles and register_periodic_tasks replace an app's entries: one call each
+        # per app, so the other parts' tiles and beat entries join these lists.
         register_home_tiles(
             self,
             [
@@ -170,6 +234,36 @@ class RentalsConfig(AppConfig):
                     {Role.RESIDENT: 35},
                     count=rental_tile_count,
                     status=rental_tile_status,
+                ),
+                HomeTile(
+                    _("Fire-safety hazards"),
+                    _("Hazards in your town's rental houses by state, category and grid, the overdue ones flagged."),
+                    "rentals:hazards",
+                    {Role.TOWN_OFFICER: 40, Role.TOWN_ADMIN: 60},
+                    count=hazards_awaiting_fix_count,
+                    status=hazards_overdue_status,
+                ),
+                HomeTile(
+                    _("Escalation queue"),
+                    _(
+                        "Hazards not fixed by their deadline (区镇联动): follow them up with the landlord and the grid worker."
+                    ),
+                    "rentals:escalations",
+                    {Role.TOWN_OFFICER: 50, Role.TOWN_ADMIN: 70},
+                    count=escalation_queue_count,
+                ),
+                HomeTile(
+                    _("Rental houses"),
+                    _("Your town's rental houses by grid, risk class and inspection due."),
+                    "rentals:houses",
+                    {Role.TOWN_OFFICER: 60, Role.TOWN_ADMIN: 80},
+                ),
+                HomeTile(
+                    _("Overdue hazards: the district's list"),
+                    _("Hazards of every town still not fixed after the town's follow-up."),
+                    "rentals:escalations",
+                    {Role.DISTRICT_OFFICIAL: 40, Role.DISTRICT_ADMIN: 35},
+                    count=escalation_queue_count,
                 ),
             ],
         )

@@ -6,8 +6,10 @@ visible houses, in the current town), so a page and the API that use it show the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 from uuid import UUID
 
 from django.db.models import (
@@ -28,9 +30,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from nanhai_portal.accounts.models import Caller, User
+from nanhai_portal.areas.models import GridUserObjectPermission
 from nanhai_portal.audit.models import AuditEvent
 from nanhai_portal.pii.fields import lookup_index
 from nanhai_portal.pii.validators import validate_id_number
+from nanhai_portal.tenancy import is_district_scope
 from rentals import access, conf
 from rentals.models import Hazard, Inspection, RentalHouse, Tenancy
 from residents.models import Resident
@@ -356,3 +360,110 @@ def hazard_history(hazard: Hazard) -> list[HazardStep]:
     if hazard.escalated_at:
         steps.append(HazardStep(hazard.escalated_at, "escalated"))
     return sorted(steps, key=lambda step: step.at)
+
+
+# --- The officers' pages: the town's hazards, the escalation queues, the houses ---------------
+#
+# For the town's officers and admins (their town) and the district's roles (every town, in a
+# district scope); ``access.oversees_houses`` says who. Each read starts from ``access``.
+
+
+def officer_hazards(
+    user: Caller,
+    *,
+    now: datetime,
+    state: str | None = None,
+    category: str | None = None,
+    grid: Any = None,
+    community: Any = None,
+    town: str | None = None,
+    overdue: bool | None = None,
+) -> QuerySet[Hazard]:
+    """The hazards ``user`` oversees, filtered; the nearest deadline first. ``overdue`` True:
+    not fixed and past the deadline; False: the others."""
+    hazards = access.hazards_visible_to(user)
+    if state:
+        hazards = hazards.filter(state=state)
+    if category:
+        hazards = hazards.filter(category_id=category)
+    if grid:
+        hazards = hazards.filter(house__grid=grid)
+    if community:
+        hazards = hazards.filter(house__community=community)
+    if town:
+        hazards = hazards.filter(town_id=town)
+    late = Q(state__in=OPEN_STATES, due_at__lte=now)
+    if overdue is True:
+        hazards = hazards.filter(late)
+    elif overdue is False:
+        hazards = hazards.exclude(late)
+    return hazards.select_related("house__grid", "house__community", "category", "town").order_by("due_at", "pk")
+
+
+def hazard_counts(hazards: QuerySet[Hazard], field: str) -> dict[str, int]:
+    """How many of ``hazards`` there are by ``field`` (``state`` or ``category``), most first."""
+    rows = hazards.order_by().values(field).annotate(total=Count("pk")).order_by("-total", field)
+    return {row[field]: row["total"] for row in rows}
+
+
+def escalation_queue(user: Caller) -> QuerySet[Hazard]:
+    """The escalated hazards still waiting for a fix, the oldest deadline first: in a town, the
+    town's queue (level 1 and up); in a district scope, the district's list (level 2), every town."""
+    from rentals.services import ESCALATED_TO_DISTRICT, ESCALATED_TO_TOWN, awaiting_fix_states
+
+    level = ESCALATED_TO_DISTRICT if is_district_scope() else ESCALATED_TO_TOWN
+    return (
+        access.hazards_visible_to(user)
+        .filter(state__in=awaiting_fix_states(), escalated_level__gte=level)
+        .select_related("house__grid", "house__community", "category", "town")
+        .order_by("due_at", "pk")
+    )
+
+
+def grid_workers(grid_ids: Iterable[Any]) -> dict[Any, list[str]]:
+    """The names of the workers serving each of ``grid_ids`` (one query for a page of rows)."""
+    found: dict[Any, list[str]] = {}
+    rows = (
+        GridUserObjectPermission.objects.filter(content_object_id__in=set(grid_ids), permission__codename="serve_grid")
+        .order_by("user__name", "user__username")
+        .values_list("content_object_id", "user__name", "user__username")
+    )
+    for grid_id, name, username in rows:
+        found.setdefault(grid_id, []).append(name or username)
+    return found
+
+
+def officer_houses(
+    user: Caller,
+    *,
+    now: datetime,
+    grid: Any = None,
+    community: Any = None,
+    town: str | None = None,
+    risk_class: str | None = None,
+    due: bool | None = None,
+) -> QuerySet[RentalHouse]:
+    """The houses ``user`` oversees, filtered; ``due`` True: due for inspection by ``now``
+    (``_due_by``, closed houses excepted), False: the others. Annotated ``inspection_due`` and
+    ``open_hazards`` (not yet verified); by town, then address."""
+    houses = access.houses_visible_to(user)
+    if grid:
+        houses = houses.filter(grid=grid)
+    if community:
+        houses = houses.filter(community=community)
+    if town:
+        houses = houses.filter(town_id=town)
+    if risk_class:
+        houses = houses.filter(risk_class=risk_class)
+    if due is True:
+        houses = houses.exclude(status=RentalHouse.Status.CLOSED).filter(_due_by(now))
+    elif due is False:
+        houses = houses.exclude(Q(_due_by(now)) & ~Q(status=RentalHouse.Status.CLOSED))
+    return (
+        houses.annotate(
+            inspection_due=inspection_due_at(),
+            open_hazards=Count("hazards", filter=~Q(hazards__state=Hazard.State.VERIFIED)),
+        )
+        .select_related("grid", "community", "town")
+        .order_by("town_id", "address", "pk")
+    )

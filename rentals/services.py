@@ -18,6 +18,7 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -482,11 +483,13 @@ def hazard_verify(*, hazard: Hazard, by: User, now: datetime | None = None) -> H
 @transaction.atomic
 def hazard_reopen(*, hazard: Hazard, reason: str, by: User, now: datetime | None = None) -> Hazard:
     """The fix was not enough: the hazard is open again, with the reason and a new deadline
-    by its severity from ``now``; the landlord is told."""
+    by its severity from ``now``; its escalation starts again from level 0 (``_escalation_reset``);
+    the landlord is told."""
     hazard = _lock_hazard(hazard, by, "reopen")
     _require_state(hazard, "reopen")
     hazard.reopen_reason = _required_text(reason, _("Give the reason for reopening."), "reason_required")
     hazard.due_at = conf.hazard_due_at(hazard.severity, opened_at=now or timezone.now())
+    _escalation_reset(hazard)
     changes = _move(hazard, to=State.REOPENED)
     audit_record(
         action="rentals.hazard_reopened", actor=by, target=hazard, changes={**changes, "reason": hazard.reopen_reason}
@@ -694,3 +697,116 @@ def inspection_submit(
         for upload in photos:
             inspection_add_photo(inspection=recorded.inspection, upload=upload, by=by)
     return recorded
+
+
+# --- Escalation (区镇联动): overdue hazards to the town's queue, then the district's list -----
+
+# ``Hazard.escalated_level``: 0 with the landlord only, 1 in the town officers' queue, 2 on
+# the district's list. A hazard is in a queue while it still waits for the landlord's fix
+# (the states "rectify" starts from); a rectification takes it out, a verification keeps it
+# out, and a reopening starts it again from 0 with its new deadline (``_escalation_reset``).
+ESCALATED_TO_TOWN = 1
+ESCALATED_TO_DISTRICT = 2
+ESCALATION_LEVEL_CODES = {ESCALATED_TO_TOWN: "town", ESCALATED_TO_DISTRICT: "district"}
+
+
+def awaiting_fix_states() -> set[str]:
+    """The states in which a hazard waits for the landlord's fix, and so can be escalated."""
+    return HAZARD_ACTIONS_FROM["rectify"]
+
+
+def escalation_level_at(due_at: datetime, now: datetime) -> int:
+    """The level an unfixed hazard due at ``due_at`` has reached at ``now``: the town's queue
+    from its deadline on, the district's list ``conf.second_deadline()`` after it."""
+    if now >= due_at + conf.second_deadline():
+        return ESCALATED_TO_DISTRICT
+    if now >= due_at:
+        return ESCALATED_TO_TOWN
+    return 0
+
+
+def _escalation_reset(hazard: Hazard) -> None:
+    """A reopened hazard leaves the queues: its new deadline counts anew, from level 0.
+
+    The one place ``escalated_level`` goes down; the earlier escalation stays in the audit trail.
+    """
+    hazard.escalated_level = 0
+    hazard.escalated_at = None
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """One hazard moved up by ``hazards_escalate_overdue``: from ``before`` to ``level``."""
+
+    hazard_id: UUID
+    before: int
+    level: int
+
+
+def _notify_escalation(hazard: Hazard, level: int) -> int:
+    """Tell the landlord (when they have an account) and the grid's workers; how many were told.
+
+    A landlord without an account is not told: the kernel's notifications need a user (the
+    inbox entry belongs to one), and the grid worker told here visits them."""
+    from nanhai_portal.areas.selectors import workers_serving
+
+    recipients: dict[int, User] = {}
+    landlord = hazard.house.landlord.user
+    if landlord is not None:
+        recipients[landlord.pk] = landlord
+    for worker in workers_serving(hazard.house.grid):
+        recipients.setdefault(worker.pk, worker)
+    for user in recipients.values():
+        notify(
+            user=user,
+            event="rentals.hazard_escalated",
+            context={
+                "address": hazard.house.address,
+                "category": hazard.category_id,
+                "level": ESCALATION_LEVEL_CODES[level],
+                "due": timezone.localtime(hazard.due_at).strftime("%Y-%m-%d %H:%M"),
+            },
+            target=hazard,
+        )
+    return len(recipients)
+
+
+@transaction.atomic
+def hazards_escalate_overdue(*, now: datetime) -> list[Escalation]:
+    """Escalate the current town's hazards that wait for a fix past their deadline (区镇联动).
+
+    Past its deadline a hazard goes to the town officers' queue (level 1); past the deadline
+    plus ``conf.second_deadline()`` to the district's list (level 2); a hazard found past both
+    goes to level 2 in one step. Each step is audited (``rentals.hazard_escalated``) and told
+    once to the landlord and the grid's workers. Safe to run twice, and side by side: the rows
+    are locked (in pk order) and re-read, so a second run finds nothing left to move. Needs the
+    current town (the beat task's); ``now`` comes from the caller, never from here.
+    """
+    town_deadline = now
+    district_deadline = now - conf.second_deadline()
+    candidates = (
+        Hazard.objects.filter(state__in=awaiting_fix_states(), due_at__lte=town_deadline)
+        .filter(
+            Q(escalated_level__lt=ESCALATED_TO_TOWN)
+            | Q(escalated_level__lt=ESCALATED_TO_DISTRICT, due_at__lte=district_deadline)
+        )
+        .select_related("house__landlord__user", "house__grid", "category")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    done: list[Escalation] = []
+    for hazard in candidates:
+        level = escalation_level_at(hazard.due_at, now)
+        if level <= hazard.escalated_level:
+            continue
+        before = hazard.escalated_level
+        hazard.escalated_level, hazard.escalated_at = level, now
+        hazard.save(update_fields=["escalated_level", "escalated_at"])
+        audit_record(
+            action="rentals.hazard_escalated",
+            target=hazard,
+            changes={"escalated_level": [before, level], "due": hazard.due_at.isoformat()},
+        )
+        _notify_escalation(hazard, level)
+        done.append(Escalation(hazard.pk, before, level))
+    return done

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from rentals.views import grid, landlord
+from rentals.views import grid, landlord, officer
 
 app_name = "rentals"
 
@@ -27,4 +27,11 @@ urlpatterns += [
     path("hazards/<uuid:hazard_id>/", landlord.hazard_detail, name="hazard"),
     path("hazards/<uuid:hazard_id>/<slug:action>/", landlord.hazard_action, name="hazard-action"),
     path("photos/<uuid:photo_id>/", landlord.photo, name="photo"),
+]
+
+# --- Officers and the district: the town's hazards, the escalation queues, the houses list ---
+urlpatterns += [
+    path("hazards/", officer.hazards, name="hazards"),
+    path("escalations/", officer.escalations, name="escalations"),
+    path("houses/", officer.houses, name="houses"),
 ]

@@ -339,6 +339,10 @@ ROUTES: dict[str, Route] = {
     ),
     "rentals/photos/<uuid:photo_id>/": page(EVERYONE, None, "inspection photo"),
     "api/v1/rental-houses/<uuid:pk>/notice.pdf": api(Rule(HOUSE_MANAGERS), None, "house"),
+    # --- Rentals, part D: the officers' hazards, the escalation queues and the houses list (GET only) ---
+    "rentals/hazards/": page(Rule(AREA_STAFF), NOT_ALLOWED),
+    "rentals/escalations/": page(Rule(AREA_STAFF), NOT_ALLOWED),
+    "rentals/houses/": page(Rule(AREA_STAFF), NOT_ALLOWED),
 }
 
 # The API and the pages must hide the same objects from the same person: for each pair, a

@@ -15,10 +15,31 @@ from nanhai_portal.accounts.roles import Role
     [
         (Role.RESIDENT, ["Apply online", "My applications", "My residence permit", "Rental houses", "Messages"]),
         (Role.GRID_WORKER, ["Today's inspections", "My grids"]),
-        (Role.TOWN_OFFICER, ["Application queue", "Villages and communities", "Bulk imports"]),
-        (Role.TOWN_ADMIN, ["Back office", "Bulk imports", "Application queue", "Audit trail"]),
-        (Role.DISTRICT_OFFICIAL, ["Towns and communities"]),
-        (Role.DISTRICT_ADMIN, ["Back office", "Audit trail", "API"]),
+        (
+            Role.TOWN_OFFICER,
+            [
+                "Application queue",
+                "Villages and communities",
+                "Bulk imports",
+                "Fire-safety hazards",
+                "Escalation queue",
+                "Rental houses",
+            ],
+        ),
+        (
+            Role.TOWN_ADMIN,
+            [
+                "Back office",
+                "Bulk imports",
+                "Application queue",
+                "Audit trail",
+                "Fire-safety hazards",
+                "Escalation queue",
+                "Rental houses",
+            ],
+        ),
+        (Role.DISTRICT_OFFICIAL, ["Towns and communities", "Overdue hazards: the district's list"]),
+        (Role.DISTRICT_ADMIN, ["Back office", "Audit trail", "Overdue hazards: the district's list", "API"]),
     ],
 )
 def test_each_role_keeps_its_tiles_in_order(role: str, titles: list[str]) -> None:

@@ -19,7 +19,7 @@ from tests.unchanged import nothing_changes, rows
 
 pytestmark = pytest.mark.django_db
 
-KINDS = ["communities", "grids", "residents"]
+KINDS = ["communities", "grids", "rental_houses", "residents"]  # rental_houses: issue 11, part D
 
 
 def read_csv(body: bytes) -> list[list[str]]:
