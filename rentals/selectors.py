@@ -79,3 +79,12 @@ def has_open_hazards() -> Exists:
 def overdue_hazards(user: Caller, *, now: datetime) -> QuerySet[Hazard]:
     """Hazards ``user`` may see that are not fixed and past their deadline, the oldest first."""
     return access.hazards_visible_to(user).filter(state__in=OPEN_STATES, due_at__lte=now).order_by("due_at")
+
+
+# --- rentals: data and statistics (helper E) ----------------------------------------
+
+
+def due_for_inspection(now: datetime) -> Q:
+    """Houses due for inspection by ``now`` (their class's interval has passed since the last
+    visit, or never visited): the rule the today list and the coverage statistics share."""
+    return _due_by(now)
