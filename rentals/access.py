@@ -30,7 +30,7 @@ from nanhai_portal.accounts.models import Caller, User
 from nanhai_portal.accounts.roles import Role
 from nanhai_portal.areas.access import grids_served_by
 from nanhai_portal.tenancy import is_district_scope
-from rentals.models import Hazard, Inspection, RentalHouse
+from rentals.models import Hazard, Inspection, Photo, RentalHouse
 
 MANAGE_PERMISSION = "rentals.manage_rentalhouse"
 
@@ -143,3 +143,28 @@ def get_hazard_for(user: Caller, pk: UUID | str, *, action: str = VIEW) -> Hazar
         raise Http404 from None
     require(user, action, hazard.house)
     return hazard
+
+
+# --- The API's lookups (rentals API) ----------------------------------------------------
+
+
+def get_inspection_for(user: Caller, pk: UUID | str, *, action: str = VIEW) -> Inspection:
+    """The inspection ``pk``: Http404 when its house is not visible to ``user``;
+    PermissionDenied when ``action`` on its house is not theirs."""
+    try:
+        inspection = inspections_visible_to(user).select_related("house").get(pk=pk)
+    except (Inspection.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+    require(user, action, inspection.house)
+    return inspection
+
+
+def get_photo_for(user: Caller, pk: UUID | str) -> Photo:
+    """The photo ``pk`` for whoever may see its inspection's or its hazard's house; Http404
+    otherwise (or when it is not there)."""
+    visible = houses_visible_to(user).values("pk")
+    photos = Photo.objects.in_current_scope().filter(Q(inspection__house__in=visible) | Q(hazard__house__in=visible))
+    try:
+        return photos.get(pk=pk)
+    except (Photo.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +13,15 @@ def hazard_category_name(code: str) -> str | None:
     if category is None:
         return None
     return category.name_en if (get_language() or "").startswith("en") else category.name_zh
+
+
+def grid_worker_work_count(user: Any) -> int:
+    """The number on "Today's inspections": houses due for inspection and overdue hazards."""
+    from django.utils import timezone
+
+    from rentals import selectors
+
+    return selectors.grid_worker_work_count(user, now=timezone.now())
 
 
 class RentalsConfig(AppConfig):
@@ -94,4 +105,22 @@ class RentalsConfig(AppConfig):
                 "state": _("state"),
                 "location": _("location"),
             },
+        )
+
+        # --- The grid worker's day (rentals.views.grid) ---
+        from nanhai_portal.accounts.home import HomeTile, register_home_tiles
+
+        register_home_tiles(
+            self,
+            [
+                HomeTile(
+                    _("Today's inspections"),
+                    _(
+                        "Overdue hazards first, then the houses due for inspection and the return visits; works without signal."
+                    ),
+                    "rentals:today",
+                    {Role.GRID_WORKER: 5},
+                    count=grid_worker_work_count,
+                ),
+            ],
         )

@@ -6,9 +6,22 @@ visible houses, in the current town), so a page and the API that use it show the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db.models import BooleanField, Case, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from nanhai_portal.accounts.models import Caller
@@ -79,6 +92,68 @@ def has_open_hazards() -> Exists:
 def overdue_hazards(user: Caller, *, now: datetime) -> QuerySet[Hazard]:
     """Hazards ``user`` may see that are not fixed and past their deadline, the oldest first."""
     return access.hazards_visible_to(user).filter(state__in=OPEN_STATES, due_at__lte=now).order_by("due_at")
+
+
+# --- The grid worker's day (the today page and its home tile) -------------------------
+
+DAY_HOUSES_SHOWN = 200  # a day's walk is far fewer; the page says how many more are due
+
+
+@dataclass(frozen=True)
+class GridWorkerDay:
+    """What the today page shows, in its order: overdue hazards first, then the houses due for
+    inspection (by risk class in the configured order, then the longest unvisited), then the
+    hazards waiting for a return visit. ``houses_due`` counts every due house, ``houses`` holds
+    the first ``DAY_HOUSES_SHOWN`` of them."""
+
+    overdue: list[Hazard]
+    houses: list[RentalHouse]
+    houses_due: int
+    return_visits: list[Hazard]
+
+    @property
+    def houses_not_shown(self) -> int:
+        return self.houses_due - len(self.houses)
+
+    @property
+    def work_count(self) -> int:
+        """The number on the home tile: houses due and overdue hazards."""
+        return self.houses_due + len(self.overdue)
+
+
+def risk_class_rank() -> Case:
+    """A house's risk class as its place in ``conf.risk_classes()`` (the key class first, as
+    configured); an unknown class last."""
+    classes = list(conf.risk_classes())
+    return Case(
+        *[When(risk_class=code, then=Value(rank)) for rank, code in enumerate(classes)],
+        default=Value(len(classes)),
+        output_field=IntegerField(),
+    )
+
+
+def grid_worker_day(user: Caller, *, now: datetime) -> GridWorkerDay:
+    """``user``'s day in their own grids at ``now`` (nothing for one who serves no grid)."""
+    due = houses_due_for_inspection(user, now=now).select_related("grid")
+    ordered = due.annotate(class_rank=risk_class_rank()).order_by(
+        "class_rank",
+        "inspection_due",  # type: ignore[misc]  # annotated by houses_due_for_inspection
+        "address",
+    )
+    houses: list[RentalHouse] = list(ordered[:DAY_HOUSES_SHOWN])
+    hazards = list(hazards_for_return_visit(user, now=now).select_related("house__grid"))
+    return GridWorkerDay(
+        overdue=[hazard for hazard in hazards if hazard.overdue],  # type: ignore[attr-defined]
+        houses=houses,
+        houses_due=len(houses) if len(houses) < DAY_HOUSES_SHOWN else due.count(),
+        return_visits=[hazard for hazard in hazards if not hazard.overdue],  # type: ignore[attr-defined]
+    )
+
+
+def grid_worker_work_count(user: Caller, *, now: datetime) -> int:
+    """The home tile's number: houses due for inspection and overdue hazards in ``user``'s grids."""
+    overdue = hazards_for_return_visit(user, now=now).filter(due_at__lte=now).count()
+    return houses_due_for_inspection(user, now=now).count() + overdue
 
 
 # --- rentals: data and statistics (helper E) ----------------------------------------

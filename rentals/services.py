@@ -591,6 +591,18 @@ class BatchTooLarge(DomainError):
     code = "batch_too_large"
 
 
+def sync_batch_require_size(count: int) -> None:
+    """Refuse a batch of ``count`` inspections, whole, when it is over ``conf.max_sync_batch()``
+    (``BatchTooLarge``, 413, with the limit); the API checks it before each item's shape."""
+    limit = conf.max_sync_batch()
+    if count > limit:
+        raise BatchTooLarge(
+            _("A batch holds at most %(limit)d inspections; this one has %(count)d.")
+            % {"limit": limit, "count": count},
+            limit=limit,
+        )
+
+
 def inspections_sync(*, batch: Sequence[Mapping[str, Any]], by: User) -> list[SyncResult]:
     """Record a batch of inspections from a phone's offline queue, each in its own transaction.
 
@@ -600,13 +612,7 @@ def inspections_sync(*, batch: Sequence[Mapping[str, Any]], by: User) -> list[Sy
     with the server's version; a bad item is ``refused`` with a code, and the rest of the batch
     is kept. A batch of more than ``conf.max_sync_batch()`` items is refused whole.
     """
-    limit = conf.max_sync_batch()
-    if len(batch) > limit:
-        raise BatchTooLarge(
-            _("A batch holds at most %(limit)d inspections; this one has %(count)d.")
-            % {"limit": limit, "count": len(batch)},
-            limit=limit,
-        )
+    sync_batch_require_size(len(batch))
     results: list[SyncResult] = []
     for index, item in enumerate(batch):
         client_id = str(item.get("client_id", ""))
@@ -660,3 +666,31 @@ def inspections_sync(*, batch: Sequence[Mapping[str, Any]], by: User) -> list[Sy
             outcome = "created" if recorded.created else "duplicate"
             results.append(SyncResult(index, client_id, outcome, inspection=recorded.inspection))
     return results
+
+
+# --- The inspection page's plain form (without JavaScript) ----------------------------
+
+
+@transaction.atomic
+def inspection_submit(
+    *,
+    house: RentalHouse,
+    client_id: UUID,
+    items: Sequence[Mapping[str, Any]],
+    photos: Sequence[UploadedFile],
+    by: User,
+    inspected_at: datetime,
+    location: tuple[Decimal, Decimal] | None = None,
+    note: str = "",
+) -> RecordedInspection:
+    """An inspection and its photos in one go, all or nothing (the page's form posted without
+    the offline queue): ``inspection_record``, then ``inspection_add_photo`` for each photo.
+    A photo refused (not an image, too large) refuses the whole inspection. Sent again with
+    the same ``client_id``, nothing more is written."""
+    recorded = inspection_record(
+        house=house, client_id=client_id, items=items, by=by, inspected_at=inspected_at, location=location, note=note
+    )
+    if recorded.created:
+        for upload in photos:
+            inspection_add_photo(inspection=recorded.inspection, upload=upload, by=by)
+    return recorded

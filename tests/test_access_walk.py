@@ -289,6 +289,26 @@ ROUTES: dict[str, Route] = {
     },
     "api/v1/^permits/$": api(EVERYONE),
     "api/v1/^permits/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "permit"),
+    # --- Rentals: the grid worker's day and the offline inspection (rentals/views/grid.py) ---
+    "rentals/today/": page(Rule(frozenset({GRID}))),
+    # The empty POST of the probe gets past the access rules to the form (400).
+    "rentals/houses/<uuid:house_id>/inspect/": page(
+        Rule(frozenset({GRID})), Rule(frozenset({GRID}), ok=frozenset({400})), "house"
+    ),
+    "rentals/inspect/offline/": page(Rule(frozenset({GRID}))),
+    # What makes the pages installable: no personal data, so anyone gets them.
+    "rentals/manifest.webmanifest": public(EVERYONE),
+    "rentals/sw.js": public(EVERYONE),
+    # --- API: rentals (helper A, the rentals API) ---
+    # Anyone signed in lists what they may see and gets past the form (the house is looked up
+    # after it); only the grid worker of the house's grid inspects it or adds photos.
+    "api/v1/^inspections/$": api(EVERYONE, Rule(ok=frozenset({400}))),
+    "api/v1/^inspections/sync/$": api(NOT_ALLOWED, Rule(ok=frozenset({400}))),
+    "api/v1/^inspections/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "inspection"),
+    "api/v1/^inspections/(?P<pk>[^/.]+)/photos/$": api(
+        NOT_ALLOWED, Rule(frozenset({GRID}), ok=frozenset({400})), "inspection"
+    ),
+    "api/v1/photos/<uuid:photo_id>/": api(EVERYONE, None, "inspection photo"),
 }
 
 # The API and the pages must hide the same objects from the same person: for each pair, a

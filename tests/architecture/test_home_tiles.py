@@ -14,7 +14,7 @@ from nanhai_portal.accounts.roles import Role
     ("role", "titles"),
     [
         (Role.RESIDENT, ["Apply online", "My applications", "My residence permit", "Messages"]),
-        (Role.GRID_WORKER, ["My grids"]),
+        (Role.GRID_WORKER, ["Today's inspections", "My grids"]),
         (Role.TOWN_OFFICER, ["Application queue", "Villages and communities", "Bulk imports"]),
         (Role.TOWN_ADMIN, ["Back office", "Bulk imports", "Application queue", "Audit trail"]),
         (Role.DISTRICT_OFFICIAL, ["Towns and communities"]),

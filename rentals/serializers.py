@@ -1,0 +1,307 @@
+"""The rentals API's input and output shapes. Input serializers check types and sizes only;
+the checklist's rules (categories, results, duplicates) are the services' (``rentals.services``)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from nanhai_portal.pii import mask_id_number, mask_mobile
+from nanhai_portal.validators import validate_free_text, validate_multiline_text
+from rentals.models import Hazard, HazardCategory, Inspection, InspectionItem, Photo, RentalHouse, Tenancy
+
+# A phone's clock may run a little fast; an inspection further in the future is refused.
+CLOCK_TOLERANCE = timedelta(minutes=10)
+RESULTS_HELP = "`ok`, `hazard` or `na` (not applicable); another value is refused with code `invalid_result`."
+
+
+def _coordinate(limit: int) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=9, decimal_places=6, min_value=-limit, max_value=limit, required=False, allow_null=True
+    )
+
+
+def _check_location(attrs: dict[str, Any]) -> dict[str, Any]:
+    """Both coordinates or neither; ``location`` is the pair the services take."""
+    latitude, longitude = attrs.pop("latitude", None), attrs.pop("longitude", None)
+    if (latitude is None) != (longitude is None):
+        message = _("Give both latitude and longitude, or neither.")
+        raise serializers.ValidationError({"latitude" if latitude is None else "longitude": [message]})
+    if latitude is not None:
+        attrs["location"] = (latitude, longitude)
+    return attrs
+
+
+# --- Inspections: input ----------------------------------------------------------------
+
+
+class InspectionItemInputSerializer(serializers.Serializer):
+    category = serializers.CharField(max_length=32, help_text="A checklist category's code (GET hazard-categories).")
+    result = serializers.CharField(max_length=16, help_text=RESULTS_HELP)
+    note = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default="", validators=[validate_multiline_text]
+    )
+
+
+class InspectionCreateSerializer(serializers.Serializer):
+    client_id = serializers.UUIDField(help_text="Made by the phone: the same inspection sent again is one inspection.")
+    house = serializers.UUIDField(help_text="A house of the grid worker's grids.")
+    items = serializers.ListField(child=InspectionItemInputSerializer(), min_length=1, max_length=64)
+    inspected_at = serializers.DateTimeField(required=False, help_text="When the visit was made; default now.")
+    latitude = _coordinate(90)
+    longitude = _coordinate(180)
+    note = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="", validators=[validate_multiline_text]
+    )
+
+    def validate_inspected_at(self, value: datetime) -> datetime:
+        if value > timezone.now() + CLOCK_TOLERANCE:
+            raise serializers.ValidationError(_("An inspection cannot be made in the future."))
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = _check_location(attrs)
+        attrs.setdefault("inspected_at", timezone.now())
+        attrs["items"] = [dict(item) for item in attrs["items"]]
+        return attrs
+
+
+class InspectionSyncSerializer(serializers.Serializer):
+    """For the document: each item is checked on its own, never the batch as a whole."""
+
+    inspections = serializers.ListField(child=InspectionCreateSerializer())
+
+
+class InspectionUpdateSerializer(serializers.Serializer):
+    base_version = serializers.IntegerField(
+        min_value=1, max_value=2_000_000_000, help_text="The version the change was made against."
+    )
+    note = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, validators=[validate_multiline_text]
+    )
+    latitude = _coordinate(90)
+    longitude = _coordinate(180)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return _check_location(attrs)
+
+
+class PhotoUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True, help_text="A JPEG or PNG photo.")
+    client_id = serializers.UUIDField(required=False, help_text="Made by the phone: a photo sent again is kept once.")
+    category = serializers.CharField(max_length=32, required=False, help_text="The category the photo shows.")
+
+
+# --- Inspections: output ---------------------------------------------------------------
+
+
+class PhotoSerializer(serializers.ModelSerializer[Photo]):
+    category = serializers.CharField(source="category_id", allow_null=True, read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Photo
+        fields = ["id", "client_id", "category", "content_type", "size", "uploaded_at", "url"]
+        read_only_fields = fields
+
+    def get_url(self, photo: Photo) -> str:
+        return reverse("rental-photo", kwargs={"photo_id": photo.pk})
+
+
+class InspectionItemSerializer(serializers.ModelSerializer[InspectionItem]):
+    category = serializers.CharField(source="category_id", read_only=True)
+
+    class Meta:
+        model = InspectionItem
+        fields = ["category", "result", "note"]
+        read_only_fields = fields
+
+
+class HazardBriefSerializer(serializers.ModelSerializer[Hazard]):
+    category = serializers.CharField(source="category_id", read_only=True)
+
+    class Meta:
+        model = Hazard
+        fields = ["id", "category", "severity", "state", "due_at"]
+        read_only_fields = fields
+
+
+class InspectionListSerializer(serializers.ModelSerializer[Inspection]):
+    town = serializers.CharField(source="town_id", read_only=True)
+    inspector = serializers.CharField(source="inspector.username", read_only=True)
+
+    class Meta:
+        model = Inspection
+        fields = [
+            "id", "town", "client_id", "house", "inspector", "inspected_at", "latitude", "longitude", "note",
+            "version", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class InspectionSerializer(InspectionListSerializer):
+    items = InspectionItemSerializer(many=True, read_only=True)
+    hazards = serializers.SerializerMethodField()
+    photos = PhotoSerializer(many=True, read_only=True)
+
+    class Meta(InspectionListSerializer.Meta):
+        fields = [*InspectionListSerializer.Meta.fields, "items", "hazards", "photos"]
+        read_only_fields = fields
+
+    @extend_schema_field(HazardBriefSerializer(many=True))
+    def get_hazards(self, inspection: Inspection) -> list[dict[str, Any]]:
+        hazards = Hazard.objects.filter(item__inspection=inspection).order_by("due_at")
+        return list(HazardBriefSerializer(hazards, many=True).data)
+
+
+class SyncResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="The item's place in the batch, from 0.")
+    client_id = serializers.CharField()
+    result = serializers.ChoiceField(choices=["created", "duplicate", "conflict", "refused"])
+    inspection = serializers.UUIDField(allow_null=True)
+    code = serializers.CharField(help_text="Why refused or in conflict; empty otherwise.")
+    message = serializers.CharField()
+    current_version = serializers.IntegerField(allow_null=True)
+    # DRF's metaclass takes declared fields out of the class body, so this does not shadow
+    # ``Serializer.fields``; the answer's key matches the error shape's ``fields``.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()), help_text="Messages by field, for `invalid`."
+    )
+
+
+class SyncAnswerSerializer(serializers.Serializer):
+    results = SyncResultSerializer(many=True)
+
+
+# --- Houses and tenancies --------------------------------------------------------------
+
+
+class LandlordSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    id_number = serializers.SerializerMethodField(help_text="masked")
+    mobile = serializers.SerializerMethodField(help_text="masked")
+
+    def get_id_number(self, person: Any) -> str:
+        return mask_id_number(person.id_number)
+
+    def get_mobile(self, person: Any) -> str:
+        return mask_mobile(person.mobile)
+
+
+class RentalHouseSerializer(serializers.ModelSerializer[RentalHouse]):
+    town = serializers.CharField(source="town_id", read_only=True)
+    landlord = LandlordSerializer(read_only=True)
+    open_hazards = serializers.IntegerField(read_only=True, help_text="Hazards not yet verified as fixed.")
+    inspection_due = serializers.DateTimeField(read_only=True, help_text="When the next inspection is due.")
+    last_inspection = serializers.UUIDField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = RentalHouse
+        fields = [
+            "id", "town", "community", "grid", "address", "building_type", "floors", "rooms", "landlord",
+            "latitude", "longitude", "risk_class", "status", "last_inspected_at", "last_inspection",
+            "inspection_due", "open_hazards", "version", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class RentalHouseCreateSerializer(serializers.Serializer):
+    grid = serializers.UUIDField(help_text="A grid of the current town.")
+    address = serializers.CharField(max_length=200, validators=[validate_free_text])
+    building_type = serializers.ChoiceField(choices=RentalHouse.BuildingType.choices)
+    floors = serializers.IntegerField(min_value=1, max_value=200)
+    rooms = serializers.IntegerField(min_value=0, max_value=5000)
+    landlord_id_number = serializers.CharField(
+        max_length=24,
+        required=False,
+        allow_blank=True,
+        help_text="Staff register for a landlord by ID number; a landlord registering their own house leaves it out.",
+    )
+    landlord_name = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    landlord_mobile = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    latitude = _coordinate(90)
+    longitude = _coordinate(180)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = _check_location(attrs)
+        location = attrs.pop("location", None)
+        if location:
+            attrs["latitude"], attrs["longitude"] = location
+        for key in ("landlord_id_number", "landlord_mobile"):
+            if not attrs.get(key):
+                attrs.pop(key, None)
+        return attrs
+
+
+class TenancySerializer(serializers.ModelSerializer[Tenancy]):
+    town = serializers.CharField(source="town_id", read_only=True)
+    resident_name = serializers.CharField(source="resident.person.name", read_only=True)
+
+    class Meta:
+        model = Tenancy
+        fields = ["id", "town", "house", "resident", "resident_name", "from_date", "to_date", "created_at"]
+        read_only_fields = fields
+
+
+class TenancyCreateSerializer(serializers.Serializer):
+    resident = serializers.UUIDField(help_text="The id of the tenant's residence registration in the house's town.")
+    from_date = serializers.DateField()
+
+
+# --- Hazards and categories --------------------------------------------------------------
+
+
+class HazardCategorySerializer(serializers.ModelSerializer[HazardCategory]):
+    retired = serializers.SerializerMethodField()
+
+    class Meta:
+        model = HazardCategory
+        fields = ["code", "name_zh", "name_en", "ok_zh", "ok_en", "default_severity", "sort_order", "retired"]
+        read_only_fields = fields
+
+    def get_retired(self, category: HazardCategory) -> bool:
+        return category.retired_at is not None
+
+
+class HazardSerializer(serializers.ModelSerializer[Hazard]):
+    town = serializers.CharField(source="town_id", read_only=True)
+    category = serializers.CharField(source="category_id", read_only=True)
+    inspection = serializers.UUIDField(source="item.inspection_id", read_only=True)
+    overdue = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField(help_text="What the caller may do now: rectify, verify, reopen.")
+    photos = PhotoSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Hazard
+        fields = [
+            "id", "town", "house", "inspection", "category", "severity", "state", "due_at", "overdue",
+            "opened_at", "rectification_note", "rectified_at", "reopen_reason", "verified_at",
+            "escalated_level", "escalated_at", "actions", "photos",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_overdue(self, hazard: Hazard) -> bool:
+        now = self.context.get("now") or timezone.now()
+        return hazard.state in (Hazard.State.OPEN, Hazard.State.REOPENED) and hazard.due_at <= now
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_actions(self, hazard: Hazard) -> list[str]:
+        actions = self.context.get("actions")
+        return list(actions(hazard)) if actions else []
+
+
+class RectifySerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=1000, validators=[validate_multiline_text])
+    photos = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True), required=False, default=list, help_text="JPEG or PNG."
+    )
+
+
+class ReopenSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, validators=[validate_multiline_text])
