@@ -21,6 +21,7 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -101,12 +102,18 @@ def _local(rng: random.Random) -> str:
     return synthetic.id_number(rng, region="440605", born=date(1935, 1, 1) + timedelta(days=rng.randrange(0, 1800)))
 
 
+@cache
+def _password_hash() -> str:
+    # One hash for the seven landlords, made only when one is missing: hashing is slow on purpose.
+    return make_password(DEMO_PASSWORD)
+
+
 def _landlord(town: Town, rng: random.Random) -> Person:
     """``landlord.<town>``: a resident account and the person it signs in as (a Nanhai local)."""
     username = f"{LANDLORD}.{town.code}"
     user = User.objects.filter(username=username).first()
     if user is None:
-        user = User.objects.create(username=username, name=f"{town.name}房东", password=make_password(DEMO_PASSWORD))
+        user = User.objects.create(username=username, name=f"{town.name}房东", password=_password_hash())
         user_set_role(user=user, role=Role.RESIDENT, town_code=town.code)
     person = person_find_or_create(id_number=_local(rng), name=user.name, mobile=synthetic.mobile(rng))
     if person.user_id is None:
