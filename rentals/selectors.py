@@ -467,3 +467,12 @@ def officer_houses(
         .select_related("grid", "community", "town")
         .order_by("town_id", "address", "pk")
     )
+
+
+# --- rentals: data and statistics (helper E) ----------------------------------------
+
+
+def due_for_inspection(now: datetime) -> Q:
+    """Houses due for inspection by ``now`` (their class's interval has passed since the last
+    visit, or never visited): the rule the today list and the coverage statistics share."""
+    return _due_by(now)

@@ -46,7 +46,7 @@ def test_a_batch_sent_twice_creates_once_and_reports_each_item() -> None:
         first = services.inspections_sync(batch=[*batch, *bad], by=worker)
         assert [r.result for r in first] == ["created", "created", "refused", "refused", "refused", "refused"]
         assert [r.code for r in first[2:]] == ["house_not_found", "unknown_category", "invalid_result", "invalid_item"]
-        assert Inspection.objects.count() == 2 and Hazard.objects.count() == 2
+        assert Inspection.objects.filter(house=house).count() == 2 and Hazard.objects.filter(house=house).count() == 2
         with nothing_changes(rows(Inspection), rows(Hazard)):
             again = services.inspections_sync(batch=batch, by=worker)
         assert [r.result for r in again] == ["duplicate", "duplicate"]
