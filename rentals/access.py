@@ -30,7 +30,7 @@ from nanhai_portal.accounts.models import Caller, User
 from nanhai_portal.accounts.roles import Role
 from nanhai_portal.areas.access import grids_served_by
 from nanhai_portal.tenancy import is_district_scope
-from rentals.models import Hazard, Inspection, Photo, RentalHouse
+from rentals.models import Hazard, Inspection, Photo, RentalHouse, Tenancy
 
 MANAGE_PERMISSION = "rentals.manage_rentalhouse"
 
@@ -168,3 +168,12 @@ def get_photo_for(user: Caller, pk: UUID | str) -> Photo:
         return photos.get(pk=pk)
     except (Photo.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None
+
+
+def tenancies_of(user: Caller, house: RentalHouse) -> QuerySet[Tenancy]:
+    """The tenancies of ``house`` (visible to ``user``) that ``user`` may read: every one for
+    whoever manages the house and for district roles; a tenant only their own."""
+    tenancies = Tenancy.objects.in_current_scope().filter(house=house)
+    if is_district_scope() or may(user, MANAGE, house):
+        return tenancies
+    return tenancies.filter(resident__person__user=user)

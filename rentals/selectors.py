@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from uuid import UUID
 
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     DateTimeField,
     Exists,
     F,
@@ -19,6 +21,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -26,7 +29,7 @@ from django.db.models.functions import Coalesce
 
 from nanhai_portal.accounts.models import Caller
 from rentals import access, conf
-from rentals.models import Hazard, RentalHouse
+from rentals.models import Hazard, Inspection, RentalHouse
 
 # Awaiting the grid worker: a fix to verify, or an open one whose deadline has come.
 RETURN_VISIT_STATES = (Hazard.State.RECTIFICATION_SUBMITTED,)
@@ -94,6 +97,75 @@ def overdue_hazards(user: Caller, *, now: datetime) -> QuerySet[Hazard]:
     return access.hazards_visible_to(user).filter(state__in=OPEN_STATES, due_at__lte=now).order_by("due_at")
 
 
+# --- The API's lists (rentals API) ----------------------------------------------------------
+
+
+def _with_summary(houses: QuerySet[RentalHouse]) -> QuerySet[RentalHouse]:
+    """Annotate each house with ``open_hazards`` (not yet verified), ``last_inspection`` (the
+    latest visit's id) and ``inspection_due``; the landlord comes with it."""
+    open_hazards = (
+        Hazard.objects.in_current_scope()
+        .filter(house=OuterRef("pk"))
+        .exclude(state=Hazard.State.VERIFIED)
+        .order_by()
+        .values("house")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    latest = Inspection.objects.in_current_scope().filter(house=OuterRef("pk")).order_by("-inspected_at", "-pk")
+    return houses.select_related("landlord").annotate(
+        open_hazards=Coalesce(Subquery(open_hazards, output_field=IntegerField()), Value(0)),
+        last_inspection=Subquery(latest.values("pk")[:1]),
+        inspection_due=inspection_due_at(),
+    )
+
+
+def houses_listed(
+    user: Caller,
+    *,
+    now: datetime,
+    grid: UUID | None = None,
+    community: UUID | None = None,
+    risk_class: str | None = None,
+    due: bool = False,
+) -> QuerySet[RentalHouse]:
+    """The houses ``user`` may see, by address, or with ``due`` the ones they inspect that are due
+    by ``now`` (``houses_due_for_inspection``, the most overdue first); each with its summary."""
+    houses = houses_due_for_inspection(user, now=now) if due else access.houses_visible_to(user).order_by("address")
+    if grid:
+        houses = houses.filter(grid_id=grid)
+    if community:
+        houses = houses.filter(community_id=community)
+    if risk_class:
+        houses = houses.filter(risk_class=risk_class)
+    return _with_summary(houses)
+
+
+def house_detail(user: Caller, pk: UUID | str) -> RentalHouse:
+    """One house ``user`` may see, with its summary (Http404 otherwise)."""
+    house = access.get_house_for(user, pk)
+    return _with_summary(RentalHouse.objects.in_current_scope().filter(pk=house.pk)).get()
+
+
+def hazards_listed(
+    user: Caller,
+    *,
+    now: datetime,
+    state: str | None = None,
+    category: str | None = None,
+    overdue: bool = False,
+    house: UUID | None = None,
+) -> QuerySet[Hazard]:
+    """The hazards ``user`` may see, the nearest deadline first; with ``overdue`` only those not
+    fixed and past their deadline (``overdue_hazards``)."""
+    hazards = overdue_hazards(user, now=now) if overdue else access.hazards_visible_to(user).order_by("due_at", "pk")
+    if state:
+        hazards = hazards.filter(state=state)
+    if category:
+        hazards = hazards.filter(category_id=category)
+    if house:
+        hazards = hazards.filter(house_id=house)
+    return hazards.select_related("item")
 # --- The grid worker's day (the today page and its home tile) -------------------------
 
 DAY_HOUSES_SHOWN = 200  # a day's walk is far fewer; the page says how many more are due

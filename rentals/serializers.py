@@ -156,7 +156,7 @@ class InspectionSerializer(InspectionListSerializer):
 
     @extend_schema_field(HazardBriefSerializer(many=True))
     def get_hazards(self, inspection: Inspection) -> list[dict[str, Any]]:
-        hazards = Hazard.objects.filter(item__inspection=inspection).order_by("due_at")
+        hazards = Hazard.objects.in_current_scope().filter(item__inspection=inspection).order_by("due_at", "pk")
         return list(HazardBriefSerializer(hazards, many=True).data)
 
 

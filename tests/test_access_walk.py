@@ -309,6 +309,18 @@ ROUTES: dict[str, Route] = {
         NOT_ALLOWED, Rule(frozenset({GRID}), ok=frozenset({400})), "inspection"
     ),
     "api/v1/photos/<uuid:photo_id>/": api(EVERYONE, None, "inspection photo"),
+    "api/v1/hazard-categories/": api(EVERYONE, tenant=False),
+    "api/v1/^rental-houses/$": api(EVERYONE, Rule(ok=frozenset({400}))),
+    "api/v1/^rental-houses/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "house"),
+    # The landlord (the resident), the grid worker and the town add tenants; the tenant reads.
+    "api/v1/^rental-houses/(?P<pk>[^/.]+)/tenancies/$": api(
+        EVERYONE, Rule(frozenset({RESIDENT, GRID, OFFICER, TOWN_ADMIN}), ok=frozenset({400})), "house"
+    ),
+    "api/v1/^hazards/$": api(EVERYONE),
+    "api/v1/^hazards/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "hazard"),
+    "api/v1/^hazards/(?P<pk>[^/.]+)/rectify/$": api(NOT_ALLOWED, Rule(APPLICANT, ok=STATE_OR_FORM), "hazard"),
+    "api/v1/^hazards/(?P<pk>[^/.]+)/verify/$": api(NOT_ALLOWED, Rule(frozenset({GRID}), ok=STATE_OR_FORM), "hazard"),
+    "api/v1/^hazards/(?P<pk>[^/.]+)/reopen/$": api(NOT_ALLOWED, Rule(frozenset({GRID}), ok=STATE_OR_FORM), "hazard"),
 }
 
 # The API and the pages must hide the same objects from the same person: for each pair, a
