@@ -166,6 +166,8 @@ def hazards_listed(
     if house:
         hazards = hazards.filter(house_id=house)
     return hazards.select_related("item")
+
+
 # --- The grid worker's day (the today page and its home tile) -------------------------
 
 DAY_HOUSES_SHOWN = 200  # a day's walk is far fewer; the page says how many more are due
