@@ -109,7 +109,6 @@ def _offline_settings(user: User) -> dict[str, Any]:
         "today_url": reverse("rentals:today"),
         "sw_url": reverse("rentals:service-worker"),
         "batch_limit": conf.max_sync_batch(),
-        "max_photo_bytes": max_document_bytes(),
     }
 
 
@@ -249,7 +248,6 @@ def _inspect_page(
     context = {
         "form": form,
         "house": house,
-        "house_data": _house_data(house) if house is not None else None,
         "offline_settings": _offline_settings(access.acting_user(request.user)),
         "photo_limit": PLAIN_FORM_PHOTOS,
         "risk_class": risk_class_name(house.risk_class) if house is not None else "",

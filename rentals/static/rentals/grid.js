@@ -337,8 +337,10 @@
         syncing = false;
         setProgress(0, 0);
         return myQueue().then(function (left) {
-          var problems = left.filter(function (entry) { return PROBLEM[entry.state]; }).length;
-          return render(sent && !left.length ? text("sent", { count: sent }) : problems ? null : null);
+          if (!sent || left.length) return render();
+          var note = document.querySelector("[data-queued-note]:not([hidden]) [data-queued-text]");
+          if (note) note.textContent = text("sent", { count: sent });
+          return render(text("sent", { count: sent }));
         });
       })
       .catch(function (error) {
