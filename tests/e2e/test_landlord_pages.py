@@ -147,3 +147,58 @@ def test_the_landlord_fixes_a_hazard_with_two_photos_and_downloads_the_notice_on
     assert download.suggested_filename.endswith(".pdf") and content.startswith(b"%PDF-")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages).replace("\n", "")
     assert given["address"] in text and "整改通知书" in text
+
+
+def a_landlord_and_a_tenant() -> dict[str, Any]:
+    """A landlord with an account and no house yet, and a resident of the town to rent from them."""
+    from tests.factories import ResidentFactory
+    from tests.rentals.factories import GridFactory
+
+    suffix = uuid.uuid4().hex[:8]
+    user = UserFactory(role=Role.RESIDENT, town_id=TOWN, username=f"landlord.{suffix}", password=PASSWORD)
+    PersonFactory(user=user, name="房东登记")
+    grid = GridFactory(town_id=TOWN, name=f"樵园网格{suffix[:4]}")
+    tenant = ResidentFactory(town_id=TOWN, person__name="租客乙")
+    return {
+        "username": user.username,
+        "grid": str(grid.pk),
+        "grid_name": grid.name,
+        "tenant_id_number": tenant.person.id_number,
+        "address": f"西樵镇登记路{suffix[:4]}号",
+    }
+
+
+def test_a_landlord_registers_a_house_and_its_tenant_on_a_phone(
+    phone: Callable[..., Any], portal_url: str, screenshot: Callable[[Any, str], Path]
+) -> None:
+    base = portal_url
+    given = outside_the_browser_loop(a_landlord_and_a_tenant)
+    page = phone()
+    sign_in(page, base, given["username"], PASSWORD)
+    goto(page, f"{base}/rentals/mine/")
+    press(page, page.locator("a[href='/rentals/houses/new/']"))
+
+    # Sent empty: each field says what it needs
+    press(page, page.locator("main form button[type=submit]"))
+    assert page.locator(".field-error").count() >= 4
+    assert fits(page)
+    screenshot(page, "01-register-errors")
+
+    page.select_option("#id_grid", given["grid"])
+    type_into(page, "#id_address", given["address"])
+    page.check("input[name=building_type][value=self_built]")
+    type_into(page, "#id_floors", "4")
+    type_into(page, "#id_rooms", "9")
+    screenshot(page, "02-register-filled")
+    press(page, page.locator("main form button[type=submit]"))
+    assert "/rentals/houses/" in page.url and given["address"] in page.locator("h1").inner_text()
+
+    # Its tenant, by ID number
+    press(page, page.locator("a[href$='/tenants/']"))
+    type_into(page, "#add-id_number", given["tenant_id_number"])
+    page.fill("#add-from_date", "2025-03-01")
+    press(page, page.locator("form:has(#add-id_number) button[type=submit]"))
+    assert "租客乙" in page.locator(".tenancy-list").inner_text()
+    assert given["tenant_id_number"] not in page.locator("main").inner_text()
+    assert fits(page)
+    screenshot(page, "03-tenants")

@@ -538,3 +538,23 @@ def test_a_rectification_declared_larger_than_every_photo_at_its_largest_is_refu
             hazard_url(street, "rectify"), {"note": "已整改"}, CONTENT_LENGTH=str(declared)
         )
     assert response.status_code == 413
+
+
+def test_every_page_reads_in_english_too(street: Street) -> None:
+    client = browser(street.landlord)
+    client.post("/i18n/setlang/", {"language": "en"})
+    pages = [
+        reverse("rentals:my-houses"),
+        reverse("rentals:register"),
+        house_url(street),
+        house_url(street, "rentals:tenants"),
+        hazard_url(street),
+    ]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert '<html lang="en">' in html, url
+        assert "楼层数" not in html and "整改期限" not in html and "房屋信息" not in html, url
+    assert "Fix by" in client.get(hazard_url(street)).content.decode()
+    assert street.hazard.category.name_en in client.get(house_url(street)).content.decode()
