@@ -89,7 +89,7 @@ def overdue_hazards(user: Caller, *, now: datetime) -> QuerySet[Hazard]:
 from collections.abc import Iterable  # noqa: E402
 from typing import Any  # noqa: E402
 
-from django.db.models import Count  # noqa: E402
+from django.db.models import Count, Subquery  # noqa: E402
 
 from nanhai_portal.areas.models import GridUserObjectPermission  # noqa: E402
 from nanhai_portal.tenancy import is_district_scope  # noqa: E402
@@ -189,7 +189,18 @@ def officer_houses(
     return (
         houses.annotate(
             inspection_due=inspection_due_at(),
-            open_hazards=Count("hazards", filter=~Q(hazards__state=Hazard.State.VERIFIED)),
+            # A subquery per row shown, not a GROUP BY over every house before the page is cut.
+            open_hazards=Coalesce(
+                Subquery(
+                    Hazard.objects.filter(house=OuterRef("pk"))
+                    .exclude(state=Hazard.State.VERIFIED)
+                    .order_by()
+                    .values("house")
+                    .annotate(total=Count("pk"))
+                    .values("total")
+                ),
+                Value(0),
+            ),
         )
         .select_related("grid", "community", "town")
         .order_by("town_id", "address", "pk")
