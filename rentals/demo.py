@@ -197,6 +197,8 @@ def seed_rentals(report: DemoReport, scale: str) -> None:
                 made += _house(spec, town=town, grid=grids[spec.grid % len(grids)], worker=worker, owner=owner, now=now)
             if town.code == "guicheng":
                 _tenant(town, worker, now)
+            # The overdue ones go to the town's queue and the district's list, as the beat would.
+            services.hazards_escalate_overdue(now=now)
         report.accounts.append((f"{LANDLORD}.{town.code}", Role.RESIDENT, town.name))
     report.lines.append(f"{made} rental houses with inspections and hazards in every state (7 towns)")
     if scale == "district":

@@ -462,7 +462,18 @@ def officer_houses(
     return (
         houses.annotate(
             inspection_due=inspection_due_at(),
-            open_hazards=Count("hazards", filter=~Q(hazards__state=Hazard.State.VERIFIED)),
+            # A subquery per row shown, not a GROUP BY over every house before the page is cut.
+            open_hazards=Coalesce(
+                Subquery(
+                    Hazard.objects.filter(house=OuterRef("pk"))
+                    .exclude(state=Hazard.State.VERIFIED)
+                    .order_by()
+                    .values("house")
+                    .annotate(total=Count("pk"))
+                    .values("total")
+                ),
+                Value(0),
+            ),
         )
         .select_related("grid", "community", "town")
         .order_by("town_id", "address", "pk")

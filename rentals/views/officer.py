@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -151,8 +152,13 @@ def _query(data: QueryDict, form: forms.Form) -> str:
     return urlencode({name: value for name in form.fields if (value := data.get(name))})
 
 
-def _page(request: HttpRequest, items: Any) -> Page:
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+def _page(request: HttpRequest, items: QuerySet[Any]) -> tuple[Page, list[Any]]:
+    """The requested page of ``items`` and its rows. The ids are counted and paged on a narrow
+    query (no joins, no annotations); only the page's rows are then read with all they show."""
+    page = Paginator(items.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    ids = list(page)
+    found = {item.pk: item for item in items.filter(pk__in=ids)}
+    return page, [found[pk] for pk in ids if pk in found]
 
 
 # --- The counts above the hazards list (a bar chart, and the table it draws) -------------
@@ -193,7 +199,7 @@ def hazards(request: HttpRequest) -> HttpResponse:
     # Each count leaves out its own filter, so that the other states (categories) stay in view.
     by_state = selectors.officer_hazards(request.user, now=now, category=category, overdue=overdue, **area)
     by_category = selectors.officer_hazards(request.user, now=now, state=state, overdue=overdue, **area)
-    page = _page(request, found)
+    page, shown = _page(request, found)
     rows = [
         {
             "hazard": hazard,
@@ -203,7 +209,7 @@ def hazards(request: HttpRequest) -> HttpResponse:
             "url": _link("rentals:hazard", hazard_id=hazard.pk),
             "house_url": _link("rentals:house", house_id=hazard.house_id),
         }
-        for hazard in page
+        for hazard in shown
     ]
     return render(
         request,
@@ -230,8 +236,8 @@ def escalations(request: HttpRequest) -> HttpResponse:
     access.require_oversight(request.user)
     now = timezone.now()
     categories = category_names()
-    page = _page(request, selectors.escalation_queue(request.user))
-    workers = selectors.grid_workers(hazard.house.grid_id for hazard in page)
+    page, shown = _page(request, selectors.escalation_queue(request.user))
+    workers = selectors.grid_workers(hazard.house.grid_id for hazard in shown)
     rows = [
         {
             "hazard": hazard,
@@ -242,7 +248,7 @@ def escalations(request: HttpRequest) -> HttpResponse:
             "url": _link("rentals:hazard", hazard_id=hazard.pk),
             "house_url": _link("rentals:house", house_id=hazard.house_id),
         }
-        for hazard in page
+        for hazard in shown
     ]
     return render(
         request,
@@ -261,7 +267,7 @@ def houses(request: HttpRequest) -> HttpResponse:
     form = HouseFilterForm(request.GET, user=request.user)
     risk_class = _valid(form, "risk_class")
     due = YES_NO.get(_valid(form, "due") or "")
-    page = _page(
+    page, shown = _page(
         request, selectors.officer_houses(request.user, now=now, risk_class=risk_class, due=due, **form.area())
     )
     rows = [
@@ -271,7 +277,7 @@ def houses(request: HttpRequest) -> HttpResponse:
             "due": house.status != house.Status.CLOSED and house.inspection_due <= now,
             "url": _link("rentals:house", house_id=house.pk),
         }
-        for house in page
+        for house in shown
     ]
     return render(
         request,
