@@ -12,11 +12,13 @@ import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from nanhai_portal.accounts.roles import Role
 from nanhai_portal.accounts.tokens import token_issue
 from nanhai_portal.audit.models import AuditEvent
 from nanhai_portal.notifications.models import Notification
 from nanhai_portal.tenancy import town_context
 from rentals.models import Hazard, HazardCategory, Inspection, InspectionItem, Photo
+from tests.factories import UserFactory
 from tests.rentals.factories import AT, RentalHouseFactory, grid_worker_of
 from tests.residents.helpers import fake_png, pdf, png
 from tests.unchanged import nothing_changes, rows
@@ -309,3 +311,14 @@ def test_the_list_shows_what_each_caller_may_see(house: Any, worker: Any) -> Non
     theirs = client_of(dali_worker).post("/api/v1/inspections/", entry(foreign), format="json").json()
     assert client.get(f"/api/v1/inspections/{theirs['id']}/").status_code == 404
     assert client.get("/api/v1/inspections/not-a-uuid/").status_code == 404
+
+
+def test_refusals_read_in_chinese_and_district_roles_write_nothing(house: Any, worker: Any) -> None:
+    refused = client_of(worker).post(
+        "/api/v1/inspections/", entry(house, latitude="23.1"), format="json", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert refused.json()["error"]["fields"]["longitude"] == ["请同时填写纬度和经度，或都不填。"]
+    official = client_of(UserFactory(role=Role.DISTRICT_OFFICIAL))
+    with town_context(TOWN), nothing_changes(*everything()):
+        for path, body in (("/api/v1/inspections/", entry(house)), ("/api/v1/inspections/sync/", {"inspections": []})):
+            assert official.post(path, body, format="json").status_code == 403
