@@ -161,9 +161,11 @@ def test_a_batch_answers_each_item_and_a_replay_changes_nothing(house: Any, work
     with town_context(TOWN):
         HazardCategory.objects.filter(code="gas").update(retired_at=AT)
     other = RentalHouseFactory()
+    foreign = RentalHouseFactory(town_id="dali")
     good = [entry(house), entry(house, items=[{"category": "smoke_alarm", "result": "ok"}])]
     bad = [
         entry(other),
+        entry(foreign),
         entry(house, items=[{"category": "no_such_thing", "result": "ok"}]),
         entry(house, items=[{"category": "gas", "result": "ok"}]),
         entry(house, items=[{"category": "smoke_alarm", "result": "maybe"}]),
@@ -177,8 +179,9 @@ def test_a_batch_answers_each_item_and_a_replay_changes_nothing(house: Any, work
     assert first.status_code == 200, first.json()
     results = first.json()["results"]
     assert [r["index"] for r in results] == list(range(len(batch)))
-    assert [r["result"] for r in results] == ["created", *["refused"] * 7, "created"]
-    assert [r["code"] for r in results[1:8]] == [
+    assert [r["result"] for r in results] == ["created", *["refused"] * 8, "created"]
+    assert [r["code"] for r in results[1:9]] == [
+        "house_not_found",
         "house_not_found",
         "unknown_category",
         "retired_category",
@@ -187,13 +190,13 @@ def test_a_batch_answers_each_item_and_a_replay_changes_nothing(house: Any, work
         "invalid",
         "invalid",
     ]
-    assert {"client_id", "items"} <= set(results[6]["fields"])
+    assert {"client_id", "items"} <= set(results[7]["fields"])
     assert results[0]["inspection"] and results[0]["client_id"] == good[0]["client_id"]
     assert results[1]["inspection"] is None
 
     with town_context(TOWN), nothing_changes(*everything()):
         again = client.post("/api/v1/inspections/sync/", {"inspections": batch}, format="json")
-        assert [r["result"] for r in again.json()["results"]] == ["duplicate", *["refused"] * 7, "duplicate"]
+        assert [r["result"] for r in again.json()["results"]] == ["duplicate", *["refused"] * 8, "duplicate"]
         assert again.json()["results"][0]["inspection"] == results[0]["inspection"]
         conflict = client.post(
             "/api/v1/inspections/sync/",
