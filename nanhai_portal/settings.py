@@ -363,6 +363,8 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStatusEnum": "residents.models.Application.Status",
         "DocumentKindEnum": "residents.models.Document.Kind",
         "CommunityKindEnum": "nanhai_portal.areas.models.Community.Kind",
+        "HazardSeverityEnum": "rentals.models.Severity",
+        "HazardStateEnum": "rentals.models.Hazard.State",
     },
 }
 

@@ -274,7 +274,10 @@ class HazardSerializer(serializers.ModelSerializer[Hazard]):
     category = serializers.CharField(source="category_id", read_only=True)
     inspection = serializers.UUIDField(source="item.inspection_id", read_only=True)
     overdue = serializers.SerializerMethodField()
-    actions = serializers.SerializerMethodField(help_text="What the caller may do now: rectify, verify, reopen.")
+    actions = serializers.SerializerMethodField(
+        help_text="What the caller may do now: rectify, verify, reopen. "
+        "On the detail and the actions' answers; empty in lists."
+    )
     photos = PhotoSerializer(many=True, read_only=True)
 
     class Meta:

@@ -12,11 +12,13 @@ import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from nanhai_portal.accounts.roles import Role
 from nanhai_portal.accounts.tokens import token_issue
 from nanhai_portal.audit.models import AuditEvent
 from nanhai_portal.notifications.models import Notification
 from nanhai_portal.tenancy import town_context
 from rentals.models import Hazard, HazardCategory, Inspection, InspectionItem, Photo
+from tests.factories import UserFactory
 from tests.rentals.factories import AT, RentalHouseFactory, grid_worker_of
 from tests.residents.helpers import fake_png, pdf, png
 from tests.unchanged import nothing_changes, rows
@@ -159,9 +161,11 @@ def test_a_batch_answers_each_item_and_a_replay_changes_nothing(house: Any, work
     with town_context(TOWN):
         HazardCategory.objects.filter(code="gas").update(retired_at=AT)
     other = RentalHouseFactory()
+    foreign = RentalHouseFactory(town_id="dali")
     good = [entry(house), entry(house, items=[{"category": "smoke_alarm", "result": "ok"}])]
     bad = [
         entry(other),
+        entry(foreign),
         entry(house, items=[{"category": "no_such_thing", "result": "ok"}]),
         entry(house, items=[{"category": "gas", "result": "ok"}]),
         entry(house, items=[{"category": "smoke_alarm", "result": "maybe"}]),
@@ -175,8 +179,9 @@ def test_a_batch_answers_each_item_and_a_replay_changes_nothing(house: Any, work
     assert first.status_code == 200, first.json()
     results = first.json()["results"]
     assert [r["index"] for r in results] == list(range(len(batch)))
-    assert [r["result"] for r in results] == ["created", *["refused"] * 7, "created"]
-    assert [r["code"] for r in results[1:8]] == [
+    assert [r["result"] for r in results] == ["created", *["refused"] * 8, "created"]
+    assert [r["code"] for r in results[1:9]] == [
+        "house_not_found",
         "house_not_found",
         "unknown_category",
         "retired_category",
@@ -185,13 +190,13 @@ def test_a_batch_answers_each_item_and_a_replay_changes_nothing(house: Any, work
         "invalid",
         "invalid",
     ]
-    assert {"client_id", "items"} <= set(results[6]["fields"])
+    assert {"client_id", "items"} <= set(results[7]["fields"])
     assert results[0]["inspection"] and results[0]["client_id"] == good[0]["client_id"]
     assert results[1]["inspection"] is None
 
     with town_context(TOWN), nothing_changes(*everything()):
         again = client.post("/api/v1/inspections/sync/", {"inspections": batch}, format="json")
-        assert [r["result"] for r in again.json()["results"]] == ["duplicate", *["refused"] * 7, "duplicate"]
+        assert [r["result"] for r in again.json()["results"]] == ["duplicate", *["refused"] * 8, "duplicate"]
         assert again.json()["results"][0]["inspection"] == results[0]["inspection"]
         conflict = client.post(
             "/api/v1/inspections/sync/",
@@ -309,3 +314,14 @@ def test_the_list_shows_what_each_caller_may_see(house: Any, worker: Any) -> Non
     theirs = client_of(dali_worker).post("/api/v1/inspections/", entry(foreign), format="json").json()
     assert client.get(f"/api/v1/inspections/{theirs['id']}/").status_code == 404
     assert client.get("/api/v1/inspections/not-a-uuid/").status_code == 404
+
+
+def test_refusals_read_in_chinese_and_district_roles_write_nothing(house: Any, worker: Any) -> None:
+    refused = client_of(worker).post(
+        "/api/v1/inspections/", entry(house, latitude="23.1"), format="json", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert refused.json()["error"]["fields"]["longitude"] == ["请同时填写纬度和经度，或都不填。"]
+    official = client_of(UserFactory(role=Role.DISTRICT_OFFICIAL))
+    with town_context(TOWN), nothing_changes(*everything()):
+        for path, body in (("/api/v1/inspections/", entry(house)), ("/api/v1/inspections/sync/", {"inspections": []})):
+            assert official.post(path, body, format="json").status_code == 403
