@@ -326,8 +326,9 @@ class RentalHouseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
     @action(detail=True, methods=["get"])
     def tenancies(self, request: Request, pk: str) -> Response:
         house = access.get_house_for(request.user, pk)
-        found = access.tenancies_of(request.user, house).select_related("resident__person").order_by("from_date")
-        return Response(TenancySerializer(found, many=True).data)
+        found = access.tenancies_of(request.user, house).select_related("resident__person").order_by("from_date", "pk")
+        page = self.paginate_queryset(found)  # a key house may have hundreds of tenants
+        return self.get_paginated_response(TenancySerializer(page, many=True).data)
 
     @extend_schema(
         request=TenancyCreateSerializer,

@@ -47,9 +47,13 @@ def test_each_caller_sees_their_houses_and_the_landlords_data_masked() -> None:
     assert ids(client_of(worker).get("/api/v1/rental-houses/")) == [str(house.pk)]
     assert ids(client_of(house.landlord.user).get("/api/v1/rental-houses/")) == [str(house.pk)]
     assert ids(client_of(tenant.person.user).get("/api/v1/rental-houses/")) == [str(house.pk)]
-    assert ids(client_of(officer).get("/api/v1/rental-houses/")) == [str(house.pk), str(other.pk)]
-    district = client_of(UserFactory(role=Role.DISTRICT_OFFICIAL)).get("/api/v1/rental-houses/")
-    assert set(ids(district)) == {str(house.pk), str(other.pk), str(foreign.pk)}
+    # The town's and the district's lists hold the demo's houses too: these are among them, in
+    # the address order, and the other town's only in the district's.
+    mine = [str(house.pk), str(other.pk)]
+    officers = ids(client_of(officer).get("/api/v1/rental-houses/?page_size=100"))
+    assert [pk for pk in officers if pk in mine] == mine and str(foreign.pk) not in officers
+    district = client_of(UserFactory(role=Role.DISTRICT_OFFICIAL)).get("/api/v1/rental-houses/?page_size=100")
+    assert {str(house.pk), str(other.pk), str(foreign.pk)} <= set(ids(district))
     assert ids(client_of(ResidentFactory(town_id=TOWN, account=True).person.user).get("/api/v1/rental-houses/")) == []
 
     detail = client_of(worker).get(f"/api/v1/rental-houses/{house.pk}/").json()
@@ -176,8 +180,8 @@ def test_tenancies_listed_for_the_landlord_and_a_tenant_sees_only_their_own() ->
     assert added.status_code == 201, added.json()
     assert (added.json()["resident"], added.json()["from_date"]) == (str(first.pk), "2025-01-01")
     assert client_of(worker).post(url, {"resident": str(second.pk), "from_date": "2025-02-01"}).status_code == 201
-    assert [t["resident"] for t in landlord.get(url).json()] == [str(first.pk), str(second.pk)]
-    assert [t["resident"] for t in client_of(first.person.user).get(url).json()] == [str(first.pk)]
+    assert [t["resident"] for t in landlord.get(url).json()["results"]] == [str(first.pk), str(second.pk)]
+    assert [t["resident"] for t in client_of(first.person.user).get(url).json()["results"]] == [str(first.pk)]
 
     foreign = ResidentFactory(town_id="dali")
     dali_house = RentalHouseFactory(town_id="dali")
