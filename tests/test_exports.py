@@ -50,6 +50,7 @@ INTERNAL_WRITERS = {
     "nanhai_portal/jobs/runner.py",
     "nanhai_portal/jobs/importers/base.py",
     "residents/importers.py",
+    "rentals/importers.py",
 }
 
 

@@ -25,8 +25,10 @@ CATEGORIES = [
 
 def load(apps, schema_editor):
     HazardCategory = apps.get_model("rentals", "HazardCategory")
+    # The database being migrated, not the default one (they differ for a second database).
+    using = schema_editor.connection.alias
     for order, (code, name_zh, name_en, ok_zh, ok_en, severity) in enumerate(CATEGORIES, start=1):
-        HazardCategory.objects.update_or_create(
+        HazardCategory.objects.using(using).update_or_create(
             code=code,
             defaults={
                 "name_zh": name_zh,
@@ -40,7 +42,8 @@ def load(apps, schema_editor):
 
 
 def unload(apps, schema_editor):
-    apps.get_model("rentals", "HazardCategory").objects.filter(code__in=[row[0] for row in CATEGORIES]).delete()
+    categories = apps.get_model("rentals", "HazardCategory").objects.using(schema_editor.connection.alias)
+    categories.filter(code__in=[row[0] for row in CATEGORIES]).delete()
 
 
 class Migration(migrations.Migration):
