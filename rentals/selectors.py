@@ -7,7 +7,7 @@ visible houses, in the current town), so a page and the API that use it show the
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -30,7 +30,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from nanhai_portal.accounts.models import Caller, User
-from nanhai_portal.areas.models import GridUserObjectPermission
+from nanhai_portal.areas.models import Grid, GridUserObjectPermission
 from nanhai_portal.audit.models import AuditEvent
 from nanhai_portal.pii.fields import lookup_index
 from nanhai_portal.pii.validators import validate_id_number
@@ -93,8 +93,8 @@ def hazards_for_return_visit(user: Caller, *, now: datetime, grids: Collection[A
     or an open hazard past its deadline. Overdue first, then by deadline. Annotated ``overdue``.
     ``grids`` as for ``houses_due_for_inspection``."""
     return (
-        access.hazards_visible_to(user, grids=grids)
-        .filter(house__grid__in=_served(user, grids))
+        Hazard.objects.in_current_scope()
+        .filter(house__in=access.houses_of_served_grids(user, grids=grids).values("pk"))
         .filter(Q(state__in=RETURN_VISIT_STATES) | Q(state__in=OPEN_STATES, due_at__lte=now))
         .annotate(
             overdue=Case(When(due_at__lte=now, then=Value(True)), default=Value(False), output_field=BooleanField())
@@ -203,6 +203,7 @@ class GridWorkerDay:
     return_visits: list[Hazard]
     page: int = 1
     houses_before: int = 0
+    grids: list[Grid] = field(default_factory=list)  # the grids served, by code
 
     @property
     def houses_not_shown(self) -> int:
@@ -239,7 +240,8 @@ def grid_worker_day(user: Caller, *, now: datetime, page: int = 1) -> GridWorker
     page ``page`` of the houses due (``DAY_HOUSES_SHOWN`` a page; a page past the last is empty).
     The grids served are read once, and the queries below use their ids."""
     page = max(1, page)
-    grids = list(access.grids_served_by(user).values_list("pk", flat=True))
+    served = list(access.grids_served_by(user).order_by("code"))
+    grids = [grid.pk for grid in served]
     due = houses_due_for_inspection(user, now=now, grids=grids).select_related("grid")
     ordered = due.annotate(class_rank=risk_class_rank()).order_by(
         "class_rank",
@@ -259,6 +261,7 @@ def grid_worker_day(user: Caller, *, now: datetime, page: int = 1) -> GridWorker
         return_visits=[hazard for hazard in hazards if not hazard.overdue],  # type: ignore[attr-defined]
         page=page,
         houses_before=before,
+        grids=served,
     )
 
 

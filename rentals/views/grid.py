@@ -37,7 +37,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from nanhai_portal.accounts.models import User
-from nanhai_portal.areas.access import grids_served_by
 from nanhai_portal.bodylimit import accepts_upload
 from nanhai_portal.errors import DomainError
 from rentals import access, conf, selectors, services
@@ -152,7 +151,7 @@ def today(request: HttpRequest) -> HttpResponse:
     context = {
         "day": day,
         "houses": houses,
-        "grids": list(grids_served_by(user).order_by("code")),
+        "grids": day.grids,
         "now": now,
         "offline": offline,
         "offline_settings": _offline_settings(access.acting_user(request.user)),
