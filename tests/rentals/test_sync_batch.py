@@ -165,3 +165,38 @@ def test_a_batch_takes_as_many_queries_for_fifty_inspections_as_for_five() -> No
         assert Notification.objects.filter(event="rentals.hazard_opened", target_id__in=hazards).count() == 56
     assert counts[1] == counts[0], counts
     assert counts[0] <= 25, counts
+
+
+def test_a_batch_that_meets_a_race_on_a_client_id_is_recorded_item_by_item(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another request records one of the batch's client ids between the batch's checks and its
+    INSERT (here: inside the batch's own savepoint, just before the rows are made): the bulk write
+    fails on the unique client id, is rolled back whole, and the batch is recorded one by one."""
+    grid = GridFactory()
+    worker = grid_worker_of(grid)
+    house = RentalHouseFactory(grid=grid, town_id=grid.town_id)
+    raced = uuid.uuid4()
+    batch = [entry(house, uuid.uuid4()), entry(house, raced)]
+    made = services._inspection_rows
+    each = services._sync_each
+    calls: list[str] = []
+
+    def racing_rows(**row: Any) -> Any:
+        if row["client_id"] == raced and not calls:
+            calls.append("raced")
+            services.inspection_record(house=house, client_id=raced, items=TWO_HAZARDS, by=worker, inspected_at=AT)
+        return made(**row)
+
+    def spied_each(*args: Any) -> Any:
+        calls.append("one by one")
+        return each(*args)
+
+    monkeypatch.setattr(services, "_inspection_rows", racing_rows)
+    monkeypatch.setattr(services, "_sync_each", spied_each)
+    with town_context(grid.town_id):
+        results = services.inspections_sync(batch=batch, by=worker)
+        assert calls == ["raced", "one by one"]
+        assert [r.result for r in results] == ["created", "created"]
+        assert Inspection.objects.filter(house=house).count() == 2
+        assert Hazard.objects.filter(house=house).count() == 4
+        assert AuditEvent.objects.filter(action="rentals.inspection_recorded", object_id__in=[
+            str(r.inspection.pk) for r in results if r.inspection]).count() == 2  # fmt: skip
