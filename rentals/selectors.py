@@ -6,8 +6,8 @@ visible houses, in the current town), so a page and the API that use it show the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -30,7 +30,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from nanhai_portal.accounts.models import Caller, User
-from nanhai_portal.areas.models import GridUserObjectPermission
+from nanhai_portal.areas.models import Grid, GridUserObjectPermission
 from nanhai_portal.audit.models import AuditEvent
 from nanhai_portal.pii.fields import lookup_index
 from nanhai_portal.pii.validators import validate_id_number
@@ -67,12 +67,20 @@ def _due_by(now: datetime) -> Q:
     return due
 
 
-def houses_due_for_inspection(user: Caller, *, now: datetime) -> QuerySet[RentalHouse]:
+def _served(user: Caller, grids: Collection[Any] | None) -> Any:
+    """The grids ``user`` serves: ``grids`` (their ids, read once by the caller) or a subquery."""
+    return access.grids_served_by(user).values("pk") if grids is None else grids
+
+
+def houses_due_for_inspection(
+    user: Caller, *, now: datetime, grids: Collection[Any] | None = None
+) -> QuerySet[RentalHouse]:
     """The let or vacant houses ``user`` may inspect (a grid worker's: their grids') that are due
-    by ``now``: the most overdue first. Annotated ``inspection_due``."""
+    by ``now``: the most overdue first. Annotated ``inspection_due``. ``grids``: the ids of the
+    grids ``user`` serves, when the caller has read them (``grid_worker_day``)."""
     return (
-        access.houses_visible_to(user)
-        .filter(grid__in=access.grids_served_by(user).values("pk"))
+        access.houses_visible_to(user, grids=grids)
+        .filter(grid__in=_served(user, grids))
         .exclude(status=RentalHouse.Status.CLOSED)
         .filter(_due_by(now))
         .annotate(inspection_due=inspection_due_at())
@@ -80,12 +88,13 @@ def houses_due_for_inspection(user: Caller, *, now: datetime) -> QuerySet[Rental
     )
 
 
-def hazards_for_return_visit(user: Caller, *, now: datetime) -> QuerySet[Hazard]:
+def hazards_for_return_visit(user: Caller, *, now: datetime, grids: Collection[Any] | None = None) -> QuerySet[Hazard]:
     """The hazards in ``user``'s grids that need the grid worker: a rectification to verify,
-    or an open hazard past its deadline. Overdue first, then by deadline. Annotated ``overdue``."""
+    or an open hazard past its deadline. Overdue first, then by deadline. Annotated ``overdue``.
+    ``grids`` as for ``houses_due_for_inspection``."""
     return (
-        access.hazards_visible_to(user)
-        .filter(house__grid__in=access.grids_served_by(user).values("pk"))
+        Hazard.objects.in_current_scope()
+        .filter(house__in=access.houses_of_served_grids(user, grids=grids).values("pk"))
         .filter(Q(state__in=RETURN_VISIT_STATES) | Q(state__in=OPEN_STATES, due_at__lte=now))
         .annotate(
             overdue=Case(When(due_at__lte=now, then=Value(True)), default=Value(False), output_field=BooleanField())
@@ -178,24 +187,36 @@ def hazards_listed(
 
 # --- The grid worker's day (the today page and its home tile) -------------------------
 
-DAY_HOUSES_SHOWN = 200  # a day's walk is far fewer; the page says how many more are due
+DAY_HOUSES_SHOWN = 40  # a day's walk, a page of the today list; the page says how many more are due
 
 
 @dataclass(frozen=True)
 class GridWorkerDay:
     """What the today page shows, in its order: overdue hazards first, then the houses due for
     inspection (by risk class in the configured order, then the longest unvisited), then the
-    hazards waiting for a return visit. ``houses_due`` counts every due house, ``houses`` holds
-    the first ``DAY_HOUSES_SHOWN`` of them."""
+    hazards waiting for a return visit. ``houses_due`` counts every due house; ``houses`` holds
+    ``DAY_HOUSES_SHOWN`` of them, those of page ``page`` (from 1), after ``houses_before``."""
 
     overdue: list[Hazard]
     houses: list[RentalHouse]
     houses_due: int
     return_visits: list[Hazard]
+    page: int = 1
+    houses_before: int = 0
+    grids: list[Grid] = field(default_factory=list)  # the grids served, by code
 
     @property
     def houses_not_shown(self) -> int:
-        return self.houses_due - len(self.houses)
+        """The due houses after this page's."""
+        return max(0, self.houses_due - self.houses_before - len(self.houses))
+
+    @property
+    def next_page(self) -> int | None:
+        return self.page + 1 if self.houses_not_shown else None
+
+    @property
+    def previous_page(self) -> int | None:
+        return self.page - 1 if self.page > 1 else None
 
     @property
     def work_count(self) -> int:
@@ -214,21 +235,33 @@ def risk_class_rank() -> Case:
     )
 
 
-def grid_worker_day(user: Caller, *, now: datetime) -> GridWorkerDay:
-    """``user``'s day in their own grids at ``now`` (nothing for one who serves no grid)."""
-    due = houses_due_for_inspection(user, now=now).select_related("grid")
+def grid_worker_day(user: Caller, *, now: datetime, page: int = 1) -> GridWorkerDay:
+    """``user``'s day in their own grids at ``now`` (nothing for one who serves no grid), with
+    page ``page`` of the houses due (``DAY_HOUSES_SHOWN`` a page; a page past the last is empty).
+    The grids served are read once, and the queries below use their ids."""
+    page = max(1, page)
+    served = list(access.grids_served_by(user).order_by("code"))
+    grids = [grid.pk for grid in served]
+    due = houses_due_for_inspection(user, now=now, grids=grids).select_related("grid")
     ordered = due.annotate(class_rank=risk_class_rank()).order_by(
         "class_rank",
         "inspection_due",  # type: ignore[misc]  # annotated by houses_due_for_inspection
         "address",
     )
-    houses: list[RentalHouse] = list(ordered[:DAY_HOUSES_SHOWN])
-    hazards = list(hazards_for_return_visit(user, now=now).select_related("house__grid"))
+    before = (page - 1) * DAY_HOUSES_SHOWN
+    # One row more than a page: whether any house is due after this page, without counting.
+    rows: list[RentalHouse] = list(ordered[before : before + DAY_HOUSES_SHOWN + 1])
+    houses = rows[:DAY_HOUSES_SHOWN]
+    counted = before + len(rows) if (rows or page == 1) and len(rows) <= DAY_HOUSES_SHOWN else due.count()
+    hazards = list(hazards_for_return_visit(user, now=now, grids=grids).select_related("house__grid"))
     return GridWorkerDay(
         overdue=[hazard for hazard in hazards if hazard.overdue],  # type: ignore[attr-defined]
         houses=houses,
-        houses_due=len(houses) if len(houses) < DAY_HOUSES_SHOWN else due.count(),
+        houses_due=counted,
         return_visits=[hazard for hazard in hazards if not hazard.overdue],  # type: ignore[attr-defined]
+        page=page,
+        houses_before=before,
+        grids=served,
     )
 
 

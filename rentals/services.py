@@ -18,16 +18,16 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nanhai_portal.accounts.models import User
 from nanhai_portal.areas.models import Grid
-from nanhai_portal.audit.services import audit_record
+from nanhai_portal.audit.services import audit_record, audit_record_many
 from nanhai_portal.errors import DomainError, InvalidTransition
-from nanhai_portal.notifications.services import notify
+from nanhai_portal.notifications.services import Notice, notify, notify_many
 from rentals import access, conf
 from rentals.models import Hazard, HazardCategory, Inspection, InspectionItem, Photo, RentalHouse, Tenancy
 from residents.models import Document, Person, Resident
@@ -207,9 +207,18 @@ def tenancy_end(*, tenancy: Tenancy, to_date: date, by: User) -> Tenancy:
 # --- Inspections --------------------------------------------------------------------
 
 
-def _clean_items(items: Sequence[Mapping[str, Any]]) -> list[tuple[HazardCategory, str, str]]:
-    """Each item as (category, result, note), or ``ItemRefused`` naming the first bad one."""
-    categories = {category.code: category for category in HazardCategory.objects.all()}
+def _categories_by_code() -> dict[str, HazardCategory]:
+    """The checklist, retired categories included (``_clean_items`` refuses those by name)."""
+    return {category.code: category for category in HazardCategory.objects.all()}
+
+
+def _clean_items(
+    items: Sequence[Mapping[str, Any]], categories: Mapping[str, HazardCategory] | None = None
+) -> list[tuple[HazardCategory, str, str]]:
+    """Each item as (category, result, note), or ``ItemRefused`` naming the first bad one.
+    ``categories`` (``_categories_by_code()``) when the caller has read them already (a batch)."""
+    if categories is None:
+        categories = _categories_by_code()
     cleaned: list[tuple[HazardCategory, str, str]] = []
     seen: set[str] = set()
     if not items:
@@ -256,21 +265,117 @@ def _content(house_id: Any, items: Iterable[tuple[str, str, str]], note: str) ->
     return (str(house_id), sorted(items), note)
 
 
+def _wanted_content(house_id: Any, cleaned: Iterable[tuple[HazardCategory, str, str]], note: str) -> tuple[Any, ...]:
+    """What an inspection sent with these cleaned items and note holds (``_stored_content``'s shape)."""
+    return _content(house_id, [(category.code, result, text) for category, result, text in cleaned], note)
+
+
 def _stored_content(inspection: Inspection) -> tuple[Any, ...]:
-    items = inspection.items.values_list("category_id", "result", "note")
-    return _content(inspection.house_id, [(code, result, note) for code, result, note in items], inspection.note)
+    """What the stored inspection holds (its items prefetched, or read now)."""
+    items = [(item.category_id, item.result, item.note) for item in inspection.items.all()]
+    return _content(inspection.house_id, items, inspection.note)
 
 
-def _notify_landlord(hazard: Hazard, event: str, **context: Any) -> None:
+def _conflict(existing: Inspection) -> Conflict:
+    """The client id was sent before with other content: the server's copy is ``existing``."""
+    return Conflict(
+        _("This inspection was already sent with other answers."),
+        current_version=existing.version,
+        inspection=str(existing.pk),
+    )
+
+
+@dataclass
+class _NewInspection:
+    """An inspection's rows before they are written: the inspection, its items and its hazards."""
+
+    inspection: Inspection
+    items: list[InspectionItem]
+    hazards: list[Hazard]
+
+
+def _inspection_rows(
+    *,
+    house: RentalHouse,
+    client_id: UUID,
+    cleaned: Sequence[tuple[HazardCategory, str, str]],
+    by: User,
+    inspected_at: datetime,
+    location: tuple[Decimal, Decimal] | None,
+    note: str,
+) -> _NewInspection:
+    """The rows one inspection writes (unsaved): each "hazard" answer opens a ``Hazard`` due by
+    its category's severity (``conf.hazard_due_at``, from ``inspected_at``)."""
+    inspection = Inspection(
+        town_id=house.town_id,
+        client_id=client_id,
+        house=house,
+        inspector=by,
+        inspected_at=inspected_at,
+        latitude=location[0] if location else None,
+        longitude=location[1] if location else None,
+        note=note,
+    )
+    rows = _NewInspection(inspection, [], [])
+    for category, result, text in cleaned:
+        item = InspectionItem(town_id=house.town_id, inspection=inspection, category=category, result=result, note=text)
+        rows.items.append(item)
+        if result != Result.HAZARD:
+            continue
+        rows.hazards.append(
+            Hazard(
+                town_id=house.town_id,
+                house=house,
+                item=item,
+                category=category,
+                severity=category.default_severity,
+                opened_at=inspected_at,
+                due_at=conf.hazard_due_at(category.default_severity, opened_at=inspected_at),
+            )
+        )
+    return rows
+
+
+def _hazard_opened_notices(hazards: Iterable[Hazard]) -> list[Notice]:
+    """The landlord's notice of each opened hazard (none for a landlord without an account)."""
+    return [
+        notice
+        for hazard in hazards
+        if (
+            notice := _landlord_notice(
+                hazard, "rentals.hazard_opened", due=timezone.localtime(hazard.due_at).strftime("%Y-%m-%d %H:%M")
+            )
+        )
+        is not None
+    ]
+
+
+def _inspection_audit(rows: _NewInspection, by: User) -> dict[str, Any]:
+    """``audit_record``'s arguments for a recorded inspection."""
+    return {
+        "action": "rentals.inspection_recorded",
+        "actor": by,
+        "target": rows.inspection,
+        "changes": {"client_id": str(rows.inspection.client_id), "hazards": len(rows.hazards)},
+    }
+
+
+def _landlord_notice(hazard: Hazard, event: str, **context: Any) -> Notice | None:
     user = hazard.house.landlord.user
     if user is None:
-        return  # a landlord without an account hears from the grid worker in person
-    notify(
+        return None  # a landlord without an account hears from the grid worker in person
+    return Notice(
         user=user,
         event=event,
         context={"address": hazard.house.address, "category": hazard.category.code, **context},
         target=hazard,
     )
+
+
+def _notify_landlord(hazard: Hazard, event: str, **context: Any) -> None:
+    notice = _landlord_notice(hazard, event, **context)
+    if notice is not None:
+        notify(user=notice.user, event=notice.event, context=notice.context, target=notice.target)
 
 
 @transaction.atomic
@@ -297,60 +402,34 @@ def inspection_record(
     house = _lock_house(access.get_house_for(by, house.pk, action=access.INSPECT))
     cleaned = _clean_items(items)
     note = note.strip()
-    wanted = _content(house.pk, [(category.code, result, text) for category, result, text in cleaned], note)
     existing = Inspection.objects.filter(client_id=client_id).first()
     if existing is not None:
-        if _stored_content(existing) != wanted:
-            raise Conflict(
-                _("This inspection was already sent with other answers."),
-                current_version=existing.version,
-                inspection=str(existing.pk),
-            )
+        if _stored_content(existing) != _wanted_content(house.pk, cleaned, note):
+            raise _conflict(existing)
         return RecordedInspection(existing, created=False)
-    inspection = Inspection(
-        town_id=house.town_id,
-        client_id=client_id,
+    rows = _inspection_rows(
         house=house,
-        inspector=by,
+        client_id=client_id,
+        cleaned=cleaned,
+        by=by,
         inspected_at=inspected_at,
-        latitude=location[0] if location else None,
-        longitude=location[1] if location else None,
+        location=location,
         note=note,
     )
+    inspection = rows.inspection
     try:
         with transaction.atomic():
             inspection.save(force_insert=True)
     except IntegrityError:  # the house lock makes this rare: the same id for another house
         raise Conflict(_("This inspection was already sent with other answers."), current_version=1) from None
-    hazards = 0
-    for category, result, text in cleaned:
-        item = InspectionItem.objects.create(
-            town_id=house.town_id, inspection=inspection, category=category, result=result, note=text
-        )
-        if result != Result.HAZARD:
-            continue
-        hazard = Hazard.objects.create(
-            town_id=house.town_id,
-            house=house,
-            item=item,
-            category=category,
-            severity=category.default_severity,
-            opened_at=inspected_at,
-            due_at=conf.hazard_due_at(category.default_severity, opened_at=inspected_at),
-        )
-        hazards += 1
-        _notify_landlord(
-            hazard, "rentals.hazard_opened", due=timezone.localtime(hazard.due_at).strftime("%Y-%m-%d %H:%M")
-        )
+    InspectionItem.objects.bulk_create(rows.items)
+    Hazard.objects.bulk_create(rows.hazards)
+    for notice in _hazard_opened_notices(rows.hazards):
+        notify(user=notice.user, event=notice.event, context=notice.context, target=notice.target)
     if house.last_inspected_at is None or inspected_at > house.last_inspected_at:
         house.last_inspected_at = inspected_at
         house.save(update_fields=["last_inspected_at", "updated_at"])
-    audit_record(
-        action="rentals.inspection_recorded",
-        actor=by,
-        target=inspection,
-        changes={"client_id": str(client_id), "hazards": hazards},
-    )
+    audit_record(**_inspection_audit(rows, by))
     return RecordedInspection(inspection, created=True)
 
 
@@ -614,16 +693,177 @@ def inspections_sync(*, batch: Sequence[Mapping[str, Any]], by: User) -> list[Sy
     ``duplicate`` and changes nothing; the same client id with other answers is a ``conflict``
     with the server's version; a bad item is ``refused`` with a code, and the rest of the batch
     is kept. A batch of more than ``conf.max_sync_batch()`` items is refused whole.
+
+    Set-based (``_sync_bulk``): every item is checked first with a constant number of queries,
+    then the new rows are written in one INSERT per table; the answers are those of recording
+    the items one by one (``_sync_each``), which is also the way taken when the bulk write
+    meets a race (the same client id sent twice at once: ``IntegrityError``).
     """
     sync_batch_require_size(len(batch))
+    try:
+        with transaction.atomic():
+            return _sync_bulk(batch, by)
+    except IntegrityError:
+        return _sync_each(batch, by)
+
+
+def _sync_refusal(index: int, client_id: str, error: Exception) -> SyncResult:
+    """The answer for an item refused with ``error`` (one home for both ways of syncing)."""
+    if isinstance(error, Conflict):
+        return SyncResult(
+            index,
+            client_id,
+            "conflict",
+            inspection=Inspection.objects.filter(client_id=client_id).first(),
+            code=error.code,
+            message=error.message,
+            current_version=error.extra.get("current_version"),
+        )
+    if isinstance(error, Http404):
+        return SyncResult(
+            index, client_id, "refused", code="house_not_found", message=_("No such house in your grids.")
+        )
+    if isinstance(error, KeyError | TypeError | ValueError):
+        return SyncResult(
+            index,
+            client_id,
+            "refused",
+            code="invalid_item",
+            message=_("Each inspection needs a client id, a house, its time and its items."),
+        )
+    if isinstance(error, PermissionDenied):
+        return SyncResult(index, client_id, "refused", code="permission_denied", message=str(error))
+    if isinstance(error, DomainError):
+        return SyncResult(index, client_id, "refused", code=error.code, message=error.message)
+    raise error
+
+
+def _sync_location(item: Mapping[str, Any]) -> tuple[Decimal, Decimal] | None:
+    if item.get("latitude") is not None and item.get("longitude") is not None:
+        return (Decimal(str(item["latitude"])), Decimal(str(item["longitude"])))
+    return None
+
+
+def _sync_bulk(batch: Sequence[Mapping[str, Any]], by: User) -> list[SyncResult]:
+    """``inspections_sync`` in a constant number of queries (see there); inside its transaction."""
+    categories = _categories_by_code()
+    houses = access.get_houses_for(
+        by, [item["house"] for item in batch if isinstance(item.get("house"), str | UUID)], action=access.INSPECT
+    )
+    results: list[SyncResult | None] = [None] * len(batch)
+    checked: list[tuple[int, str, RentalHouse, UUID, dict[str, Any]]] = []
+    for index, item in enumerate(batch):  # the checks of ``_sync_each``, in its order
+        client_id = str(item.get("client_id", ""))
+        try:
+            key = item["house"]
+            house = houses.get(key, Http404()) if isinstance(key, str | UUID) else Http404()
+            if isinstance(house, Exception):
+                raise house
+            record = {
+                "location": _sync_location(item),
+                "client_id": UUID(client_id),
+                "items": item.get("items") or [],
+                "inspected_at": item["inspected_at"],
+                "note": str(item.get("note", "")),
+            }
+            record["cleaned"] = _clean_items(record["items"], categories)
+            record["note"] = record["note"].strip()
+        except (Http404, KeyError, TypeError, ValueError, PermissionDenied, DomainError) as error:
+            results[index] = _sync_refusal(index, client_id, error)
+            continue
+        checked.append((index, client_id, house, record["client_id"], record))
+    locked = {
+        house.pk: house
+        for house in RentalHouse.objects.select_for_update(of=("self",))
+        .select_related("landlord__user")
+        .filter(pk__in={house.pk for _i, _c, house, _u, _r in checked})
+        .order_by("pk")
+    }
+    existing = {
+        inspection.client_id: inspection
+        for inspection in Inspection.objects.filter(client_id__in={uid for _i, _c, _h, uid, _r in checked})
+        .prefetch_related("items")
+        .order_by("pk")
+    }
+    new: dict[UUID, _NewInspection] = {}
+    for index, client_id, house, uid, record in checked:
+        house = locked[house.pk]
+        wanted = _wanted_content(house.pk, record["cleaned"], record["note"])
+        earlier = existing.get(uid)
+        pending = new.get(uid)
+        if earlier is not None:
+            stored, content = earlier, _stored_content(earlier)
+        elif pending is not None:  # sent twice in this batch: the first is the stored one
+            stored = pending.inspection
+            content = _wanted_content(
+                stored.house_id, [(i.category, i.result, i.note) for i in pending.items], stored.note
+            )
+        if earlier is not None or pending is not None:
+            if content != wanted:
+                conflict = _conflict(stored)
+                results[index] = SyncResult(
+                    index,
+                    client_id,
+                    "conflict",
+                    inspection=stored,
+                    code=conflict.code,
+                    message=conflict.message,
+                    current_version=conflict.extra.get("current_version"),
+                )
+            else:
+                results[index] = SyncResult(index, client_id, "duplicate", inspection=stored)
+            continue
+        rows = _inspection_rows(
+            house=house,
+            client_id=uid,
+            cleaned=record["cleaned"],
+            by=by,
+            inspected_at=record["inspected_at"],
+            location=record["location"],
+            note=record["note"],
+        )
+        new[uid] = rows
+        results[index] = SyncResult(index, client_id, "created", inspection=rows.inspection)
+    if new:
+        Inspection.objects.bulk_create([rows.inspection for rows in new.values()])
+        InspectionItem.objects.bulk_create([item for rows in new.values() for item in rows.items])
+        Hazard.objects.bulk_create([hazard for rows in new.values() for hazard in rows.hazards])
+        _houses_inspected(new.values(), locked)
+        notify_many([notice for rows in new.values() for notice in _hazard_opened_notices(rows.hazards)])
+        audit_record_many(_inspection_audit(rows, by) for rows in new.values())
+    return [result for result in results if result is not None]
+
+
+def _houses_inspected(inspections: Iterable[_NewInspection], locked: Mapping[Any, RentalHouse]) -> None:
+    """Each house's ``last_inspected_at`` moves to its newest new inspection (never back), in one UPDATE."""
+    newest: dict[Any, datetime] = {}
+    for rows in inspections:
+        at, house_id = rows.inspection.inspected_at, rows.inspection.house_id
+        if house_id not in newest or at > newest[house_id]:
+            newest[house_id] = at
+    moved = {
+        house_id: at
+        for house_id, at in newest.items()
+        if locked[house_id].last_inspected_at is None or at > locked[house_id].last_inspected_at  # type: ignore[operator]
+    }
+    if not moved:
+        return
+    RentalHouse.objects.filter(pk__in=list(moved)).update(
+        last_inspected_at=Case(*[When(pk=pk, then=Value(at)) for pk, at in moved.items()]),
+        updated_at=timezone.now(),
+    )
+    for house_id, at in moved.items():
+        locked[house_id].last_inspected_at = at
+
+
+def _sync_each(batch: Sequence[Mapping[str, Any]], by: User) -> list[SyncResult]:
+    """``inspections_sync`` one item at a time, each in its own transaction (``inspection_record``)."""
     results: list[SyncResult] = []
     for index, item in enumerate(batch):
         client_id = str(item.get("client_id", ""))
         try:
             house = access.get_house_for(by, item["house"], action=access.INSPECT)
-            location = None
-            if item.get("latitude") is not None and item.get("longitude") is not None:
-                location = (Decimal(str(item["latitude"])), Decimal(str(item["longitude"])))
+            location = _sync_location(item)
             recorded = inspection_record(
                 house=house,
                 client_id=UUID(client_id),
@@ -633,38 +873,8 @@ def inspections_sync(*, batch: Sequence[Mapping[str, Any]], by: User) -> list[Sy
                 location=location,
                 note=str(item.get("note", "")),
             )
-        except Conflict as conflict:
-            results.append(
-                SyncResult(
-                    index,
-                    client_id,
-                    "conflict",
-                    inspection=Inspection.objects.filter(client_id=client_id).first(),
-                    code=conflict.code,
-                    message=conflict.message,
-                    current_version=conflict.extra.get("current_version"),
-                )
-            )
-        except Http404:
-            results.append(
-                SyncResult(
-                    index, client_id, "refused", code="house_not_found", message=_("No such house in your grids.")
-                )
-            )
-        except (KeyError, TypeError, ValueError):
-            results.append(
-                SyncResult(
-                    index,
-                    client_id,
-                    "refused",
-                    code="invalid_item",
-                    message=_("Each inspection needs a client id, a house, its time and its items."),
-                )
-            )
-        except PermissionDenied as denied:
-            results.append(SyncResult(index, client_id, "refused", code="permission_denied", message=str(denied)))
-        except DomainError as refused:
-            results.append(SyncResult(index, client_id, "refused", code=refused.code, message=refused.message))
+        except (Conflict, Http404, KeyError, TypeError, ValueError, PermissionDenied, DomainError) as error:
+            results.append(_sync_refusal(index, client_id, error))
         else:
             outcome = "created" if recorded.created else "duplicate"
             results.append(SyncResult(index, client_id, outcome, inspection=recorded.inspection))

@@ -25,7 +25,9 @@ Adding an event is a ``register_event(...)`` call (here, or in the owning app's
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -170,6 +172,31 @@ def template_name(event: str, language: str) -> str:
     return f"notifications/messages/{event}.{language}.txt"
 
 
+# While set (``labels_remembered``), each label looked up is kept: one lookup per code and
+# language for a whole batch of messages (``notify_many``) instead of one per message.
+_remembered_labels: ContextVar[dict[tuple[Any, str, str], Any] | None] = ContextVar("remembered_labels", default=None)
+
+
+@contextmanager
+def labels_remembered() -> Iterator[None]:
+    """Within the block, ``render`` looks each code's label up once per language."""
+    token = _remembered_labels.set({})
+    try:
+        yield
+    finally:
+        _remembered_labels.reset(token)
+
+
+def _label(label_of: LabelOf, value: str) -> Any:
+    memo = _remembered_labels.get()
+    if memo is None:
+        return label_of(value)
+    key = (label_of, value, translation.get_language() or "")
+    if key not in memo:
+        memo[key] = label_of(value)
+    return memo[key]
+
+
 def _labelled(event: str, context: Mapping[str, Any]) -> dict[str, Any]:
     """``context`` with each code of the event's ``labels=`` keys as its label, in the active language."""
     spec = _EVENTS.get(event)  # an event no longer registered renders its codes as they are
@@ -177,7 +204,7 @@ def _labelled(event: str, context: Mapping[str, Any]) -> dict[str, Any]:
     shown = dict(context)
     for key, label_of in labels.items():
         value = shown.get(key)
-        label = label_of(str(value)) if value not in (None, "") else None
+        label = _label(label_of, str(value)) if value not in (None, "") else None
         if label is not None:
             shown[key] = str(label)
     return shown

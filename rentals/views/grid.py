@@ -37,7 +37,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from nanhai_portal.accounts.models import User
-from nanhai_portal.areas.access import grids_served_by
 from nanhai_portal.bodylimit import accepts_upload
 from nanhai_portal.errors import DomainError
 from rentals import access, conf, selectors, services
@@ -122,6 +121,17 @@ def _no_http_cache(response: HttpResponse) -> HttpResponse:
 # --- Today's work ------------------------------------------------------------------
 
 
+PAGE_MAX = 10_000  # a page number past it is read as the last one could be (an empty page)
+
+
+def _page_number(request: HttpRequest) -> int:
+    """``?page=`` of the today list: a whole number from 1; anything else is the first page."""
+    raw = request.GET.get("page", "")
+    if raw.isascii() and raw.isdigit() and len(raw) <= 6 and int(raw) >= 1:
+        return min(int(raw), PAGE_MAX)
+    return 1
+
+
 @login_required
 @require_GET
 def today(request: HttpRequest) -> HttpResponse:
@@ -129,17 +139,18 @@ def today(request: HttpRequest) -> HttpResponse:
     inspection, the hazards waiting for a return visit."""
     user = _grid_worker(request)
     now = timezone.now()
-    day = selectors.grid_worker_day(user, now=now)
+    day = selectors.grid_worker_day(user, now=now, page=_page_number(request))
     houses = [(house, risk_class_name(house.risk_class)) for house in day.houses]
     offline = {
         "houses": [_house_data(house) for house in day.houses],
         "categories": _categories(),
         "saved_at": now.isoformat(),
+        "page": day.page,  # the first page replaces the phone's houses, a later one adds to them
     }
     context = {
         "day": day,
         "houses": houses,
-        "grids": list(grids_served_by(user).order_by("code")),
+        "grids": day.grids,
         "now": now,
         "offline": offline,
         "offline_settings": _offline_settings(access.acting_user(request.user)),

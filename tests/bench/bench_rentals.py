@@ -139,7 +139,9 @@ def session_cookie(username: str) -> str:
 
 @contextmanager
 def gunicorn(workers: int) -> Iterator[int]:
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"], cwd=BASE_DIR, check=True)
+    # Collected as gunicorn serves them (DEBUG off: the manifest storage), or every page is a 500.
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"], cwd=BASE_DIR, check=True,
+                   env={**os.environ, "DEBUG": "false"})  # fmt: skip
     port = free_port()
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "nanhai_portal.wsgi", "--bind", f"127.0.0.1:{port}",
@@ -260,10 +262,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", "2")))
     parser.add_argument("--sync-repeats", type=int, default=5)
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument(
+        "--skip-load", action="store_true", help="the database is loaded: skip steps 1 and 2 (loading, statistics)"
+    )
     options = parser.parse_args()
     print(f"bench_rentals {datetime.now(tz=timezone.get_current_timezone()):%Y-%m-%d %H:%M} scale {options.scale}")
-    load(options.scale, options.processes)
-    statistics_check()
+    if not options.skip_load:
+        load(options.scale, options.processes)
+        statistics_check()
     if not options.skip_http:
         if shutil.which("wrk") is None:
             sys.exit("wrk is not installed: apt-get install wrk (or --skip-http)")

@@ -348,3 +348,43 @@ def test_the_offline_page_is_the_inspection_form_without_a_house() -> None:
     assert "data-offline-shell" in page
     assert len(re.findall(r'name="result_[a-z_]+" value="hazard"', page)) == 16
     assert '<link rel="manifest" href="/rentals/manifest.webmanifest">' in page
+
+
+# --- The today list by pages (rentals perf) ---------------------------------------------
+
+
+def test_today_shows_a_days_worth_of_houses_and_the_rest_page_by_page(monkeypatch: Any) -> None:
+    from rentals import selectors
+
+    monkeypatch.setattr(selectors, "DAY_HOUSES_SHOWN", 2)
+    grid = GridFactory()
+    worker = grid_worker_of(grid)
+    houses = [RentalHouseFactory(grid=grid, address=f"待查户{n}") for n in range(5)]
+    with town_context(TOWN):
+        for n, house in enumerate(houses):  # the longest unvisited first: 0, 1, 2, 3, 4
+            RentalHouse.objects.filter(pk=house.pk).update(last_inspected_at=AT - timedelta(days=200 - n))
+    client = signed_in(worker)
+
+    def shown(query: str) -> tuple[list[str], dict[str, Any], str]:
+        with time_machine.travel(NOW, tick=False):
+            response = client.get(f"/rentals/today/{query}")
+        assert response.status_code == 200
+        page = response.content.decode()
+        saved = re.search(r'<script id="grid-day" type="application/json">(.*?)</script>', page, re.S)
+        assert saved is not None
+        return re.findall(r'data-house="([0-9a-f-]{36})"', page), json.loads(saved.group(1)), page
+
+    ids = [str(house.pk) for house in houses]
+    first, day, page = shown("")
+    assert first == ids[:2] and [h["id"] for h in day["houses"]] == ids[:2] and day["page"] == 1
+    assert '<span class="tile-count">5</span>' in page and "还有 3 间出租屋待检查" in page
+    assert 'href="?page=2"' in page and "?page=0" not in page
+    second, day, page = shown("?page=2")
+    assert second == ids[2:4] and day["page"] == 2 and "还有 1 间出租屋待检查" in page
+    assert 'href="?page=1"' in page and 'href="?page=3"' in page
+    last, _day, page = shown("?page=3")
+    assert last == ids[4:] and 'href="?page=4"' not in page and '<span class="tile-count">5</span>' in page
+    past, _day, page = shown("?page=9")
+    assert past == [] and "没有更多待检查的出租屋。" in page and '<span class="tile-count">5</span>' in page
+    for hostile in ("?page=0", "?page=-1", "?page=abc", "?page=%C2%B2", "?page=" + "9" * 5000, "?page=1e3"):
+        assert shown(hostile)[0] == ids[:2], hostile

@@ -107,6 +107,12 @@
   function put(name, value) { return withStore(name, "readwrite", function (store) { store.put(value); }); }
   function remove(name, key) { return withStore(name, "readwrite", function (store) { store.delete(key); }); }
 
+  function putAll(name, values) {
+    return withStore(name, "readwrite", function (store) {
+      values.forEach(function (value) { store.put(value); });
+    });
+  }
+
   function replaceAll(name, values) {
     return withStore(name, "readwrite", function (store) {
       store.clear();
@@ -119,7 +125,9 @@
   function saveDay() {
     var day = readJson("grid-day");
     if (!day || !navigator.onLine) return Promise.resolve();
-    return replaceAll("houses", day.houses).then(function () { return replaceAll("categories", day.categories); });
+    // The first page is the day (it replaces the stored houses); a later page adds its houses.
+    var houses = day.page > 1 ? putAll("houses", day.houses) : replaceAll("houses", day.houses);
+    return houses.then(function () { return replaceAll("categories", day.categories); });
   }
 
   // --- The queue panel ----------------------------------------------------------------
