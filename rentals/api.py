@@ -259,8 +259,8 @@ HOUSE_PARAMETERS = [
         "due",
         str,
         enum=["true", "false"],
-        description="`true`: the houses the caller inspects (a grid worker's grids) that are due for inspection "
-        "now, the most overdue first.",
+        description="`true`: only the houses due for inspection now (their risk class's interval has passed "
+        "since the last visit, or never visited), the most overdue first; `false`: the others.",
     ),
 ]
 
@@ -284,7 +284,7 @@ class RentalHouseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
             grid=_uuid_param(request, "grid"),
             community=_uuid_param(request, "community"),
             risk_class=_choice(request, "risk_class", risk_classes),
-            due=bool(_choice(request, "due", TRUE_FALSE)),
+            due=_choice(request, "due", TRUE_FALSE) or None,
         )
 
     @extend_schema(parameters=HOUSE_PARAMETERS)
@@ -408,7 +408,7 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
             now=timezone.now(),
             state=_choice(request, "state", {"": None, **{value: value for value in Hazard.State.values}}),
             category=category or None,
-            overdue=bool(_choice(request, "overdue", TRUE_FALSE)),
+            overdue=_choice(request, "overdue", TRUE_FALSE) or None,
             house=_uuid_param(request, "house"),
         ).prefetch_related(_photo_prefetch())
 

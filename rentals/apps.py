@@ -69,7 +69,7 @@ def hazards_awaiting_fix_count(user: Any) -> int:
     from rentals import selectors
     from rentals.services import awaiting_fix_states
 
-    return selectors.officer_hazards(user, now=timezone.now()).filter(state__in=awaiting_fix_states()).count()
+    return selectors.hazards_listed(user, now=timezone.now()).filter(state__in=awaiting_fix_states()).count()
 
 
 def hazards_overdue_status(user: Any) -> str | None:
@@ -79,7 +79,7 @@ def hazards_overdue_status(user: Any) -> str | None:
 
     from rentals import selectors
 
-    overdue = selectors.officer_hazards(user, now=timezone.now(), overdue=True).count()
+    overdue = selectors.hazards_listed(user, now=timezone.now(), overdue=True).count()
     if not overdue:
         return None
     return ngettext("%(count)d overdue", "%(count)d overdue", overdue) % {"count": overdue}

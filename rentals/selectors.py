@@ -141,21 +141,34 @@ def houses_listed(
     user: Caller,
     *,
     now: datetime,
-    grid: UUID | None = None,
-    community: UUID | None = None,
+    grid: Any = None,
+    community: Any = None,
+    town: str | None = None,
     risk_class: str | None = None,
-    due: bool = False,
+    due: bool | None = None,
 ) -> QuerySet[RentalHouse]:
-    """The houses ``user`` may see, by address, or with ``due`` the ones they inspect that are due
-    by ``now`` (``houses_due_for_inspection``, the most overdue first); each with its summary."""
-    houses = houses_due_for_inspection(user, now=now) if due else access.houses_visible_to(user).order_by("address")
+    """The houses ``user`` may see, filtered, each with its summary (``_with_summary``): by
+    town and address; ``due`` True: only those due for inspection by ``now`` (``_due_by``,
+    closed houses excepted), the most overdue first; False: the others. The API's list and the
+    officers' houses page both read it."""
+    houses = access.houses_visible_to(user)
     if grid:
         houses = houses.filter(grid_id=grid)
     if community:
         houses = houses.filter(community_id=community)
+    if town:
+        houses = houses.filter(town_id=town)
     if risk_class:
         houses = houses.filter(risk_class=risk_class)
-    return _with_summary(houses)
+    due_now = Q(_due_by(now)) & ~Q(status=RentalHouse.Status.CLOSED)
+    if due is True:
+        houses = houses.filter(due_now)
+    elif due is False:
+        houses = houses.exclude(due_now)
+    houses = _with_summary(houses).select_related("grid", "community", "town")
+    if due is True:
+        return houses.order_by("inspection_due", "address", "pk")  # type: ignore[misc]  # annotated by _with_summary
+    return houses.order_by("town_id", "address", "pk")
 
 
 def house_detail(user: Caller, pk: UUID | str) -> RentalHouse:
@@ -170,19 +183,36 @@ def hazards_listed(
     now: datetime,
     state: str | None = None,
     category: str | None = None,
-    overdue: bool = False,
-    house: UUID | None = None,
+    grid: Any = None,
+    community: Any = None,
+    town: str | None = None,
+    house: Any = None,
+    overdue: bool | None = None,
 ) -> QuerySet[Hazard]:
-    """The hazards ``user`` may see, the nearest deadline first; with ``overdue`` only those not
-    fixed and past their deadline (``overdue_hazards``)."""
-    hazards = overdue_hazards(user, now=now) if overdue else access.hazards_visible_to(user).order_by("due_at", "pk")
+    """The hazards ``user`` may see, filtered; the nearest deadline first. ``overdue`` True: not
+    fixed and past the deadline at ``now`` (as ``overdue_hazards``); False: the others. The
+    API's list, the officers' hazards page and their tiles all read it."""
+    hazards = access.hazards_visible_to(user)
     if state:
         hazards = hazards.filter(state=state)
     if category:
         hazards = hazards.filter(category_id=category)
+    if grid:
+        hazards = hazards.filter(house__grid=grid)
+    if community:
+        hazards = hazards.filter(house__community=community)
+    if town:
+        hazards = hazards.filter(town_id=town)
     if house:
         hazards = hazards.filter(house_id=house)
-    return hazards.select_related("item")
+    late = Q(state__in=OPEN_STATES, due_at__lte=now)
+    if overdue is True:
+        hazards = hazards.filter(late)
+    elif overdue is False:
+        hazards = hazards.exclude(late)
+    return hazards.select_related("item", "house__grid", "house__community", "category", "town").order_by(
+        "due_at", "pk"
+    )
 
 
 # --- The grid worker's day (the today page and its home tile) -------------------------
@@ -401,38 +431,6 @@ def hazard_history(hazard: Hazard) -> list[HazardStep]:
 # district scope); ``access.oversees_houses`` says who. Each read starts from ``access``.
 
 
-def officer_hazards(
-    user: Caller,
-    *,
-    now: datetime,
-    state: str | None = None,
-    category: str | None = None,
-    grid: Any = None,
-    community: Any = None,
-    town: str | None = None,
-    overdue: bool | None = None,
-) -> QuerySet[Hazard]:
-    """The hazards ``user`` oversees, filtered; the nearest deadline first. ``overdue`` True:
-    not fixed and past the deadline; False: the others."""
-    hazards = access.hazards_visible_to(user)
-    if state:
-        hazards = hazards.filter(state=state)
-    if category:
-        hazards = hazards.filter(category_id=category)
-    if grid:
-        hazards = hazards.filter(house__grid=grid)
-    if community:
-        hazards = hazards.filter(house__community=community)
-    if town:
-        hazards = hazards.filter(town_id=town)
-    late = Q(state__in=OPEN_STATES, due_at__lte=now)
-    if overdue is True:
-        hazards = hazards.filter(late)
-    elif overdue is False:
-        hazards = hazards.exclude(late)
-    return hazards.select_related("house__grid", "house__community", "category", "town").order_by("due_at", "pk")
-
-
 def hazard_counts(hazards: QuerySet[Hazard], field: str) -> dict[str, int]:
     """How many of ``hazards`` there are by ``field`` (``state`` or ``category``), most first."""
     rows = hazards.order_by().values(field).annotate(total=Count("pk")).order_by("-total", field)
@@ -464,53 +462,6 @@ def grid_workers(grid_ids: Iterable[Any]) -> dict[Any, list[str]]:
     for grid_id, name, username in rows:
         found.setdefault(grid_id, []).append(name or username)
     return found
-
-
-def officer_houses(
-    user: Caller,
-    *,
-    now: datetime,
-    grid: Any = None,
-    community: Any = None,
-    town: str | None = None,
-    risk_class: str | None = None,
-    due: bool | None = None,
-) -> QuerySet[RentalHouse]:
-    """The houses ``user`` oversees, filtered; ``due`` True: due for inspection by ``now``
-    (``_due_by``, closed houses excepted), False: the others. Annotated ``inspection_due`` and
-    ``open_hazards`` (not yet verified); by town, then address."""
-    houses = access.houses_visible_to(user)
-    if grid:
-        houses = houses.filter(grid=grid)
-    if community:
-        houses = houses.filter(community=community)
-    if town:
-        houses = houses.filter(town_id=town)
-    if risk_class:
-        houses = houses.filter(risk_class=risk_class)
-    if due is True:
-        houses = houses.exclude(status=RentalHouse.Status.CLOSED).filter(_due_by(now))
-    elif due is False:
-        houses = houses.exclude(Q(_due_by(now)) & ~Q(status=RentalHouse.Status.CLOSED))
-    return (
-        houses.annotate(
-            inspection_due=inspection_due_at(),
-            # A subquery per row shown, not a GROUP BY over every house before the page is cut.
-            open_hazards=Coalesce(
-                Subquery(
-                    Hazard.objects.filter(house=OuterRef("pk"))
-                    .exclude(state=Hazard.State.VERIFIED)
-                    .order_by()
-                    .values("house")
-                    .annotate(total=Count("pk"))
-                    .values("total")
-                ),
-                Value(0),
-            ),
-        )
-        .select_related("grid", "community", "town")
-        .order_by("town_id", "address", "pk")
-    )
 
 
 # --- rentals: data and statistics (helper E) ----------------------------------------

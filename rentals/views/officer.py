@@ -195,10 +195,10 @@ def hazards(request: HttpRequest) -> HttpResponse:
     area = form.area()
     overdue = YES_NO.get(_valid(form, "overdue") or "")
     state, category = _valid(form, "state"), _valid(form, "category")
-    found = selectors.officer_hazards(request.user, now=now, state=state, category=category, overdue=overdue, **area)
+    found = selectors.hazards_listed(request.user, now=now, state=state, category=category, overdue=overdue, **area)
     # Each count leaves out its own filter, so that the other states (categories) stay in view.
-    by_state = selectors.officer_hazards(request.user, now=now, category=category, overdue=overdue, **area)
-    by_category = selectors.officer_hazards(request.user, now=now, state=state, overdue=overdue, **area)
+    by_state = selectors.hazards_listed(request.user, now=now, category=category, overdue=overdue, **area)
+    by_category = selectors.hazards_listed(request.user, now=now, state=state, overdue=overdue, **area)
     page, shown = _page(request, found)
     rows = [
         {
@@ -268,7 +268,7 @@ def houses(request: HttpRequest) -> HttpResponse:
     risk_class = _valid(form, "risk_class")
     due = YES_NO.get(_valid(form, "due") or "")
     page, shown = _page(
-        request, selectors.officer_houses(request.user, now=now, risk_class=risk_class, due=due, **form.area())
+        request, selectors.houses_listed(request.user, now=now, risk_class=risk_class, due=due, **form.area())
     )
     rows = [
         {
