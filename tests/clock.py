@@ -9,7 +9,8 @@ suite on each of the days its Makefile lists (31 January, 28 and 29 February of 
 
 Processes the tests start (Celery workers, the browser test's gunicorn) keep the same clock:
 start them with ``command("celery", ...)`` and ``environment()``, which run the module through
-this file, travelled by the same offset from the real clock.
+this file, travelled by the same offset from the real clock. The browser's pages get it too
+(Playwright's clock, installed at the travelled time and ticking on: ``tests/e2e/conftest.py``).
 
 Only Python's clock travels: PostgreSQL's ``now()`` does not. Code that keeps time by the
 database's clock (job leases, ``enqueued_at``) is unaffected, and a test must compare such a
@@ -61,6 +62,11 @@ def stop() -> None:
     if _traveller is not None:
         _traveller.stop()
         _traveller = None
+
+
+def travelled() -> bool:
+    """This process runs on a clock of the test's choosing (``PORTAL_TEST_TODAY``)."""
+    return _traveller is not None
 
 
 def command(module: str, *args: str) -> list[str]:

@@ -20,6 +20,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -197,6 +198,9 @@ def open_page(chromium: Any, request: pytest.FixtureRequest) -> Iterator[Callabl
     def make(kind: dict[str, Any], **overrides: Any) -> Any:
         context = chromium.new_context(**{**kind, **overrides})
         context.set_default_timeout(15_000)
+        if clock.travelled():
+            # The phone keeps the test's clock too (an offline inspection carries the phone's time).
+            context.clock.install(time=datetime.now(UTC))
         contexts.append(context)
         page = browser.track(context.new_page())
         pages.append(page)
