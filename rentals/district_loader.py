@@ -261,25 +261,33 @@ def _make_batch(
     hazards: list[tuple[str, bool]],
     grids: list[tuple[str, str, str]],
     categories: dict[str, str],
-) -> _Batch:
-    """The rows of one batch of ``count`` houses (``first_house`` on, in the town's order)."""
+    loaded_before: Callable[[uuid.UUID], bool],
+) -> _Batch | None:
+    """The rows of one batch of ``count`` houses (``first_house`` on, in the town's order); None
+    when ``loaded_before`` says its first house is there already (an earlier run's)."""
     rng = random.Random(f"{plan.seed}-{plan.town}-{number}")  # noqa: S311 - synthetic data
     now = plan.now
     landlord_count = max(1, round(count / HOUSES_PER_LANDLORD))
     first_landlord = plan.first_landlord + round(first_house / HOUSES_PER_LANDLORD)
-    landlords: list[tuple[object, ...]] = []
-    landlord_indexes: list[str] = []
-    for seq in range(landlord_count):
-        number_ = landlord_id_number(first_landlord + seq)
-        facts, mobile = id_facts(number_), synthetic.mobile(rng)
-        index = crypto.blind_index("id_number", number_)
-        landlord_indexes.append(index)
-        landlords.append(
-            (seq, synthetic.name(rng), crypto.encrypt(number_), index, crypto.encrypt(mobile),
-             crypto.blind_index("mobile", mobile), facts.sex, facts.birth_date.isoformat(), facts.origin)
-        )  # fmt: skip
+    # The random draws first, in a fixed order (the ids depend on it), so that a batch loaded
+    # before is known by its first house's id before anything is encrypted.
+    drawn = [(synthetic.mobile(rng), synthetic.name(rng)) for _ in range(landlord_count)]
     # Inspections per house: 1 to 7, as many as the town's share needs on average.
     per_house = _split(inspections, [rng.uniform(0.2, 1.8) for _ in range(count)])
+    state = rng.getstate()
+    if loaded_before(_uuid(rng)):
+        return None
+    rng.setstate(state)  # the first house's id is drawn again below
+    landlords: list[tuple[object, ...]] = []
+    landlord_indexes: list[str] = []
+    for seq, (mobile, name) in enumerate(drawn):
+        number_ = landlord_id_number(first_landlord + seq)
+        facts, index = id_facts(number_), crypto.blind_index("id_number", number_)
+        landlord_indexes.append(index)
+        landlords.append(
+            (seq, name, crypto.encrypt(number_), index, crypto.encrypt(mobile),
+             crypto.blind_index("mobile", mobile), facts.sex, facts.birth_date.isoformat(), facts.origin)
+        )  # fmt: skip
     houses: list[tuple[object, ...]] = []
     visits: list[tuple[uuid.UUID, uuid.UUID, datetime]] = []  # (inspection id, house id, when)
     building_types, building_weights = zip(*BUILDING_TYPES, strict=True)
@@ -412,6 +420,12 @@ def _load_town(plan: TownPlan) -> tuple[str, Loaded]:
     if inspector is None:
         raise RuntimeError(f"{plan.town} has no grid worker to have made the inspections: run seed_demo first.")
     categories = dict(HazardCategory.objects.filter(retired_at=None).values_list("code", "default_severity"))
+
+    def loaded_before(house_id: uuid.UUID) -> bool:
+        # The ids are the same in every run: a batch whose first house is there was loaded.
+        with town_context(plan.town):
+            return bool(RentalHouse.objects.filter(pk=house_id).exists())
+
     loaded = Loaded()
     batches = list(range(0, plan.houses, BATCH_HOUSES))
     inspections = _split(plan.inspections, [min(BATCH_HOUSES, plan.houses - first) for first in batches])
@@ -421,11 +435,11 @@ def _load_town(plan: TownPlan) -> tuple[str, Loaded]:
         hazards = plan.hazards[start : start + hazard_slices[number]]
         start += hazard_slices[number]
         count = min(BATCH_HOUSES, plan.houses - first_house)
-        batch = _make_batch(plan, number, first_house, count, inspections[number], hazards, grids, categories)
-        with town_context(plan.town):
-            if RentalHouse.objects.filter(pk=batch.houses[0][1]).exists():
-                continue  # loaded by an earlier run (the ids are the same every time)
-        loaded.add(_load_batch(plan, batch, inspector))
+        batch = _make_batch(
+            plan, number, first_house, count, inspections[number], hazards, grids, categories, loaded_before
+        )
+        if batch is not None:
+            loaded.add(_load_batch(plan, batch, inspector))
     return plan.town, loaded
 
 
