@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from nanhai_portal.areas.models import Grid
 from nanhai_portal.validators import validate_free_text, validate_multiline_text, validate_person_name
 from rentals import conf
-from rentals.models import RentalHouse
+from rentals.models import MAX_FLOORS, MAX_ROOMS, RentalHouse
 
 PHOTO_TYPES = "image/jpeg,image/png"
 
@@ -55,7 +55,7 @@ class HouseRegisterForm(forms.Form):
     floors = forms.IntegerField(
         label=_("Floors"),
         min_value=1,
-        max_value=100,
+        max_value=MAX_FLOORS,
         error_messages={
             "required": _("Enter the number of floors."),
             "invalid": _("Enter the number of floors as a whole number."),
@@ -67,7 +67,7 @@ class HouseRegisterForm(forms.Form):
     rooms = forms.IntegerField(
         label=_("Rooms let"),
         min_value=1,
-        max_value=2000,
+        max_value=MAX_ROOMS,
         error_messages={
             "required": _("Enter the number of rooms."),
             "invalid": _("Enter the number of rooms as a whole number."),

@@ -40,12 +40,9 @@ from nanhai_portal.pii import (
 )
 from nanhai_portal.validators import validate_free_text, validate_person_name
 from rentals import conf
-from rentals.models import RentalHouse
+from rentals.models import MAX_FLOORS, MAX_ROOMS, RentalHouse
 from residents.importers import ROW_PROBLEMS as PERSON_PROBLEMS
 from residents.services.people import PERSON_INSERT_SQL
-
-MAX_FLOORS = 100
-MAX_ROOMS = 2000
 
 ROW_PROBLEMS = {
     "invalid_id_number": PERSON_PROBLEMS["invalid_id_number"],

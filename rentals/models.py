@@ -23,6 +23,11 @@ class Severity(models.TextChoices):
     GENERAL = "general", _("general")
 
 
+# What a rental house may have: the page's form, the API and the import all check these.
+MAX_FLOORS = 100
+MAX_ROOMS = 2000
+
+
 class RentalHouse(TenantModel):
     """A rental house (出租屋) in a town, community and grid, with its landlord and risk class."""
 

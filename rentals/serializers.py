@@ -14,7 +14,17 @@ from rest_framework import serializers
 
 from nanhai_portal.pii import mask_id_number, mask_mobile
 from nanhai_portal.validators import validate_free_text, validate_multiline_text
-from rentals.models import Hazard, HazardCategory, Inspection, InspectionItem, Photo, RentalHouse, Tenancy
+from rentals.models import (
+    MAX_FLOORS,
+    MAX_ROOMS,
+    Hazard,
+    HazardCategory,
+    Inspection,
+    InspectionItem,
+    Photo,
+    RentalHouse,
+    Tenancy,
+)
 
 # A phone's clock may run a little fast; an inspection further in the future is refused.
 CLOCK_TOLERANCE = timedelta(minutes=10)
@@ -215,8 +225,8 @@ class RentalHouseCreateSerializer(serializers.Serializer):
     grid = serializers.UUIDField(help_text="A grid of the current town.")
     address = serializers.CharField(max_length=200, validators=[validate_free_text])
     building_type = serializers.ChoiceField(choices=RentalHouse.BuildingType.choices)
-    floors = serializers.IntegerField(min_value=1, max_value=200)
-    rooms = serializers.IntegerField(min_value=0, max_value=5000)
+    floors = serializers.IntegerField(min_value=1, max_value=MAX_FLOORS)
+    rooms = serializers.IntegerField(min_value=1, max_value=MAX_ROOMS)
     landlord_id_number = serializers.CharField(
         max_length=24,
         required=False,

@@ -19,7 +19,7 @@ from nanhai_portal.audit.models import AuditEvent
 from nanhai_portal.pii import mask_id_number, mask_mobile
 from nanhai_portal.tenancy import town_context
 from rentals import services
-from rentals.models import HazardCategory, RentalHouse, Tenancy
+from rentals.models import MAX_FLOORS, MAX_ROOMS, HazardCategory, RentalHouse, Tenancy
 from tests.factories import PersonFactory, ResidentFactory, UserFactory, synthetic_id_number
 from tests.rentals.factories import AT, GridFactory, RentalHouseFactory, grid_worker_of, landlord_with_account
 from tests.rentals.test_api_inspections import client_of, entry
@@ -154,6 +154,10 @@ def test_a_landlord_registers_their_own_house_and_refusals_change_nothing() -> N
             (client.post("/api/v1/rental-houses/", {**body, "landlord_id_number": someone.id_number}), 403),
             (client.post("/api/v1/rental-houses/", {**body, "grid": str(dali_grid.pk)}), 400),
             (client.post("/api/v1/rental-houses/", {**body, "floors": 0}), 400),
+            # The page's form and the import have the same limits (rentals.models.MAX_FLOORS, MAX_ROOMS).
+            (client.post("/api/v1/rental-houses/", {**body, "floors": MAX_FLOORS + 1}), 400),
+            (client.post("/api/v1/rental-houses/", {**body, "rooms": 0}), 400),
+            (client.post("/api/v1/rental-houses/", {**body, "rooms": MAX_ROOMS + 1}), 400),
             (client.post("/api/v1/rental-houses/", {**body, "address": ""}), 400),
             (client.post("/api/v1/rental-houses/", {**body, "address": "路" * 201}), 400),
             (client.post("/api/v1/rental-houses/", {**body, "building_type": "castle"}), 400),
