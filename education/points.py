@@ -20,7 +20,10 @@ The rules, in the order they apply (each step sees the result of the one before)
    Note ``item_cap``.
 4. **Exclusive sets**: of the items sharing an exclusive set, only the one with the most
    points (after its cap) counts; on a tie, the first in the scheme's order. The others
-   count 0 with the note ``excluded_by:<code of the one that counts>``.
+   count 0 with the note ``excluded_by:<code of the one that counts>``. The items of a set
+   are of one kind and count towards the same cap group (or none): a cap group gives
+   min(its cap, the sum of its items) whatever their order, so more of one fact never lowers
+   the total (were the winner in a full group and the loser outside it, it could).
 5. **Cap groups**, in the scheme's item order: each item counts what is left of its
    group's cap after the items before it, so a later item absorbs the cut. Note
    ``group_cap:<group code>``. (In the demo scheme the social-insurance items' own caps, 50
@@ -303,6 +306,8 @@ def scheme_problems(scheme: Scheme) -> list[str]:
             problems.append(_("The exclusive set “%(set)s” has one item: it excludes nothing.") % {"set": name})
         if len({item.kind for item in members}) > 1:
             problems.append(_("The exclusive set “%(set)s” mixes kinds of item.") % {"set": name})
+        if len({item.group for item in members}) > 1:  # else more of one fact could lower the total
+            problems.append(_("The items of the exclusive set “%(set)s” must count towards one cap group.") % {"set": name})
     return problems
 
 
