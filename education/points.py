@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import TextChoices
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as Label
@@ -67,11 +67,11 @@ CODE_PATTERN = re.compile(r"[a-z][a-z0-9_]*")  # codes appear in notes after a c
 
 
 class ItemKind(TextChoices):
-    ADD = "add", gettext_lazy("basic item")
-    BONUS = "bonus", gettext_lazy("bonus item")
-    DEDUCT = "deduct", gettext_lazy("deduction")
-    DISQUALIFY = "disqualify", gettext_lazy("disqualifying item")
-    CATCHMENT = "catchment", gettext_lazy("catchment item")
+    ADD = "add", pgettext_lazy("points item kind", "basic item")
+    BONUS = "bonus", pgettext_lazy("points item kind", "bonus item")
+    DEDUCT = "deduct", pgettext_lazy("points item kind", "deduction")
+    DISQUALIFY = "disqualify", pgettext_lazy("points item kind", "disqualifying item")
+    CATCHMENT = "catchment", pgettext_lazy("points item kind", "catchment item")
 
 
 class FactSource(TextChoices):
@@ -81,11 +81,11 @@ class FactSource(TextChoices):
 
 
 class Unit(TextChoices):
-    YEAR = "year", gettext_lazy("year")
-    SQUARE_METRE = "m2", gettext_lazy("m²")
-    HOUR = "hour", gettext_lazy("hour")
-    ITEM = "item", gettext_lazy("item")
-    FLAG = "flag", gettext_lazy("yes or no")
+    YEAR = "year", pgettext_lazy("points unit", "year")
+    SQUARE_METRE = "m2", pgettext_lazy("points unit", "m²")
+    HOUR = "hour", pgettext_lazy("points unit", "hour")
+    ITEM = "item", pgettext_lazy("points unit", "item")
+    FLAG = "flag", pgettext_lazy("points unit", "yes or no")
 
 
 KINDS, UNITS, SOURCES = frozenset(ItemKind), frozenset(Unit), frozenset(FactSource)
@@ -307,7 +307,9 @@ def scheme_problems(scheme: Scheme) -> list[str]:
         if len({item.kind for item in members}) > 1:
             problems.append(_("The exclusive set “%(set)s” mixes kinds of item.") % {"set": name})
         if len({item.group for item in members}) > 1:  # else more of one fact could lower the total
-            problems.append(_("The items of the exclusive set “%(set)s” must count towards one cap group.") % {"set": name})
+            problems.append(
+                _("The items of the exclusive set “%(set)s” must count towards one cap group.") % {"set": name}
+            )
     return problems
 
 
