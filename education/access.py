@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import TypeGuard, TypeVar
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -184,9 +184,9 @@ def get_objection_for(user: Caller, objection_id: UUID | str) -> Objection:
 def get_document_for(user: Caller, document_id: UUID | str) -> ApplicationDocument:
     """A document of an application ``user`` may see: the guardian's own and the town's
     verifiers; district roles read applications but not their documents."""
-    visible = applications_visible_to(user)
     if is_district_reader(user):
-        visible = visible.filter(guardian__person__user=user)
+        raise Http404
+    visible = applications_visible_to(user)
     documents = ApplicationDocument.objects.in_current_scope().filter(application__in=visible.values("pk"))
     return _get(documents, document_id)
 
@@ -194,5 +194,5 @@ def get_document_for(user: Caller, document_id: UUID | str) -> ApplicationDocume
 def _get(queryset: QuerySet[M], pk: UUID | str) -> M:
     try:
         return queryset.get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, ValidationError):
+    except (ObjectDoesNotExist, ValueError, ValidationError):
         raise Http404 from None

@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from education import points
 from nanhai_portal.tenancy.models import TenantModel
 
 
@@ -144,24 +145,17 @@ class SchemeGroup(TenantModel):
 class SchemeItem(TenantModel):
     """One item of a points scheme: points per unit of a fact, a cap, where the fact comes from."""
 
-    class Kind(models.TextChoices):
-        ADD = "add", _("points")
-        BONUS = "bonus", _("bonus")
-        DEDUCT = "deduct", _("deduction")
-        DISQUALIFY = "disqualify", _("disqualifying")
-        CATCHMENT = "catchment", _("catchment bonus (at that school only)")
-
-    class Source(models.TextChoices):
-        RESIDENCE_PERMIT = "residence_permit", _("years of residence permit, from the portal's records")
-        RESIDENCE_REGISTRATION = "residence_registration", _("years of residence registration, from the portal")
-        DOCUMENT = "document", _("documents verified by an officer")
+    # The kinds, units and sources are the rule's own (``education.points``): one list each.
+    Kind = points.ItemKind
+    Unit = points.Unit
+    Source = points.FactSource
 
     scheme = models.ForeignKey(PointsScheme, on_delete=models.CASCADE, related_name="items")
     code = models.SlugField(_("code"), max_length=40)
     name_zh = models.CharField(_("Chinese name"), max_length=64)
     name_en = models.CharField(_("English name"), max_length=96)
-    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
-    unit = models.CharField(_("unit"), max_length=12)
+    kind = models.CharField(_("kind"), max_length=12, choices=points.ItemKind.choices)
+    unit = models.CharField(_("unit"), max_length=12, choices=points.Unit.choices)
     points_per_unit = models.DecimalField(_("points per unit"), max_digits=7, decimal_places=2)
     cap = models.DecimalField(_("cap"), max_digits=7, decimal_places=2, null=True, blank=True)
     group = models.ForeignKey(
@@ -173,7 +167,7 @@ class SchemeItem(TenantModel):
         blank=True,
         help_text=_("Items sharing a set do not add up: only the highest counts."),
     )
-    source = models.CharField(_("source of the fact"), max_length=24, choices=Source.choices)
+    source = models.CharField(_("source of the fact"), max_length=24, choices=points.FactSource.choices)
     documents = models.JSONField(_("documents needed"), default=list, blank=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
 

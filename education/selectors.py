@@ -15,8 +15,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from education import points
-from education.models import AdmissionRound, RoundSchool, SchemeItem, localized
-from education.services.schemes import scheme_spec
+from education.models import AdmissionRound, PointsScheme, RoundSchool, SchemeGroup, SchemeItem, localized
 
 
 def round_schools() -> QuerySet[RoundSchool]:
@@ -31,7 +30,7 @@ def points_estimate(round_: AdmissionRound, facts: Mapping[str, Decimal]) -> dic
     unknown = sorted(code for code in facts if code not in items)
     if unknown:
         raise ValidationError({code: [_("Not an item of this round's points scheme.")] for code in unknown})
-    result = points.points_compute(scheme_spec(round_.scheme), facts)
+    result = computed(round_, facts)
     return {
         "scheme": round_.scheme.label,
         "total": str(result.total),
@@ -53,3 +52,38 @@ def points_estimate(round_: AdmissionRound, facts: Mapping[str, Decimal]) -> dic
             for line in result.lines
         ],
     }
+
+
+def scheme_spec(scheme: PointsScheme) -> points.Scheme:
+    """The scheme's rows as the engine takes them (read in the current town)."""
+    groups = list(SchemeGroup.objects.filter(scheme=scheme).order_by("code"))
+    codes = {group.pk: group.code for group in groups}
+    items = SchemeItem.objects.filter(scheme=scheme).order_by("sort_order", "code")
+    return points.Scheme(
+        version=scheme.label,
+        items=tuple(
+            points.SchemeItem(
+                code=item.code,
+                name=item.name_zh,
+                kind=points.ItemKind(item.kind),
+                unit=points.Unit(item.unit),
+                points_per_unit=item.points_per_unit,
+                cap=item.cap,
+                group=codes.get(item.group_id) if item.group_id else None,
+                exclusive_set=item.exclusive_set or None,
+                source=points.FactSource(item.source),
+                documents=tuple(item.documents),
+            )
+            for item in items
+        ),
+        groups=tuple(points.CapGroup(code=group.code, name=group.name_zh, cap=group.cap) for group in groups),
+    )
+
+
+def computed(round_: AdmissionRound, facts: Mapping[str, Decimal]) -> points.Result:
+    """The engine on ``facts`` under the round's scheme; facts it refuses (a fraction of a year,
+    a flag other than 0 or 1) are a ValidationError naming each."""
+    try:
+        return points.points_compute(scheme_spec(round_.scheme), facts)
+    except points.FactsInvalid as error:
+        raise ValidationError({code: [message] for code, message in error.errors.items()}) from None

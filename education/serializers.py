@@ -27,7 +27,10 @@ from education.models import (
 )
 from nanhai_portal.pii.masking import mask_id_number, mask_name
 
-QUANTITY = {"max_digits": 9, "decimal_places": 2, "min_value": Decimal(0)}
+
+def quantity_field(**options: Any) -> serializers.DecimalField:
+    """A fact's quantity: years, m², hours, a count; at least 0, to the hundredth."""
+    return serializers.DecimalField(max_digits=9, decimal_places=2, min_value=Decimal(0), **options)
 
 
 class SchoolSerializer(serializers.ModelSerializer[School]):
@@ -65,7 +68,7 @@ class PlacesSerializer(serializers.Serializer[Any]):
 
 class SchemeItemSerializer(serializers.ModelSerializer[SchemeItem]):
     name = serializers.SerializerMethodField()
-    group = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    group: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = SchemeItem
@@ -159,7 +162,7 @@ class PointsCalculateSerializer(serializers.Serializer[Any]):
     """Facts in (item code → quantity), the breakdown out; nothing is stored."""
 
     round = serializers.UUIDField()
-    facts = serializers.DictField(child=serializers.DecimalField(**QUANTITY), allow_empty=True)
+    facts = serializers.DictField(child=quantity_field(), allow_empty=True)
 
     def validate_facts(self, facts: dict[str, Decimal]) -> dict[str, Decimal]:
         if len(facts) > 100:
@@ -175,14 +178,12 @@ class ApplicationCreateSerializer(serializers.Serializer[Any]):
     consent = serializers.BooleanField()
     grade = serializers.ChoiceField(choices=Grade.choices)
     choices = serializers.ListField(child=serializers.CharField(max_length=40), max_length=20, allow_empty=False)
-    claims = serializers.DictField(
-        child=serializers.DecimalField(**QUANTITY), required=False, default=dict, allow_empty=True
-    )
+    claims = serializers.DictField(child=quantity_field(), required=False, default=dict, allow_empty=True)
 
 
 class ApplicationUpdateSerializer(serializers.Serializer[Any]):
     choices = serializers.ListField(child=serializers.CharField(max_length=40), max_length=20, required=False)
-    claims = serializers.DictField(child=serializers.DecimalField(**QUANTITY), required=False)
+    claims = serializers.DictField(child=quantity_field(), required=False)
 
 
 class DocumentUploadSerializer(serializers.Serializer[Any]):
@@ -194,12 +195,12 @@ class DocumentUploadSerializer(serializers.Serializer[Any]):
 class FactDecisionSerializer(serializers.Serializer[Any]):
     item = serializers.SlugField(max_length=40)
     decision = serializers.ChoiceField(choices=["accept", "adjust", "reject"])
-    quantity = serializers.DecimalField(**QUANTITY, required=False, allow_null=True, default=None)
+    quantity = quantity_field(required=False, allow_null=True, default=None)
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class VerifySerializer(serializers.Serializer[Any]):
-    decisions = FactDecisionSerializer(many=True, allow_empty=False, max_length=100)
+    decisions = serializers.ListField(child=FactDecisionSerializer(), allow_empty=False, max_length=100)
 
 
 class ObjectionCreateSerializer(serializers.Serializer[Any]):
@@ -209,7 +210,7 @@ class ObjectionCreateSerializer(serializers.Serializer[Any]):
 class ObjectionAnswerSerializer(serializers.Serializer[Any]):
     upheld = serializers.BooleanField()
     answer = serializers.CharField(max_length=2000)
-    decisions = FactDecisionSerializer(many=True, required=False, default=list, max_length=100)
+    decisions = serializers.ListField(child=FactDecisionSerializer(), required=False, default=list, max_length=100)
 
 
 class FactSerializer(serializers.ModelSerializer[Fact]):

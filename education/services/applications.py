@@ -30,12 +30,13 @@ from education.models import (
     ApplicationDocument,
     Choice,
     Fact,
+    Grade,
     Objection,
     RoundSchool,
     SchemeItem,
 )
+from education.selectors import computed
 from education.services.rounds import OPEN_FOR_APPLICATIONS
-from education.services.schemes import scheme_spec
 from nanhai_portal.accounts.models import Caller, User
 from nanhai_portal.audit.services import audit_record
 from nanhai_portal.errors import DomainError, InvalidTransition
@@ -176,7 +177,7 @@ def checked_choices(round_: AdmissionRound, grade: str, school_ids: Sequence[Any
         raise ValidationError(
             {"choices": [_("These are not schools of this round: %(ids)s") % {"ids": ", ".join(unknown)}]}
         )
-    stage = GRADE_STAGE[grade]
+    stage = GRADE_STAGE[Grade(grade)]
     wrong_stage = [offered[school_id].school.name for school_id in ids if offered[school_id].school.stage != stage]
     if wrong_stage:
         raise ValidationError(
@@ -220,6 +221,7 @@ def checked_claims(round_: AdmissionRound, claims: Mapping[str, Any]) -> dict[st
         cleaned[code] = quantity.quantize(Decimal("0.01"))
     if errors:
         raise ValidationError(errors)
+    computed(round_, cleaned)  # the rule's own checks: whole years, yes-or-no flags, limits
     return cleaned
 
 
@@ -281,7 +283,7 @@ def application_create(
         )
     if relationship not in AdmissionApplication.Relationship.values:
         raise ValidationError({"relationship": [_("Choose your relationship to the child.")]})
-    if grade not in GRADE_STAGE:
+    if grade not in Grade.values:
         raise ValidationError({"grade": [_("Choose a grade.")]})
     if not child_name.strip():
         raise ValidationError({"child_name": [_("Enter the child's name.")]})
@@ -475,7 +477,7 @@ def points_of(application: AdmissionApplication) -> points.Result:
         for fact in Fact.objects.filter(application=application)
         if fact.state != Fact.State.REJECTED and fact.verified is not None
     }
-    return points.points_compute(scheme_spec(application.round.scheme), facts)
+    return computed(application.round, facts)
 
 
 def breakdown_json(result: points.Result) -> dict[str, Any]:

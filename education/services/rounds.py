@@ -12,13 +12,22 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from education import access, lottery
-from education.models import AdmissionApplication, AdmissionRound, Objection, PointsScheme, RoundSchool, School
+from education.models import (
+    AdmissionApplication,
+    AdmissionRound,
+    Objection,
+    PointsScheme,
+    RoundSchool,
+    School,
+    SchoolCatchment,
+)
 from education.services.schemes import SchemeInvalid, scheme_freeze, scheme_problems_of
 from nanhai_portal.accounts.models import Caller
 from nanhai_portal.areas.models import Community
 from nanhai_portal.audit.services import audit_record
 from nanhai_portal.errors import DomainError, InvalidTransition
 from nanhai_portal.notifications.services import Notice, notify_many
+from nanhai_portal.tenancy import get_current_town
 
 Phase = AdmissionRound.Phase
 Status = AdmissionApplication.Status
@@ -42,16 +51,19 @@ class RoundNotReady(DomainError):
     status = 409
 
 
-def _require_manager(by: Caller) -> None:
-    if not access.is_round_manager(by):
+def _require_manager(by: Caller) -> str:
+    """The town ``by`` configures (PermissionDenied unless they are its admin)."""
+    town = get_current_town()
+    if not access.is_round_manager(by) or town is None:
         raise PermissionDenied(_("Only the town's admins may configure rounds and schools."))
+    return town
 
 
 @transaction.atomic
 def school_create(*, by: Caller, name: str, stage: str, address: str = "", catchment: Iterable[Any] = ()) -> School:
     """A school of the current town, with the communities of its catchment (of the same town)."""
-    _require_manager(by)
-    school = School(town_id=by.town_id, name=name.strip(), stage=stage, address=address.strip())
+    town = _require_manager(by)
+    school = School(town_id=town, name=name.strip(), stage=stage, address=address.strip())
     school.full_clean(exclude=["town"])
     try:
         with transaction.atomic():
@@ -62,7 +74,7 @@ def school_create(*, by: Caller, name: str, stage: str, address: str = "", catch
     if len(communities) != len(set(catchment)):
         raise ValidationError({"catchment": [_("Choose communities of your town.")]})
     for community in communities:
-        school.catchment.through.objects.create(town_id=school.town_id, school=school, community=community)
+        SchoolCatchment.objects.create(town_id=school.town_id, school=school, community=community)
     audit_record(action="education.school_created", actor=by, target=school, changes={"stage": stage})
     return school
 
@@ -85,9 +97,9 @@ def round_create(
     requires_permit: bool = True,
 ) -> AdmissionRound:
     """A round of the current town, in preparation, with its dates (in order) and scheme."""
-    _require_manager(by)
+    town = _require_manager(by)
     round_ = AdmissionRound(
-        town_id=by.town_id,
+        town_id=town,
         name=name.strip(),
         year=year,
         scheme=scheme,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from education import access, points
 from education.models import PointsScheme, SchemeGroup, SchemeItem
+from education.selectors import scheme_spec
 from nanhai_portal.accounts.models import Caller
 from nanhai_portal.audit.services import audit_record
 from nanhai_portal.errors import DomainError
@@ -24,32 +25,6 @@ class SchemeInvalid(DomainError):
 class SchemeFrozen(DomainError):
     code = "scheme_frozen"
     status = 409
-
-
-def scheme_spec(scheme: PointsScheme) -> points.Scheme:
-    """The scheme's rows as the engine takes them (read in the current town)."""
-    groups = list(SchemeGroup.objects.filter(scheme=scheme).order_by("code"))
-    codes = {group.pk: group.code for group in groups}
-    items = SchemeItem.objects.filter(scheme=scheme).order_by("sort_order", "code")
-    return points.Scheme(
-        version=scheme.label,
-        items=tuple(
-            points.SchemeItem(
-                code=item.code,
-                name=item.name_zh,
-                kind=points.ItemKind(item.kind),
-                unit=item.unit,
-                points_per_unit=item.points_per_unit,
-                cap=item.cap,
-                group=codes.get(item.group_id) if item.group_id else None,
-                exclusive_set=item.exclusive_set or None,
-                source=points.FactSource(item.source),
-                documents=tuple(item.documents),
-            )
-            for item in items
-        ),
-        groups=tuple(points.CapGroup(code=group.code, name=group.name_zh, cap=group.cap) for group in groups),
-    )
 
 
 def scheme_problems_of(scheme: PointsScheme) -> list[str]:
