@@ -70,8 +70,9 @@ def deferred_acceptance(
         else {}
         for school, places in capacities.items()
     }
-    # held[school]: a max-heap of the applicants the school holds, as (-rank, applicant).
-    held: dict[str, list[tuple[int, str]]] = {school: [] for school in capacities}
+    # held[school]: a max-heap of the places in its list of the applicants it holds, negated,
+    # so that held[school][0] is minus the place of the worst one.
+    held: dict[str, list[int]] = {school: [] for school in capacities}
     next_choice = dict.fromkeys(preferences, 0)
     # Sorted order makes the run itself repeatable; the result is unique anyway.
     free = deque(sorted(preferences))
@@ -88,16 +89,16 @@ def deferred_acceptance(
                 continue  # not acceptable to the school, or no places there: rejected at once
             heap = held[school]
             if len(heap) < capacities[school]:
-                push(heap, (-position, applicant))
+                push(heap, -position)
                 break
-            if -position > heap[0][0]:  # ranked above the worst held: that one is displaced
-                free.append(replace(heap, (-position, applicant))[1])
+            if -position > heap[0]:  # ranked above the worst held: that one is displaced
+                free.append(priorities[school][-replace(heap, -position)])
                 break
         next_choice[applicant] = choice
     result: dict[str, str | None] = dict.fromkeys(sorted(preferences))
     for school, heap in held.items():
-        for _, applicant in heap:
-            result[applicant] = school
+        for position in heap:
+            result[priorities[school][-position]] = school
     return result
 
 
