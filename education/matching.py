@@ -54,9 +54,10 @@ def deferred_acceptance(
     without a list accepts nobody.
 
     Every applicant of ``preferences`` is a key of the result, in sorted order. Raises
-    ValueError, before doing anything, for a school that ``capacities`` does not know, a
-    negative or non-integer capacity, a school listed twice in one applicant's preferences or
-    an applicant twice in one school's priorities.
+    ValueError, before doing anything, for a school in a preference or a priority list that
+    ``capacities`` does not know, a negative or non-integer capacity, a school listed twice in
+    one applicant's preferences, an applicant twice in one school's priorities, or one string
+    given where a list of ids belongs.
 
     Runs in O(P log C) for P proposals (at most the total length of the preference lists) and C
     the largest capacity, after O(total length of the priority lists) to index the priorities.

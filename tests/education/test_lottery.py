@@ -96,6 +96,7 @@ def test_no_applicants_no_numbers() -> None:
         (SEED, ["a", "b", "a"], "applicant 'a' is given twice"),
         (SEED, ["a", ""], "applicant id '': an applicant id is a non-empty string"),
         (SEED, ["a", 7], "applicant id 7: an applicant id is a non-empty string"),
+        (SEED, "abc", "applicant ids are a list of ids, not one string"),
     ],
 )
 def test_bad_input_to_the_lottery_is_refused(seed: str, ids: list[str], message: str) -> None:
