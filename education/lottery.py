@@ -1,10 +1,10 @@
 """The lottery that breaks ties in points (摇号), and each school's priority list.
 
 Applicants with equal points at a school are ordered by one lottery number per applicant,
-the same number at every school: a single tie-breaker, which Abdulkadiroğlu, Pathak and Roth
-("Strategy-proofness versus Efficiency in Matching with Indifferences: Redesigning the NYC High
-School Match", *AER* 99, 2009) found leaves families better off than a new draw at each school
-(more of them get their first choice), and which is simple to explain and to check.
+the same number at every school: a single tie-breaker, which is simple to explain and to
+check, and which on New York's data left more applicants at their first choice than a new draw
+at each school (Abdulkadiroğlu, Pathak and Roth, "Strategy-proofness versus Efficiency in
+Matching with Indifferences: Redesigning the NYC High School Match", *AER* 99, 2009).
 
 The numbers come from a seed, so that anyone can recompute them:
 
@@ -69,6 +69,8 @@ def lottery_numbers(seed: str, applicant_ids: Iterable[str]) -> dict[str, int]:
     """
     _check_seed(seed)
     key = seed.encode("ascii")
+    if isinstance(applicant_ids, str):
+        raise ValueError("applicant ids are a list of ids, not one string")
     ids = list(applicant_ids)
     for applicant in ids:
         if not isinstance(applicant, str) or not applicant:

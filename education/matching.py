@@ -54,9 +54,10 @@ def deferred_acceptance(
     without a list accepts nobody.
 
     Every applicant of ``preferences`` is a key of the result, in sorted order. Raises
-    ValueError, before doing anything, for a school that ``capacities`` does not know, a
-    negative or non-integer capacity, a school listed twice in one applicant's preferences or
-    an applicant twice in one school's priorities.
+    ValueError, before doing anything, for a school in a preference or a priority list that
+    ``capacities`` does not know, a negative or non-integer capacity, a school listed twice in
+    one applicant's preferences, an applicant twice in one school's priorities, or one string
+    given where a list of ids belongs.
 
     Runs in O(P log C) for P proposals (at most the total length of the preference lists) and C
     the largest capacity, after O(total length of the priority lists) to index the priorities.
@@ -70,8 +71,9 @@ def deferred_acceptance(
         else {}
         for school, places in capacities.items()
     }
-    # held[school]: a max-heap of the applicants the school holds, as (-rank, applicant).
-    held: dict[str, list[tuple[int, str]]] = {school: [] for school in capacities}
+    # held[school]: a max-heap of the places in its list of the applicants it holds, negated,
+    # so that held[school][0] is minus the place of the worst one.
+    held: dict[str, list[int]] = {school: [] for school in capacities}
     next_choice = dict.fromkeys(preferences, 0)
     # Sorted order makes the run itself repeatable; the result is unique anyway.
     free = deque(sorted(preferences))
@@ -88,16 +90,16 @@ def deferred_acceptance(
                 continue  # not acceptable to the school, or no places there: rejected at once
             heap = held[school]
             if len(heap) < capacities[school]:
-                push(heap, (-position, applicant))
+                push(heap, -position)
                 break
-            if -position > heap[0][0]:  # ranked above the worst held: that one is displaced
-                free.append(replace(heap, (-position, applicant))[1])
+            if -position > heap[0]:  # ranked above the worst held: that one is displaced
+                free.append(priorities[school][-replace(heap, -position)])
                 break
         next_choice[applicant] = choice
     result: dict[str, str | None] = dict.fromkeys(sorted(preferences))
     for school, heap in held.items():
-        for _, applicant in heap:
-            result[applicant] = school
+        for position in heap:
+            result[priorities[school][-position]] = school
     return result
 
 
