@@ -298,6 +298,9 @@ class AdmissionApplication(TenantModel):
         GUARDIAN = "guardian", _("legal guardian")
 
     Status = ApplicationStatus
+    # The ID number revealed for an application is the child's (``pii_reveal`` of
+    # ``education.admissionapplication``: this record decides who may see it).
+    personal_data_from = "child"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     round = models.ForeignKey(AdmissionRound, on_delete=models.PROTECT, related_name="applications")

@@ -92,8 +92,9 @@ class SchemeItemSerializer(serializers.ModelSerializer[SchemeItem]):
 
 
 class AdmissionRoundSerializer(serializers.ModelSerializer[AdmissionRound]):
-    """A round with its phase and dates. The lottery seed's digest shows once points are
-    published, the seed itself once results are: anyone can then check every lottery number."""
+    """A round with its phase and dates. The lottery seed's digest shows from the day
+    applications open (drawn before anyone applied), the seed itself from the allocation on:
+    anyone can then check it against the digest and recompute every lottery number."""
 
     scheme = serializers.SerializerMethodField()
     seed = serializers.SerializerMethodField()
@@ -130,6 +131,7 @@ class AdmissionRoundSerializer(serializers.ModelSerializer[AdmissionRound]):
 
     def get_seed(self, round_: AdmissionRound) -> str | None:
         published = round_.phase in (
+            AdmissionRound.Phase.ALLOCATION,
             AdmissionRound.Phase.RESULTS_PUBLISHED,
             AdmissionRound.Phase.SECOND_ROUND,
             AdmissionRound.Phase.CLOSED,

@@ -22,6 +22,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from nanhai_portal.accounts.models import Caller
+from nanhai_portal.periods import whole_years_between
 from residents import access, permit_calendar
 from residents.models import (
     AWAITING_ISSUE_STATUSES,
@@ -241,7 +242,7 @@ def residence_record(resident_id: Any, *, on: date) -> ResidenceRecord:
     years up to ``on`` (a permit's count restarts after a late endorsement: ``continuous_since``)."""
     resident = Resident.objects.get(pk=resident_id)
     since = resident.registered_since
-    registration_years = _whole_years(since, on) if since is not None and since <= on else 0
+    registration_years = whole_years_between(since, on) if since is not None and since <= on else 0
     permit = (
         Permit.objects.filter(resident_id=resident.pk, status__in=LIVE_PERMIT_STATUSES, valid_from__lte=on)
         .order_by("-valid_from")
@@ -253,6 +254,3 @@ def residence_record(resident_id: Any, *, on: date) -> ResidenceRecord:
     holds = view.status in (Permit.Status.VALID, Permit.Status.ENDORSEMENT_DUE)
     return ResidenceRecord(registration_years, view.continuous_years if holds else 0, holds)
 
-
-def _whole_years(since: date, on: date) -> int:
-    return max(0, on.year - since.year - ((on.month, on.day) < (since.month, since.day)))

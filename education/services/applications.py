@@ -34,6 +34,7 @@ from education.models import (
     Objection,
     RoundSchool,
     SchemeItem,
+    localized,
 )
 from education.selectors import computed
 from education.services.rounds import OPEN_FOR_APPLICATIONS
@@ -59,6 +60,8 @@ APPLICATION_ACTIONS_FROM: dict[str, set[str]] = {
     "verify": {Status.SUBMITTED},
     "object": {Status.VERIFIED, Status.DISQUALIFIED},
 }
+# What a family claims: points and bonuses; deductions and disqualifying facts are the officers'.
+FAMILY_CLAIMS = frozenset({SchemeItem.Kind.ADD, SchemeItem.Kind.BONUS, SchemeItem.Kind.CATCHMENT})
 # Facts the portal reads from its own records, by the scheme item's source.
 FROM_RECORDS = {
     SchemeItem.Source.RESIDENCE_PERMIT: "permit_years",
@@ -210,6 +213,9 @@ def checked_claims(round_: AdmissionRound, claims: Mapping[str, Any]) -> dict[st
         if item.source != SchemeItem.Source.DOCUMENT:
             errors[code] = [_("The portal reads this from its own records.")]
             continue
+        if item.kind not in FAMILY_CLAIMS:
+            errors[code] = [_("The officers record this item, not the family.")]
+            continue
         try:
             quantity = Decimal(str(raw))
         except (InvalidOperation, ValueError):
@@ -293,7 +299,10 @@ def application_create(
         record = residence_record(guardian.pk, on=timezone.localdate(now))
         if not record.holds_permit:
             raise NotEligible(_("This round requires the guardian to hold a valid residence permit (居住证)."))
-    child = person_find_or_create(id_number=child_id_number, name=child_name)
+    try:
+        child = person_find_or_create(id_number=child_id_number, name=child_name)
+    except ValidationError as invalid:
+        raise ValidationError({"child_id_number": invalid.messages}) from None
     if child.pk == guardian.person_id:
         raise ValidationError({"child_id_number": [_("Enter the child's ID number, not your own.")]})
     _check_child(round_, grade, child.id_number)
@@ -432,11 +441,11 @@ def application_submit(*, by: Caller, application: AdmissionApplication, now: da
         .exclude(item_code="")
         .values_list("item_code", flat=True)
     )
-    names = {item.code: item.name_zh for item in items}
+    needing = {item.code: localized(item.name_zh, item.name_en) for item in items if item.documents}
     undocumented = [
-        names.get(code, code)
+        needing[code]
         for code in Fact.objects.filter(application=application, from_records=False).values_list("item_code", flat=True)
-        if code not in documented
+        if code in needing and code not in documented
     ]
     if undocumented:
         raise NotEligible(

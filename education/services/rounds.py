@@ -148,12 +148,14 @@ def round_school_set(*, by: Caller, round_: AdmissionRound, school: School, plac
 def round_advance(*, by: Caller, round_: AdmissionRound, now: datetime) -> AdmissionRound:
     """Move ``round_`` to its next phase (``ROUND_NEXT``), when what must hold first holds:
 
-    - to applications: a valid scheme and at least one school with places;
+    - to applications: a valid scheme and at least one school with places; the lottery's seed
+      is drawn and its digest published;
     - to verification: the application window has closed;
-    - to points published: every submitted application verified; the scheme is frozen, the
-      lottery seed is drawn and its digest published (the seed comes with the results), and
+    - to points published: every submitted application verified; the scheme is frozen and
       the families are told their points;
-    - to allocation: the objection window has closed and every objection is answered.
+    - to allocation: the objection window has closed and every objection is answered; the
+      seed is revealed (the API shows it from this phase on), so anyone can check it against
+      the digest and recompute every lottery number before the match runs.
     """
     _require_manager(by)
     round_ = AdmissionRound.objects.select_for_update().get(pk=round_.pk)
@@ -169,6 +171,10 @@ def round_advance(*, by: Caller, round_: AdmissionRound, now: datetime) -> Admis
             raise SchemeInvalid(_("The points scheme cannot be used: %(problems)s") % {"problems": "; ".join(problems)})
         if not RoundSchool.objects.filter(round=round_, places__gt=0).exists():
             raise RoundNotReady(_("Add at least one school with places first."))
+        # The lottery's seed is drawn now, before anyone has applied, and its digest published:
+        # the town cannot draw again until a seed suits someone (``education.lottery``).
+        round_.seed = lottery.seed_new()
+        round_.seed_digest = lottery.seed_digest(round_.seed)
     elif target == Phase.VERIFICATION and now < round_.applications_close:
         raise RoundNotReady(
             _("Applications are open until %(when)s.") % {"when": f"{round_.applications_close:%Y-%m-%d %H:%M}"}
@@ -178,8 +184,6 @@ def round_advance(*, by: Caller, round_: AdmissionRound, now: datetime) -> Admis
         if waiting:
             raise RoundNotReady(_("%(count)d applications are still awaiting verification.") % {"count": waiting})
         scheme_freeze(round_.scheme, at=now)
-        round_.seed = lottery.seed_new()
-        round_.seed_digest = lottery.seed_digest(round_.seed)
     elif target == Phase.ALLOCATION:
         if now < round_.objections_close:
             raise RoundNotReady(
