@@ -113,12 +113,19 @@ def rounds_visible_to(user: Caller) -> QuerySet[AdmissionRound]:
     return rounds.exclude(phase=AdmissionRound.Phase.DRAFT)
 
 
+def require_round_manager(user: Caller) -> User:
+    """``user``, a town admin who configures rounds and schools (PermissionDenied otherwise)."""
+    if not is_round_manager(user):
+        raise PermissionDenied(_("Only the town's admins may configure rounds and schools."))
+    return acting_user(user)
+
+
 def get_round_for(user: Caller, round_id: UUID | str, *, manage: bool = False) -> AdmissionRound:
     """A round ``user`` may see (Http404 otherwise); with ``manage``, one they may configure
     (PermissionDenied when they may see it but not configure it)."""
     round_ = _get(rounds_visible_to(user), round_id)
-    if manage and not is_round_manager(user):
-        raise PermissionDenied(_("Only the town's admins may configure a round."))
+    if manage:
+        require_round_manager(user)
     return round_
 
 

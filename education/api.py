@@ -90,6 +90,7 @@ class SchoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
 
     @extend_schema(request=SchoolCreateSerializer, responses={201: SchoolSerializer, 403: ERROR_RESPONSE})
     def create(self, request: Request) -> Response:
+        access.require_round_manager(request.user)
         data = SchoolCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         school = round_services.school_create(by=access.acting_user(request.user), **data.validated_data)
@@ -115,7 +116,7 @@ class AdmissionRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Te
 
     @extend_schema(request=RoundCreateSerializer, responses={201: AdmissionRoundSerializer, 403: ERROR_RESPONSE})
     def create(self, request: Request) -> Response:
-        by = access.acting_user(request.user)
+        by = access.require_round_manager(request.user)
         data = RoundCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)

@@ -37,6 +37,15 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from rest_framework.test import APIClient
 
+from education.models import (
+    AdmissionApplication,
+    AdmissionRound,
+    ApplicationDocument,
+    Fact,
+    Objection,
+    RoundSchool,
+    School,
+)
 from nanhai_portal.accounts.models import User
 from nanhai_portal.accounts.roles import Role
 from nanhai_portal.accounts.tokens import token_issue
@@ -51,7 +60,15 @@ from nanhai_portal.tenancy import district_context, town_context
 from rentals import services as rentals_services
 from rentals.models import Hazard, Inspection, Photo, RentalHouse, Tenancy
 from residents.models import Application, ApplicationStep, Document, Permit, Resident
-from tests.factories import ApplicationFactory, DocumentFactory, PermitFactory, ResidentFactory, UserFactory
+from tests.education.factories import round_in, school_in
+from tests.factories import (
+    ApplicationFactory,
+    DocumentFactory,
+    PermitFactory,
+    PersonFactory,
+    ResidentFactory,
+    UserFactory,
+)
 from tests.jobs.files import csv_upload
 from tests.jobs.test_import import MIXED_ROWS
 from tests.rentals.factories import AT, RentalHouseFactory
@@ -107,6 +124,12 @@ VISIBLE: dict[str, frozenset[str]] = {
     "inspection": frozenset({RESIDENT, OTHER_RESIDENT, GRID}) | AREA_STAFF,
     "hazard": frozenset({RESIDENT, OTHER_RESIDENT, GRID}) | AREA_STAFF,
     "inspection photo": frozenset({RESIDENT, OTHER_RESIDENT, GRID}) | AREA_STAFF,
+    # Education: the resident is the guardian; schools and open rounds are for anyone of the town.
+    "school": SIGNED_IN - {OTHER_OFFICER},
+    "admission round": SIGNED_IN - {OTHER_OFFICER},
+    "admission application": frozenset({RESIDENT}) | AREA_STAFF,
+    "admission objection": frozenset({RESIDENT}) | AREA_STAFF,
+    "admission document": frozenset({RESIDENT}) | REVIEWERS,  # a family's papers: not the district's
 }
 MIRROR = {OTHER_OFFICER: OFFICER}
 
@@ -343,6 +366,36 @@ ROUTES: dict[str, Route] = {
     "rentals/hazards/": page(Rule(AREA_STAFF), NOT_ALLOWED),
     "rentals/escalations/": page(Rule(AREA_STAFF), NOT_ALLOWED),
     "rentals/houses/": page(Rule(AREA_STAFF), NOT_ALLOWED),
+    # --- API: education (schools, rounds, the calculator, admission applications) ---
+    "api/v1/^schools/$": api(EVERYONE, Rule(frozenset({TOWN_ADMIN}), ok=frozenset({400}))),
+    "api/v1/^schools/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "school"),
+    "api/v1/^admission-rounds/$": api(EVERYONE, Rule(frozenset({TOWN_ADMIN}), ok=frozenset({400}))),
+    "api/v1/^admission-rounds/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "admission round"),
+    "api/v1/^admission-rounds/(?P<pk>[^/.]+)/advance/$": api(
+        NOT_ALLOWED, Rule(frozenset({TOWN_ADMIN}), ok=STATE_OR_FORM), "admission round"
+    ),
+    "api/v1/^admission-rounds/(?P<pk>[^/.]+)/places/$": api(
+        NOT_ALLOWED, Rule(frozenset({TOWN_ADMIN}), ok=frozenset({400})), "admission round"
+    ),
+    "api/v1/points/calculate/": api(NOT_ALLOWED, Rule(ok=frozenset({400})), tenant=False),
+    "api/v1/^admission-applications/$": api(EVERYONE, Rule(ok=frozenset({400}))),
+    "api/v1/^admission-applications/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "admission application"),
+    "api/v1/^admission-applications/(?P<pk>[^/.]+)/documents/$": api(
+        NOT_ALLOWED, Rule(APPLICANT, ok=STATE_OR_FORM), "admission application"
+    ),
+    "api/v1/^admission-applications/(?P<pk>[^/.]+)/objections/$": api(
+        EVERYONE, Rule(APPLICANT, ok=STATE_OR_FORM), "admission application"
+    ),
+    "api/v1/^admission-applications/(?P<pk>[^/.]+)/submit/$": api(
+        NOT_ALLOWED, Rule(APPLICANT, ok=STATE_OR_FORM), "admission application"
+    ),
+    "api/v1/^admission-applications/(?P<pk>[^/.]+)/verify/$": api(
+        NOT_ALLOWED, Rule(REVIEWERS, ok=STATE_OR_FORM), "admission application"
+    ),
+    "api/v1/admission-objections/<uuid:objection_id>/answer/": api(
+        NOT_ALLOWED, Rule(REVIEWERS, ok=frozenset({400})), "admission objection", tenant=False
+    ),
+    "api/v1/admission-documents/<uuid:document_id>/": api(EVERYONE, None, "admission document", tenant=False),
 }
 
 # The API and the pages must hide the same objects from the same person: for each pair, a
@@ -505,6 +558,7 @@ def world(media: Any) -> World:
         objects[("grid", town)] = {"pk": str(grid.pk)}
         objects[("town", town)] = {"code": town}
         objects.update(rental_objects(town, grid, resident, people, officer))
+        objects.update(education_objects(town, resident))
     objects[("signup", HOME)] = {"signup_id": str(uuid.uuid4())}
     ids = [value for values in objects.values() for value in values.values() if len(value) == 36]
     watched = [
@@ -522,6 +576,13 @@ def world(media: Any) -> World:
         rows(Inspection, pk__in=ids),
         rows(Hazard, house_id__in=ids),
         rows(Photo, inspection_id__in=ids),
+        rows(AdmissionRound, pk__in=ids),
+        rows(RoundSchool, round_id__in=ids),
+        rows(School, pk__in=ids),
+        rows(AdmissionApplication, pk__in=ids),
+        rows(Fact, application_id__in=ids),
+        rows(Objection, application_id__in=ids),
+        rows(ApplicationDocument, application_id__in=ids),
     ]
     return World(people, objects, watched)
 
@@ -555,6 +616,39 @@ def rental_objects(town: str, grid: Grid, landlord: Resident, people: dict[str, 
             "inspection_id": str(inspection.pk),
             "photo_id": str(photo.pk),
         },
+    }
+
+
+def education_objects(town: str, guardian: Resident) -> Any:
+    """A round of ``town`` open for applications with a school, and ``guardian``'s submitted
+    application in it for a child, with a claimed fact, a document and an open objection."""
+    round_ = round_in(town)
+    offered = school_in(round_)
+    with town_context(town):
+        child = PersonFactory()
+        application = AdmissionApplication.objects.create(
+            town_id=town,
+            round=round_,
+            guardian=guardian,
+            child=child,
+            relationship="mother",
+            consent_at=AT,
+            grade="P1",
+            status=AdmissionApplication.Status.SUBMITTED,
+            submitted_at=AT,
+        )
+        Fact.objects.create(town_id=town, application=application, item_code="owned_home", claimed=80)
+        document = ApplicationDocument(
+            town_id=town, application=application, item_code="owned_home", content_type="image/png", size=1, sha256="0"
+        )
+        document.file.save("upload", png(), save=True)
+        objection = Objection.objects.create(town_id=town, application=application, reason="面积有误")
+    return {
+        ("school", town): {"pk": str(offered.school_id)},
+        ("admission round", town): {"pk": str(round_.pk)},
+        ("admission application", town): {"pk": str(application.pk)},
+        ("admission objection", town): {"objection_id": str(objection.pk)},
+        ("admission document", town): {"document_id": str(document.pk)},
     }
 
 

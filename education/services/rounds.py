@@ -53,8 +53,9 @@ class RoundNotReady(DomainError):
 
 def _require_manager(by: Caller) -> str:
     """The town ``by`` configures (PermissionDenied unless they are its admin)."""
+    access.require_round_manager(by)
     town = get_current_town()
-    if not access.is_round_manager(by) or town is None:
+    if town is None:  # a town admin acts in their town; nothing else reaches here
         raise PermissionDenied(_("Only the town's admins may configure rounds and schools."))
     return town
 
