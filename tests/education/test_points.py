@@ -150,6 +150,22 @@ def test_fractions_of_a_square_metre_or_an_hour_count_down_to_the_hundredth() ->
     assert result.total == D("92.31")
 
 
+def test_no_digit_is_rounded_up_on_the_way() -> None:
+    # 31 significant digits: Python's default 28 would round the product up to 88.57 before our rounding down
+    result = points_compute(DEMO, {"owned_home": D("88.56999999999999999999999999999")})
+
+    assert breakdown(result)["owned_home"][1:3] == (D("88.56"), D("88.56"))
+
+
+def test_a_fact_of_zero_shows_zero_points_never_minus_zero() -> None:
+    result = points_compute(DEMO, {"credit_blacklist": D(0), "residence_permit": D("-0")})
+
+    shown = {line.code: (str(line.quantity), str(line.raw), str(line.points)) for line in result.lines}
+    assert shown["credit_blacklist"] == ("0", "0.00", "0.00")
+    assert shown["residence_permit"] == ("0", "0.00", "0.00")
+    assert str(result.total) == "0.00"
+
+
 def test_volunteer_hours_stop_at_their_cap() -> None:
     result = points_compute(DEMO, {"volunteer_service": D(150)})
 
