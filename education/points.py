@@ -45,6 +45,7 @@ address in their community is verified; which schools' catchment that community 
 the caller's to decide, school by school.
 
 A scheme a town edits is checked by ``scheme_problems`` (empty when valid) before it is saved.
+``notes_explained`` puts a line's notes in words, so the API and the pages give one "why".
 """
 
 from __future__ import annotations
@@ -245,6 +246,35 @@ def points_at_school(result: Result, *, in_catchment: bool) -> Decimal:
     if result.disqualified:
         raise ValueError("a disqualified application has no priority at any school")
     return result.total + result.catchment_points if in_catchment else result.total
+
+
+def notes_explained(scheme: Scheme, line: Line) -> list[str]:
+    """A line's notes in words, in the reader's language: what the family reads under "why"."""
+    names = {item.code: item.name for item in scheme.items}
+    groups = {group.code: group for group in scheme.groups}
+    explained: list[str] = []
+    for note in line.notes:
+        kind, _colon, code = note.partition(":")
+        if kind == "no_fact":
+            explained.append(_("No verified fact: it counts 0."))
+        elif kind == "item_cap":
+            explained.append(_("Capped at this item's limit of %(cap)s.") % {"cap": _figure(line.cap)})
+        elif kind == "excluded_by":
+            explained.append(_("Not added: “%(name)s” counts instead.") % {"name": names[code]})
+        elif kind == "group_cap":
+            group = groups[code]
+            explained.append(
+                _("Capped: the items of “%(name)s” count %(cap)s at most together.")
+                % {"name": group.name, "cap": _figure(group.cap)}
+            )
+        elif kind == "disqualified":
+            explained.append(_("This disqualifies the application."))
+    return explained
+
+
+def _figure(points: Decimal | None) -> str:
+    """120, 10.5 or 0.25: a cap as a person writes it, whether the scheme says 120 or 120.00."""
+    return f"{(points or Decimal(0)).normalize():f}"
 
 
 def _raw(item: SchemeItem, quantity: Decimal | None) -> Decimal:

@@ -27,6 +27,7 @@ from education.points import (
     SchemeItem,
     Unit,
     foshan_demo_scheme,
+    notes_explained,
     points_at_school,
     points_compute,
     scheme_problems,
@@ -86,6 +87,25 @@ def test_a_family_with_a_home_insurance_a_degree_and_a_record() -> None:
     assert (result.total, result.catchment_points, result.disqualified) == (D("298.50"), D(30), False)
     assert result.scheme_version == "foshan-demo/2026"
     assert all(line.points.as_tuple().exponent == -2 for line in result.lines)  # shown in hundredths
+
+
+def test_the_family_reads_why_in_words() -> None:
+    result = points_compute(DEMO, THE_WANGS)
+    lines = {line.code: line for line in result.lines}
+
+    assert notes_explained(DEMO, lines["registered_rental"]) == ["Not added: “Area of an owned home” counts instead."]
+    assert notes_explained(DEMO, lines["social_insurance_foshan"]) == ["Capped at this item's limit of 100."]
+    assert notes_explained(DEMO, lines["college_diploma"]) == ["No verified fact: it counts 0."]
+    assert notes_explained(DEMO, lines["residence_permit"]) == []
+
+    lowered = dataclasses.replace(DEMO, groups=(CapGroup("social_insurance", "Social insurance", D("120.00")),))
+    line = points_compute(lowered, THE_WANGS).lines[5]
+    assert notes_explained(lowered, line) == [
+        "Capped at this item's limit of 100.",
+        "Capped: the items of “Social insurance” count 120 at most together.",
+    ]
+    line = points_compute(DEMO, {"false_documents": D(1)}).lines[11]
+    assert notes_explained(DEMO, line) == ["This disqualifies the application."]
 
 
 def test_catchment_points_count_only_at_a_school_whose_catchment_the_family_lives_in() -> None:
