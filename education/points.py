@@ -393,7 +393,10 @@ def _item_problems(item: SchemeItem, group_codes: set[str]) -> list[str]:
 
 def _is_points(value: object) -> bool:
     """A finite Decimal in hundredths of a point, the precision of every line."""
-    return isinstance(value, Decimal) and value.is_finite() and value == value.quantize(HUNDREDTH)
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return False
+    with localcontext(EXACT):  # 1E+40 is a (silly) number of points, not an error of Python's 28 digits
+        return value == value.quantize(HUNDREDTH)
 
 
 def foshan_demo_scheme(version: str = "foshan-demo/2026") -> Scheme:

@@ -348,6 +348,13 @@ def test_a_broken_scheme_says_what_is_wrong(scheme: Scheme, problem: str) -> Non
     assert refused.value.problems == problems
 
 
+def test_a_scheme_with_an_absurd_cap_is_judged_not_crashed_on() -> None:
+    absurd = Scheme("v1", (item("a", cap=D("1E+31"), points_per_unit=D("1E+30")),))
+
+    assert scheme_problems(absurd) == []
+    assert points_compute(absurd, {"a": D(20)}).total == D("1E+31")
+
+
 def test_the_demo_scheme_is_valid_and_tells_families_what_to_bring() -> None:
     assert scheme_problems(DEMO) == []
     portal = {item.code for item in DEMO.items if item.source != FactSource.DOCUMENT}
