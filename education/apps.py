@@ -1,5 +1,94 @@
+from __future__ import annotations
+
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class EducationConfig(AppConfig):
     name = "education"
+    verbose_name = _("School places by points")
+
+    def ready(self) -> None:
+        from django.utils.translation import pgettext_lazy
+
+        from nanhai_portal.accounts.roles import Role, register_role_permissions
+        from nanhai_portal.audit.actions import register_actions
+        from nanhai_portal.notifications.channels import Channel
+        from nanhai_portal.notifications.messages import register_event
+
+        read = [
+            "education.view_school",
+            "education.view_admissionround",
+            "education.view_roundschool",
+            "education.view_pointsscheme",
+            "education.view_schemeitem",
+            "education.view_schemegroup",
+            "education.view_admissionapplication",
+        ]
+        verify = [*read, "education.verify_admissionapplication"]
+        manage = [
+            *verify,
+            "education.manage_admissionround",
+            *["education.add_school", "education.change_school"],
+            *["education.add_pointsscheme", "education.change_pointsscheme"],
+            *["education.add_schemeitem", "education.change_schemeitem", "education.delete_schemeitem"],
+            *["education.add_schemegroup", "education.change_schemegroup", "education.delete_schemegroup"],
+        ]
+        register_role_permissions(
+            self,
+            {
+                Role.TOWN_OFFICER: verify,
+                Role.TOWN_ADMIN: manage,
+                Role.DISTRICT_OFFICIAL: read,
+                Role.DISTRICT_ADMIN: read,
+            },
+        )
+        register_event(
+            "education.points_published",
+            channels=[Channel.SMS],
+            required=["round", "points"],
+            example={"round": "桂城街道2027年积分入学", "points": "236.50"},
+        )
+        objection_states = {
+            "upheld": pgettext_lazy("objection", "upheld"),
+            "dismissed": pgettext_lazy("objection", "dismissed"),
+        }
+        register_event(
+            "education.objection_answered",
+            channels=[Channel.SMS],
+            required=["round", "points", "state"],
+            labels={"state": objection_states.get},
+            example={"round": "桂城街道2027年积分入学", "points": "246.50", "state": "upheld"},
+        )
+        register_actions(
+            self,
+            {
+                "education.school_created": pgettext_lazy("audit action", "School added"),
+                "education.round_created": pgettext_lazy("audit action", "Admission round created"),
+                "education.places_set": pgettext_lazy("audit action", "School places set"),
+                "education.round_advanced": pgettext_lazy("audit action", "Admission round moved on"),
+                "education.scheme_versioned": pgettext_lazy("audit action", "Points scheme: new version"),
+                "education.application_created": pgettext_lazy("audit action", "Admission application created"),
+                "education.application_changed": pgettext_lazy("audit action", "Admission application changed"),
+                "education.document_added": pgettext_lazy("audit action", "Admission document added"),
+                "education.application_submitted": pgettext_lazy("audit action", "Admission application submitted"),
+                "education.facts_decided": pgettext_lazy("audit action", "Points facts verified"),
+                "education.objection_filed": pgettext_lazy("audit action", "Objection to points filed"),
+                "education.objection_answered": pgettext_lazy("audit action", "Objection to points answered"),
+            },
+            details={
+                "grade": _("grade"),
+                "choices": _("school choices"),
+                "item": _("item"),
+                "size": _("size"),
+                "decisions": _("decisions"),
+                "points": _("points"),
+                "phase": _("phase"),
+                "places": _("places"),
+                "school": _("school"),
+                "stage": _("stage"),
+                "year": _("year"),
+                "from": _("from"),
+                "state": _("state"),
+            },
+        )

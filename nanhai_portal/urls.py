@@ -27,6 +27,7 @@ api_v1 = [
     path("", include("nanhai_portal.jobs.api_urls")),
     path("", include("residents.api_urls")),
     path("", include("rentals.api_urls")),
+    path("", include("education.api_urls")),
 ]
 
 admin.site.site_header = _("Nanhai new-resident portal: back office")

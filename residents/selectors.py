@@ -30,6 +30,7 @@ from residents.models import (
     OFFICER_WORK_STATUSES,
     Application,
     Permit,
+    Resident,
     work_deadline,
 )
 
@@ -221,3 +222,37 @@ def permit_standing(user: Caller, *, today: date | None = None) -> PermitStandin
         endorsement=open_applications(own, kind=Application.Kind.PERMIT_ENDORSEMENT).order_by("-created_at").first(),
         permit_application=open_applications(own, kind=Application.Kind.PERMIT_ISSUE).order_by("-created_at").first(),
     )
+
+
+@dataclass(frozen=True)
+class ResidenceRecord:
+    """What the portal's own records say of a registration on a day, for other apps' rules
+    (points admission): whole years of residence registration and of the residence permit's
+    continuous residence, and whether a permit is held in good standing (valid, or with its
+    endorsement due but not yet missed)."""
+
+    registration_years: int
+    permit_years: int
+    holds_permit: bool
+
+
+def residence_record(resident_id: Any, *, on: date) -> ResidenceRecord:
+    """The record of registration ``resident_id`` of the current town on ``on``. Years are whole
+    years up to ``on`` (a permit's count restarts after a late endorsement: ``continuous_since``)."""
+    resident = Resident.objects.get(pk=resident_id)
+    since = resident.registered_since
+    registration_years = _whole_years(since, on) if since is not None and since <= on else 0
+    permit = (
+        Permit.objects.filter(resident_id=resident.pk, status__in=LIVE_PERMIT_STATUSES, valid_from__lte=on)
+        .order_by("-valid_from")
+        .first()
+    )
+    if permit is None:
+        return ResidenceRecord(registration_years, 0, False)
+    view = permit_view(permit, today=on)
+    holds = view.status in (Permit.Status.VALID, Permit.Status.ENDORSEMENT_DUE)
+    return ResidenceRecord(registration_years, view.continuous_years if holds else 0, holds)
+
+
+def _whole_years(since: date, on: date) -> int:
+    return max(0, on.year - since.year - ((on.month, on.day) < (since.month, since.day)))

@@ -15,10 +15,11 @@ from __future__ import annotations
 import hashlib
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
@@ -60,6 +61,12 @@ def check_upload(kind: str, upload: UploadedFile) -> CheckedUpload:
         raise BadUpload(
             _("Unknown document kind %(kind)s.") % {"kind": kind}, fields={"kind": [_("Choose a document kind.")]}
         )
+    return check_file(upload, photo=kind == Document.Kind.PHOTO)
+
+
+def check_file(upload: UploadedFile, *, photo: bool) -> CheckedUpload:
+    """The checks of ``check_upload`` for any app's files: a JPEG or PNG (``photo``), or also a
+    PDF (a document); within the size limits, every image decoded."""
     limit_bytes = max_document_bytes()
     size = upload.size or 0
     if size == 0:
@@ -80,21 +87,21 @@ def check_upload(kind: str, upload: UploadedFile) -> CheckedUpload:
     upload.seek(0)
 
     if head.startswith(b"%PDF-"):
-        if kind == Document.Kind.PHOTO:
+        if photo:
             raise BadUpload(
                 _("The photo must be a JPEG or PNG image."),
                 code="wrong_file_type",
                 fields={"file": [_("JPEG or PNG.")]},
             )
         return CheckedUpload("application/pdf", size, digest.hexdigest())
-    image_format = _decoded_image_format(kind, upload)
+    image_format = _decoded_image_format(upload, photo=photo)
     return CheckedUpload(IMAGE_TYPES[image_format], size, digest.hexdigest())
 
 
-def _decoded_image_format(kind: str, upload: UploadedFile) -> str:
+def _decoded_image_format(upload: UploadedFile, *, photo: bool) -> str:
     """ "JPEG" or "PNG" once every pixel has decoded; BadUpload for anything else or too many pixels."""
     limit = max_image_pixels()
-    allowed = _("JPEG or PNG.") if kind == Document.Kind.PHOTO else _("JPEG, PNG or PDF.")
+    allowed = _("JPEG or PNG.") if photo else _("JPEG, PNG or PDF.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -133,11 +140,18 @@ def check_application_room(*, application: Application, size: int) -> None:
 
     Call with the application locked, so that two uploads at once cannot both take the last room.
     """
+    check_room(application.documents.all(), size=size)
+
+
+def check_room(documents: QuerySet[Any], *, size: int) -> None:
+    """Refuse one more file of ``size`` bytes when ``documents`` (any app's application
+    documents, rows with a ``size``) would pass the count or total size an application may
+    hold. Call with the holder locked."""
     count_limit = int(
         getattr(settings, "RESIDENTS_MAX_DOCUMENTS_PER_APPLICATION", DEFAULT_MAX_DOCUMENTS_PER_APPLICATION)
     )
     bytes_limit = int(getattr(settings, "RESIDENTS_MAX_APPLICATION_BYTES", DEFAULT_MAX_APPLICATION_BYTES))
-    held = application.documents.aggregate(count=Count("pk"), total=Sum("size"))
+    held = documents.aggregate(count=Count("pk"), total=Sum("size"))
     if held["count"] + 1 > count_limit:
         message = _("An application holds at most %(limit)d documents.") % {"limit": count_limit}
         raise BadUpload(message, code="too_many_documents", fields={"file": [message]})

@@ -64,6 +64,19 @@ def mask_id_number(value: str | None) -> str:
     return f"{value[:2]}{'*' * 14}{value[16:]}"
 
 
+def mask_name(value: str | None) -> str:
+    """``张小明`` → ``张*明``, ``王芳`` → ``王*``, ``欧阳小明`` → ``欧**明``: a name as a published
+    list shows it (the first and, for three characters or more, the last; a star for each other)."""
+    if not value:
+        return ""
+    value = str(value).strip()
+    if len(value) <= 1:
+        return "*"
+    if len(value) == 2:
+        return f"{value[0]}*"
+    return f"{value[0]}{'*' * (len(value) - 2)}{value[-1]}"
+
+
 def mask_mobile(value: str | None) -> str:
     """``13812345678`` → ``138****5678``."""
     if not value:

@@ -1,0 +1,392 @@
+"""The education API: schools, admission rounds, the points calculator, admission applications
+(documents, submission, verification, objections) and the documents' files.
+
+Thin: each view parses with ``education.serializers``, asks ``education.access`` for the object
+(404 when the caller may not see it, 403 when the action is not theirs) and calls a service or
+a selector. District roles read every town and write none (``TenantViewSet``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import FileResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, permissions, status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from education import access, selectors
+from education.models import AdmissionApplication, AdmissionRound, Choice, Objection, PointsScheme, School
+from education.serializers import (
+    AdmissionRoundSerializer,
+    ApplicationCreateSerializer,
+    ApplicationListSerializer,
+    ApplicationSerializer,
+    ApplicationUpdateSerializer,
+    DocumentSerializer,
+    DocumentUploadSerializer,
+    ObjectionAnswerSerializer,
+    ObjectionCreateSerializer,
+    ObjectionSerializer,
+    PlacesSerializer,
+    PointsCalculateSerializer,
+    RoundCreateSerializer,
+    RoundSchoolSerializer,
+    SchoolCreateSerializer,
+    SchoolSerializer,
+    VerifySerializer,
+)
+from education.services import applications as application_services
+from education.services import rounds as round_services
+from education.services.applications import FactDecision
+from nanhai_portal.api.errors import ServiceError
+from nanhai_portal.api.idempotency import idempotent
+from nanhai_portal.api.schema import ERROR_RESPONSE
+from nanhai_portal.api.viewsets import TenantViewSet
+from nanhai_portal.bodylimit import accepts_upload
+from residents.uploads import max_document_bytes
+
+
+def _uuid_param(request: Request, name: str) -> uuid.UUID | None:
+    value = request.query_params.get(name, "")
+    if not value:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise ServiceError(
+            "validation_error", _("Some fields are not valid."), fields={name: [_("Must be a valid UUID.")]}
+        ) from None
+
+
+def _decisions(data: list[dict[str, Any]]) -> list[FactDecision]:
+    return [
+        FactDecision(item_code=row["item"], decision=row["decision"], quantity=row["quantity"], reason=row["reason"])
+        for row in data
+    ]
+
+
+# --- Schools and rounds ---------------------------------------------------------------------
+
+
+class SchoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """The town's public schools (公办学校); the town's admins add them."""
+
+    model = School
+    serializer_class = SchoolSerializer
+    filter_backends: list[Any] = []
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return access.schools_visible_to(self.request.user).prefetch_related("catchment").order_by("stage", "name")
+
+    @extend_schema(request=SchoolCreateSerializer, responses={201: SchoolSerializer, 403: ERROR_RESPONSE})
+    def create(self, request: Request) -> Response:
+        data = SchoolCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        school = round_services.school_create(by=access.acting_user(request.user), **data.validated_data)
+        return Response(SchoolSerializer(school).data, status=status.HTTP_201_CREATED)
+
+
+class AdmissionRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """Admission rounds (招生批次): phase, dates, places per school; the lottery seed's digest
+    once points are published and the seed once results are. Town admins create rounds, set
+    places and move a round on."""
+
+    model = AdmissionRound
+    serializer_class = AdmissionRoundSerializer
+    filter_backends: list[Any] = []
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        rounds = access.rounds_visible_to(self.request.user).select_related("scheme")
+        if self.action == "retrieve":
+            rounds = rounds.prefetch_related(
+                Prefetch("schools", queryset=selectors.round_schools(), to_attr="offered_schools")
+            )
+        return rounds.order_by("-year", "name")
+
+    @extend_schema(request=RoundCreateSerializer, responses={201: AdmissionRoundSerializer, 403: ERROR_RESPONSE})
+    def create(self, request: Request) -> Response:
+        by = access.acting_user(request.user)
+        data = RoundCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        scheme = PointsScheme.objects.filter(pk=fields.pop("scheme")).first()
+        if scheme is None:
+            raise ServiceError(
+                "validation_error",
+                _("Some fields are not valid."),
+                fields={"scheme": [_("Choose a points scheme of your town.")]},
+            )
+        round_ = round_services.round_create(by=by, scheme=scheme, **fields)
+        return Response(AdmissionRoundSerializer(round_).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PlacesSerializer, responses={200: RoundSchoolSerializer, 404: ERROR_RESPONSE})
+    @action(detail=True, methods=["post"])
+    def places(self, request: Request, pk: str) -> Response:
+        """Set the places a school of the town offers in the round."""
+        by = access.acting_user(request.user)
+        round_ = access.get_round_for(by, pk, manage=True)
+        data = PlacesSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        school = access.schools_visible_to(by).filter(pk=data.validated_data["school"]).first()
+        if school is None:
+            raise ServiceError(
+                "validation_error",
+                _("Some fields are not valid."),
+                fields={"school": [_("Choose a school of your town.")]},
+            )
+        offered = round_services.round_school_set(
+            by=by, round_=round_, school=school, places=data.validated_data["places"]
+        )
+        return Response(RoundSchoolSerializer(offered).data)
+
+    @extend_schema(request=None, responses={200: AdmissionRoundSerializer, 409: ERROR_RESPONSE})
+    @action(detail=True, methods=["post"])
+    def advance(self, request: Request, pk: str) -> Response:
+        """Move the round to its next phase, when what must hold first holds (409 with the reason)."""
+        by = access.acting_user(request.user)
+        round_ = access.get_round_for(by, pk, manage=True)
+        round_services.round_advance(by=by, round_=round_, now=timezone.now())
+        return Response(AdmissionRoundSerializer(self.get_queryset().get(pk=round_.pk)).data)
+
+
+class PointsCalculateApi(APIView):
+    """The points calculator (积分测算): a round's scheme on the facts given; nothing is stored."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        request=PointsCalculateSerializer,
+        responses={200: OpenApiTypes.OBJECT, 400: ERROR_RESPONSE, 404: ERROR_RESPONSE},
+        description=(
+            "Facts in (`{item code: quantity}`: years, m², hours, 1 for a yes), the breakdown out: each line's "
+            "quantity, points per unit, points before and after caps, and what applied (`item_cap`, "
+            "`group_cap:<group>`, `excluded_by:<item>`, `no_fact`, …), the total, the catchment bonus, and the "
+            "documents each item needs. Facts the portal reads from its records may be given to try them."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        data = PointsCalculateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        round_ = access.get_round_for(request.user, data.validated_data["round"])
+        return Response(selectors.points_estimate(round_, data.validated_data["facts"]))
+
+
+# --- Applications ------------------------------------------------------------------------
+
+
+APPLICATION_PARAMETERS = [
+    OpenApiParameter("round", OpenApiTypes.UUID, description="Only the applications of this round."),
+    OpenApiParameter("status", str, enum=AdmissionApplication.Status.values, description="Only those in this state."),
+]
+
+
+class AdmissionApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """Admission applications (积分入学申请): a guardian's own, and the town's for its officers.
+
+    The guardian creates one (a draft), uploads documents, submits; the officers verify each
+    fact; the family sees the points with their breakdown and may object within the window.
+    """
+
+    model = AdmissionApplication
+    serializer_class = ApplicationSerializer
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    filter_backends: list[Any] = []
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        applications = access.applications_visible_to(self.request.user).select_related("child", "round")
+        if self.action == "list":
+            round_id = _uuid_param(self.request, "round")
+            if round_id is not None:
+                applications = applications.filter(round_id=round_id)
+            state = self.request.query_params.get("status", "")
+            if state:
+                if state not in AdmissionApplication.Status.values:
+                    raise ServiceError(
+                        "validation_error",
+                        _("Some fields are not valid."),
+                        fields={"status": [_("Not one of the choices.")]},
+                    )
+                applications = applications.filter(status=state)
+            return applications.order_by("-created_at", "pk")
+        return applications.prefetch_related(
+            Prefetch("choices", queryset=Choice.objects.in_current_scope().select_related("round_school__school")),
+            "facts",
+            "documents",
+            "objections",
+        )
+
+    def get_serializer_class(self) -> Any:
+        return ApplicationListSerializer if self.action == "list" else ApplicationSerializer
+
+    @extend_schema(parameters=APPLICATION_PARAMETERS)
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def _reply(self, application: AdmissionApplication, code: int = status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=application.pk)
+        return Response(ApplicationSerializer(fresh).data, status=code)
+
+    @extend_schema(
+        request=ApplicationCreateSerializer,
+        responses={201: ApplicationSerializer, 400: ERROR_RESPONSE, 409: ERROR_RESPONSE},
+        description=(
+            "Apply for a child (a draft until submitted). 400 `validation_error` for schools not of this round "
+            "or grade, a school listed twice, more choices than the round allows, a child outside the grade's "
+            "age range, no consent; 400 `not_eligible` for a guardian without a registration or the permit the "
+            "round requires; 409 `already_applied` for a second application for the child in the round; 409 "
+            "`window_closed` outside the application window."
+        ),
+    )
+    @idempotent
+    def create(self, request: Request) -> Response:
+        by = access.acting_user(request.user)
+        data = ApplicationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        round_ = access.get_round_for(by, fields.pop("round"))
+        application = application_services.application_create(by=by, round_=round_, now=timezone.now(), **fields)
+        return self._reply(application, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ApplicationUpdateSerializer, responses=ApplicationSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        by = access.acting_user(request.user)
+        application = access.get_application_for(by, pk, action=access.APPLY)
+        data = ApplicationUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        application_services.application_update(
+            by=by, application=application, now=timezone.now(), **data.validated_data
+        )
+        return self._reply(application)
+
+    @extend_schema(
+        request={"multipart/form-data": DocumentUploadSerializer},
+        responses={201: DocumentSerializer, 400: ERROR_RESPONSE, 413: ERROR_RESPONSE},
+        description="A document (PDF, JPEG or PNG) for a scheme item (`item`), or for the open objection.",
+    )
+    @accepts_upload(max_document_bytes)
+    @action(detail=True, methods=["post"])
+    def documents(self, request: Request, pk: str) -> Response:
+        by = access.acting_user(request.user)
+        application = access.get_application_for(by, pk, action=access.APPLY)
+        data = DocumentUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        objection = None
+        if data.validated_data["objection"] is not None:
+            objection = Objection.objects.filter(pk=data.validated_data["objection"], application=application).first()
+            if objection is None:
+                raise ServiceError(
+                    "validation_error",
+                    _("Some fields are not valid."),
+                    fields={"objection": [_("Not an objection of this application.")]},
+                )
+        document = application_services.application_add_document(
+            by=by,
+            application=application,
+            upload=data.validated_data["file"],
+            item_code=data.validated_data["item"],
+            objection=objection,
+        )
+        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: ApplicationSerializer, 400: ERROR_RESPONSE, 409: ERROR_RESPONSE})
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str) -> Response:
+        by = access.acting_user(request.user)
+        application = access.get_application_for(by, pk, action=access.APPLY)
+        application_services.application_submit(by=by, application=application, now=timezone.now())
+        return self._reply(application)
+
+    @extend_schema(
+        request=VerifySerializer,
+        responses={200: ApplicationSerializer, 403: ERROR_RESPONSE, 409: ERROR_RESPONSE},
+        description=(
+            "An officer decides facts: `accept`, `adjust` (with `quantity` and `reason`) or `reject` (with "
+            "`reason`). When none is left undecided the points are computed and the application is verified."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def verify(self, request: Request, pk: str) -> Response:
+        by = access.acting_user(request.user)
+        application = access.get_application_for(by, pk, action=access.VERIFY)
+        data = VerifySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        application_services.application_verify(
+            by=by, application=application, decisions=_decisions(data.validated_data["decisions"]), now=timezone.now()
+        )
+        return self._reply(application)
+
+    @extend_schema(
+        methods=["post"],
+        request=ObjectionCreateSerializer,
+        responses={201: ObjectionSerializer, 409: ERROR_RESPONSE},
+        description="Object to the published points within the round's window (409 `window_closed` after it).",
+    )
+    @extend_schema(methods=["get"], responses=ObjectionSerializer(many=True))
+    @action(detail=True, methods=["get", "post"])
+    def objections(self, request: Request, pk: str) -> Response:
+        by = access.acting_user(request.user)
+        if request.method == "GET":
+            application = access.get_application_for(by, pk)
+            return Response(ObjectionSerializer(application.objections.order_by("created_at"), many=True).data)
+        application = access.get_application_for(by, pk, action=access.APPLY)
+        data = ObjectionCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        objection = application_services.objection_file(
+            by=by, application=application, reason=data.validated_data["reason"], now=timezone.now()
+        )
+        return Response(ObjectionSerializer(objection).data, status=status.HTTP_201_CREATED)
+
+
+class ObjectionAnswerApi(APIView):
+    """An officer answers an objection: upheld (the facts decided again, points recomputed) or
+    dismissed, with the reason for the family."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=ObjectionAnswerSerializer, responses={200: ObjectionSerializer, 404: ERROR_RESPONSE})
+    def post(self, request: Request, objection_id: str) -> Response:
+        by = access.acting_user(request.user)
+        objection = access.get_objection_for(by, objection_id)
+        data = ObjectionAnswerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        answered = application_services.objection_answer(
+            by=by,
+            objection=objection,
+            upheld=data.validated_data["upheld"],
+            answer=data.validated_data["answer"],
+            decisions=_decisions(data.validated_data["decisions"]),
+            now=timezone.now(),
+        )
+        return Response(ObjectionSerializer(answered).data)
+
+
+class DocumentFileApi(APIView):
+    """A document's file, for the guardian and the town's verifying officers (404 otherwise)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        responses={
+            (200, "application/pdf", "image/jpeg", "image/png"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The document."
+            )
+        }
+    )
+    def get(self, request: Request, document_id: str) -> FileResponse:
+        document = access.get_document_for(request.user, document_id)
+        response = FileResponse(document.file.open("rb"), content_type=document.content_type)
+        response["Content-Disposition"] = 'inline; filename="document"'
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -1,0 +1,1 @@
+"""Writes for education, one module per concern: schemes, rounds and schools, applications."""
