@@ -7,15 +7,18 @@ of an application are ``{item code: quantity}``.
 
 The rules, in the order they apply (each step sees the result of the one before):
 
-1. **Facts are checked first.** A fact for an item the scheme does not have, a negative
+0. **The scheme is checked**: ``points_compute`` refuses a scheme with problems
+   (``SchemeInvalid``, listing ``scheme_problems``).
+1. **Facts are checked.** A fact for an item the scheme does not have, a negative
    quantity, a quantity that is not a ``Decimal`` or ``int`` (a float is inexact; NaN and
    infinity count nothing) or above ``MAX_QUANTITY``, a fraction of a whole unit (years, items)
    and a flag other than 0 or 1 raise ``FactsInvalid``, which lists every bad fact by code. The
    caller must not send them, and nothing is computed. Years are whole completed years,
    counted by the caller (``nanhai_portal.periods``); areas (m²) and hours may have fractions.
    A missing fact scores 0 with the note ``no_fact``; a fact of 0 scores 0 without a note.
-2. **Raw points** = quantity × points per unit, rounded toward zero to 0.01 point: a
-   fraction of a hundredth is never given nor taken (88.567 m² at 1 a m² is 88.56 points).
+2. **Raw points** = quantity × points per unit, computed exactly, then rounded once toward
+   zero to 0.01 point: a fraction of a hundredth is never given nor taken (88.567 m² at 1 a
+   m² is 88.56 points; 37.55 hours at 0.1 an hour is 3.75). Every line is in hundredths.
 3. **Item cap**: an item's points are at most its cap (a deduction takes at most its cap).
    Note ``item_cap``.
 4. **Exclusive sets**: of the items sharing an exclusive set, only the one with the most
@@ -41,8 +44,8 @@ The rules, in the order they apply (each step sees the result of the one before)
 address in their community is verified; which schools' catchment that community lies in is
 the caller's to decide, school by school.
 
-A scheme a town edits is checked by ``scheme_problems`` (empty when valid);
-``points_compute`` refuses a scheme with problems (``SchemeInvalid``).
+A scheme a town edits is checked by ``scheme_problems`` (empty when valid) before it is saved.
+``notes_explained`` puts a line's notes in words, so the API and the pages give one "why".
 """
 
 from __future__ import annotations
@@ -51,17 +54,21 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_DOWN, Context, Decimal, localcontext
 from typing import TYPE_CHECKING
 
 from django.db.models import TextChoices
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as Label
+else:
+    Label = str | Promise  # a name from the database, or the demo scheme's lazily translated one
 
 HUNDREDTH = Decimal("0.01")
+EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)  # a product is exact: no digit rounded away before ours
 MAX_QUANTITY = Decimal(1_000_000)  # no fact in any scheme comes near it: a larger one is a typing error
 CODE_PATTERN = re.compile(r"[a-z][a-z0-9_]*")  # codes appear in notes after a colon, and in URLs
 
@@ -173,6 +180,11 @@ def points_compute(scheme: Scheme, facts: Facts) -> Result:
     if problems:
         raise SchemeInvalid(problems)
     quantities = _facts_checked(scheme, facts)
+    with localcontext(EXACT):  # every product and sum exact: step 2's is the only rounding
+        return _breakdown(scheme, quantities)
+
+
+def _breakdown(scheme: Scheme, quantities: Mapping[str, Decimal]) -> Result:
     items = scheme.items
     raws = [_raw(item, quantities.get(item.code)) for item in items]
     points = list(raws)
@@ -181,7 +193,7 @@ def points_compute(scheme: Scheme, facts: Facts) -> Result:
     for index, item in enumerate(items):
         if item.kind == ItemKind.DISQUALIFY and quantities.get(item.code, 0) > 0:
             notes[index].append("disqualified")
-        if item.cap is not None and abs(points[index]) > item.cap:
+        if item.cap is not None and points[index].copy_abs() > item.cap:
             points[index] = item.cap.copy_sign(points[index])
             notes[index].append("item_cap")
 
@@ -236,10 +248,41 @@ def points_at_school(result: Result, *, in_catchment: bool) -> Decimal:
     return result.total + result.catchment_points if in_catchment else result.total
 
 
+def notes_explained(scheme: Scheme, line: Line) -> list[str]:
+    """A line's notes in words, in the reader's language: what the family reads under "why"."""
+    names = {item.code: item.name for item in scheme.items}
+    groups = {group.code: group for group in scheme.groups}
+    explained: list[str] = []
+    for note in line.notes:
+        kind, _colon, code = note.partition(":")
+        if kind == "no_fact":
+            explained.append(_("No verified fact: it counts 0."))
+        elif kind == "item_cap":
+            explained.append(_("Capped at this item's limit of %(cap)s.") % {"cap": _figure(line.cap)})
+        elif kind == "excluded_by":
+            explained.append(_("Not added: “%(name)s” counts instead.") % {"name": names[code]})
+        elif kind == "group_cap":
+            group = groups[code]
+            explained.append(
+                _("Capped: the items of “%(name)s” count %(cap)s at most together.")
+                % {"name": group.name, "cap": _figure(group.cap)}
+            )
+        elif kind == "disqualified":
+            explained.append(_("This disqualifies the application."))
+    return explained
+
+
+def _figure(points: Decimal | None) -> str:
+    """120, 10.5 or 0.25: a cap as a person writes it, whether the scheme says 120 or 120.00."""
+    return f"{(points or Decimal(0)).normalize():f}"
+
+
 def _raw(item: SchemeItem, quantity: Decimal | None) -> Decimal:
+    """quantity × points per unit, rounded toward zero to 0.01 (in the EXACT context)."""
     if quantity is None:
         return Decimal(0)
-    return (quantity * item.points_per_unit).quantize(HUNDREDTH, rounding=ROUND_DOWN)
+    raw = (quantity * item.points_per_unit).quantize(HUNDREDTH, rounding=ROUND_DOWN)
+    return raw.copy_abs() if raw == 0 else raw  # 0 × −20 is 0.00, not −0.00
 
 
 def _facts_checked(scheme: Scheme, facts: Facts) -> dict[str, Decimal]:
@@ -264,7 +307,7 @@ def _facts_checked(scheme: Scheme, facts: Facts) -> dict[str, Decimal]:
         elif units[code] in WHOLE_UNITS and value != int(value):
             errors[code] = _("This fact counts whole units: whole completed years, or whole items.")
         else:
-            quantities[code] = Decimal(value)
+            quantities[code] = Decimal(value).copy_abs()  # −0 is 0; copy_abs, unlike abs(), rounds no digit
     if errors:
         raise FactsInvalid(errors)
     return quantities
@@ -350,7 +393,10 @@ def _item_problems(item: SchemeItem, group_codes: set[str]) -> list[str]:
 
 def _is_points(value: object) -> bool:
     """A finite Decimal in hundredths of a point, the precision of every line."""
-    return isinstance(value, Decimal) and value.is_finite() and value == value.quantize(HUNDREDTH)
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return False
+    with localcontext(EXACT):  # 1E+40 is a (silly) number of points, not an error of Python's 28 digits
+        return value == value.quantize(HUNDREDTH)
 
 
 def foshan_demo_scheme(version: str = "foshan-demo/2026") -> Scheme:
