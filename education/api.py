@@ -27,23 +27,23 @@ from rest_framework.views import APIView
 from education import access, selectors
 from education.models import AdmissionApplication, AdmissionRound, Choice, Objection, PointsScheme, School
 from education.serializers import (
+    AdmissionApplicationCreateSerializer,
+    AdmissionApplicationListSerializer,
+    AdmissionApplicationSerializer,
+    AdmissionApplicationUpdateSerializer,
+    AdmissionDocumentSerializer,
+    AdmissionDocumentUploadSerializer,
+    AdmissionObjectionAnswerSerializer,
+    AdmissionObjectionCreateSerializer,
+    AdmissionObjectionSerializer,
     AdmissionRoundSerializer,
-    ApplicationCreateSerializer,
-    ApplicationListSerializer,
-    ApplicationSerializer,
-    ApplicationUpdateSerializer,
-    DocumentSerializer,
-    DocumentUploadSerializer,
-    ObjectionAnswerSerializer,
-    ObjectionCreateSerializer,
-    ObjectionSerializer,
-    PlacesSerializer,
+    AdmissionVerifySerializer,
     PointsCalculateSerializer,
     RoundCreateSerializer,
+    RoundPlacesSerializer,
     RoundSchoolSerializer,
     SchoolCreateSerializer,
     SchoolSerializer,
-    VerifySerializer,
 )
 from education.services import applications as application_services
 from education.services import rounds as round_services
@@ -89,6 +89,7 @@ class SchoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
         return access.schools_visible_to(self.request.user).prefetch_related("catchment").order_by("stage", "name")
 
     @extend_schema(request=SchoolCreateSerializer, responses={201: SchoolSerializer, 403: ERROR_RESPONSE})
+    @idempotent
     def create(self, request: Request) -> Response:
         access.require_round_manager(request.user)
         data = SchoolCreateSerializer(data=request.data)
@@ -115,6 +116,7 @@ class AdmissionRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Te
         return rounds.order_by("-year", "name")
 
     @extend_schema(request=RoundCreateSerializer, responses={201: AdmissionRoundSerializer, 403: ERROR_RESPONSE})
+    @idempotent
     def create(self, request: Request) -> Response:
         by = access.require_round_manager(request.user)
         data = RoundCreateSerializer(data=request.data)
@@ -130,13 +132,14 @@ class AdmissionRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Te
         round_ = round_services.round_create(by=by, scheme=scheme, **fields)
         return Response(AdmissionRoundSerializer(round_).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=PlacesSerializer, responses={200: RoundSchoolSerializer, 404: ERROR_RESPONSE})
+    @extend_schema(request=RoundPlacesSerializer, responses={200: RoundSchoolSerializer, 404: ERROR_RESPONSE})
     @action(detail=True, methods=["post"])
+    @idempotent
     def places(self, request: Request, pk: str) -> Response:
         """Set the places a school of the town offers in the round."""
         by = access.acting_user(request.user)
         round_ = access.get_round_for(by, pk, manage=True)
-        data = PlacesSerializer(data=request.data)
+        data = RoundPlacesSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         school = access.schools_visible_to(by).filter(pk=data.validated_data["school"]).first()
         if school is None:
@@ -152,6 +155,7 @@ class AdmissionRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Te
 
     @extend_schema(request=None, responses={200: AdmissionRoundSerializer, 409: ERROR_RESPONSE})
     @action(detail=True, methods=["post"])
+    @idempotent
     def advance(self, request: Request, pk: str) -> Response:
         """Move the round to its next phase, when what must hold first holds (409 with the reason)."""
         by = access.acting_user(request.user)
@@ -175,6 +179,7 @@ class PointsCalculateApi(APIView):
             "documents each item needs. Facts the portal reads from its records may be given to try them."
         ),
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         data = PointsCalculateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -199,7 +204,7 @@ class AdmissionApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
     """
 
     model = AdmissionApplication
-    serializer_class = ApplicationSerializer
+    serializer_class = AdmissionApplicationSerializer
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     filter_backends: list[Any] = []
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -228,7 +233,7 @@ class AdmissionApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
         )
 
     def get_serializer_class(self) -> Any:
-        return ApplicationListSerializer if self.action == "list" else ApplicationSerializer
+        return AdmissionApplicationListSerializer if self.action == "list" else AdmissionApplicationSerializer
 
     @extend_schema(parameters=APPLICATION_PARAMETERS)
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -236,11 +241,11 @@ class AdmissionApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
 
     def _reply(self, application: AdmissionApplication, code: int = status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=application.pk)
-        return Response(ApplicationSerializer(fresh).data, status=code)
+        return Response(AdmissionApplicationSerializer(fresh).data, status=code)
 
     @extend_schema(
-        request=ApplicationCreateSerializer,
-        responses={201: ApplicationSerializer, 400: ERROR_RESPONSE, 409: ERROR_RESPONSE},
+        request=AdmissionApplicationCreateSerializer,
+        responses={201: AdmissionApplicationSerializer, 400: ERROR_RESPONSE, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE},
         description=(
             "Apply for a child (a draft until submitted). 400 `validation_error` for schools not of this round "
             "or grade, a school listed twice, more choices than the round allows, a child outside the grade's "
@@ -252,18 +257,18 @@ class AdmissionApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
     @idempotent
     def create(self, request: Request) -> Response:
         by = access.acting_user(request.user)
-        data = ApplicationCreateSerializer(data=request.data)
+        data = AdmissionApplicationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         round_ = access.get_round_for(by, fields.pop("round"))
         application = application_services.application_create(by=by, round_=round_, now=timezone.now(), **fields)
         return self._reply(application, status.HTTP_201_CREATED)
 
-    @extend_schema(request=ApplicationUpdateSerializer, responses=ApplicationSerializer)
+    @extend_schema(request=AdmissionApplicationUpdateSerializer, responses=AdmissionApplicationSerializer)
     def partial_update(self, request: Request, pk: str) -> Response:
         by = access.acting_user(request.user)
         application = access.get_application_for(by, pk, action=access.APPLY)
-        data = ApplicationUpdateSerializer(data=request.data)
+        data = AdmissionApplicationUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         application_services.application_update(
             by=by, application=application, now=timezone.now(), **data.validated_data
@@ -271,16 +276,17 @@ class AdmissionApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
         return self._reply(application)
 
     @extend_schema(
-        request={"multipart/form-data": DocumentUploadSerializer},
-        responses={201: DocumentSerializer, 400: ERROR_RESPONSE, 413: ERROR_RESPONSE},
+        request={"multipart/form-data": AdmissionDocumentUploadSerializer},
+        responses={201: AdmissionDocumentSerializer, 400: ERROR_RESPONSE, 413: ERROR_RESPONSE},
         description="A document (PDF, JPEG or PNG) for a scheme item (`item`), or for the open objection.",
     )
     @accepts_upload(max_document_bytes)
     @action(detail=True, methods=["post"])
+    @idempotent
     def documents(self, request: Request, pk: str) -> Response:
         by = access.acting_user(request.user)
         application = access.get_application_for(by, pk, action=access.APPLY)
-        data = DocumentUploadSerializer(data=request.data)
+        data = AdmissionDocumentUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         objection = None
         if data.validated_data["objection"] is not None:
@@ -298,10 +304,13 @@ class AdmissionApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
             item_code=data.validated_data["item"],
             objection=objection,
         )
-        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+        return Response(AdmissionDocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: ApplicationSerializer, 400: ERROR_RESPONSE, 409: ERROR_RESPONSE})
+    @extend_schema(
+        request=None, responses={200: AdmissionApplicationSerializer, 400: ERROR_RESPONSE, 409: ERROR_RESPONSE}
+    )
     @action(detail=True, methods=["post"])
+    @idempotent
     def submit(self, request: Request, pk: str) -> Response:
         by = access.acting_user(request.user)
         application = access.get_application_for(by, pk, action=access.APPLY)
@@ -309,18 +318,19 @@ class AdmissionApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
         return self._reply(application)
 
     @extend_schema(
-        request=VerifySerializer,
-        responses={200: ApplicationSerializer, 403: ERROR_RESPONSE, 409: ERROR_RESPONSE},
+        request=AdmissionVerifySerializer,
+        responses={200: AdmissionApplicationSerializer, 403: ERROR_RESPONSE, 409: ERROR_RESPONSE},
         description=(
             "An officer decides facts: `accept`, `adjust` (with `quantity` and `reason`) or `reject` (with "
             "`reason`). When none is left undecided the points are computed and the application is verified."
         ),
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def verify(self, request: Request, pk: str) -> Response:
         by = access.acting_user(request.user)
         application = access.get_application_for(by, pk, action=access.VERIFY)
-        data = VerifySerializer(data=request.data)
+        data = AdmissionVerifySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         application_services.application_verify(
             by=by, application=application, decisions=_decisions(data.validated_data["decisions"]), now=timezone.now()
@@ -329,24 +339,25 @@ class AdmissionApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
 
     @extend_schema(
         methods=["post"],
-        request=ObjectionCreateSerializer,
-        responses={201: ObjectionSerializer, 409: ERROR_RESPONSE},
+        request=AdmissionObjectionCreateSerializer,
+        responses={201: AdmissionObjectionSerializer, 409: ERROR_RESPONSE},
         description="Object to the published points within the round's window (409 `window_closed` after it).",
     )
-    @extend_schema(methods=["get"], responses=ObjectionSerializer(many=True))
+    @extend_schema(methods=["get"], responses=AdmissionObjectionSerializer(many=True))
     @action(detail=True, methods=["get", "post"])
+    @idempotent
     def objections(self, request: Request, pk: str) -> Response:
         by = access.acting_user(request.user)
         if request.method == "GET":
             application = access.get_application_for(by, pk)
-            return Response(ObjectionSerializer(application.objections.order_by("created_at"), many=True).data)
+            return Response(AdmissionObjectionSerializer(application.objections.order_by("created_at"), many=True).data)
         application = access.get_application_for(by, pk, action=access.APPLY)
-        data = ObjectionCreateSerializer(data=request.data)
+        data = AdmissionObjectionCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         objection = application_services.objection_file(
             by=by, application=application, reason=data.validated_data["reason"], now=timezone.now()
         )
-        return Response(ObjectionSerializer(objection).data, status=status.HTTP_201_CREATED)
+        return Response(AdmissionObjectionSerializer(objection).data, status=status.HTTP_201_CREATED)
 
 
 class ObjectionAnswerApi(APIView):
@@ -355,11 +366,14 @@ class ObjectionAnswerApi(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=ObjectionAnswerSerializer, responses={200: ObjectionSerializer, 404: ERROR_RESPONSE})
+    @extend_schema(
+        request=AdmissionObjectionAnswerSerializer, responses={200: AdmissionObjectionSerializer, 404: ERROR_RESPONSE}
+    )
+    @idempotent
     def post(self, request: Request, objection_id: str) -> Response:
         by = access.acting_user(request.user)
         objection = access.get_objection_for(by, objection_id)
-        data = ObjectionAnswerSerializer(data=request.data)
+        data = AdmissionObjectionAnswerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         answered = application_services.objection_answer(
             by=by,
@@ -369,7 +383,7 @@ class ObjectionAnswerApi(APIView):
             decisions=_decisions(data.validated_data["decisions"]),
             now=timezone.now(),
         )
-        return Response(ObjectionSerializer(answered).data)
+        return Response(AdmissionObjectionSerializer(answered).data)
 
 
 class DocumentFileApi(APIView):

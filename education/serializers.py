@@ -61,7 +61,7 @@ class RoundSchoolSerializer(serializers.ModelSerializer[RoundSchool]):
         fields = ["id", "school", "name", "stage", "places", "held", "accepted"]
 
 
-class PlacesSerializer(serializers.Serializer[Any]):
+class RoundPlacesSerializer(serializers.Serializer[Any]):
     school = serializers.UUIDField()
     places = serializers.IntegerField(min_value=0, max_value=10000)
 
@@ -172,7 +172,7 @@ class PointsCalculateSerializer(serializers.Serializer[Any]):
         return facts
 
 
-class ApplicationCreateSerializer(serializers.Serializer[Any]):
+class AdmissionApplicationCreateSerializer(serializers.Serializer[Any]):
     round = serializers.UUIDField()
     child_name = serializers.CharField(max_length=64)
     child_id_number = serializers.CharField(max_length=32)
@@ -183,39 +183,41 @@ class ApplicationCreateSerializer(serializers.Serializer[Any]):
     claims = serializers.DictField(child=quantity_field(), required=False, default=dict, allow_empty=True)
 
 
-class ApplicationUpdateSerializer(serializers.Serializer[Any]):
+class AdmissionApplicationUpdateSerializer(serializers.Serializer[Any]):
     choices = serializers.ListField(child=serializers.CharField(max_length=40), max_length=20, required=False)
     claims = serializers.DictField(child=quantity_field(), required=False)
 
 
-class DocumentUploadSerializer(serializers.Serializer[Any]):
+class AdmissionDocumentUploadSerializer(serializers.Serializer[Any]):
     file = serializers.FileField()
     item = serializers.SlugField(max_length=40, required=False, allow_blank=True, default="")
     objection = serializers.UUIDField(required=False, allow_null=True, default=None)
 
 
-class FactDecisionSerializer(serializers.Serializer[Any]):
+class AdmissionFactDecisionSerializer(serializers.Serializer[Any]):
     item = serializers.SlugField(max_length=40)
     decision = serializers.ChoiceField(choices=["accept", "adjust", "reject"])
     quantity = quantity_field(required=False, allow_null=True, default=None)
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class VerifySerializer(serializers.Serializer[Any]):
-    decisions = serializers.ListField(child=FactDecisionSerializer(), allow_empty=False, max_length=100)
+class AdmissionVerifySerializer(serializers.Serializer[Any]):
+    decisions = serializers.ListField(child=AdmissionFactDecisionSerializer(), allow_empty=False, max_length=100)
 
 
-class ObjectionCreateSerializer(serializers.Serializer[Any]):
+class AdmissionObjectionCreateSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=2000)
 
 
-class ObjectionAnswerSerializer(serializers.Serializer[Any]):
+class AdmissionObjectionAnswerSerializer(serializers.Serializer[Any]):
     upheld = serializers.BooleanField()
     answer = serializers.CharField(max_length=2000)
-    decisions = serializers.ListField(child=FactDecisionSerializer(), required=False, default=list, max_length=100)
+    decisions = serializers.ListField(
+        child=AdmissionFactDecisionSerializer(), required=False, default=list, max_length=100
+    )
 
 
-class FactSerializer(serializers.ModelSerializer[Fact]):
+class AdmissionFactSerializer(serializers.ModelSerializer[Fact]):
     item = serializers.CharField(source="item_code")
 
     class Meta:
@@ -223,7 +225,7 @@ class FactSerializer(serializers.ModelSerializer[Fact]):
         fields = ["item", "claimed", "verified", "state", "reason", "from_records", "decided_at"]
 
 
-class DocumentSerializer(serializers.ModelSerializer[ApplicationDocument]):
+class AdmissionDocumentSerializer(serializers.ModelSerializer[ApplicationDocument]):
     item = serializers.CharField(source="item_code")
 
     class Meta:
@@ -231,13 +233,13 @@ class DocumentSerializer(serializers.ModelSerializer[ApplicationDocument]):
         fields = ["id", "item", "objection", "content_type", "size", "uploaded_at"]
 
 
-class ObjectionSerializer(serializers.ModelSerializer[Objection]):
+class AdmissionObjectionSerializer(serializers.ModelSerializer[Objection]):
     class Meta:
         model = Objection
         fields = ["id", "reason", "state", "answer", "answered_at", "points_before", "points_after", "created_at"]
 
 
-class ApplicationListSerializer(serializers.ModelSerializer[AdmissionApplication]):
+class AdmissionApplicationListSerializer(serializers.ModelSerializer[AdmissionApplication]):
     child_name = serializers.SerializerMethodField()
     child_id_number = serializers.SerializerMethodField()
 
@@ -252,20 +254,20 @@ class ApplicationListSerializer(serializers.ModelSerializer[AdmissionApplication
         return mask_id_number(application.child.id_number)
 
 
-class ApplicationSerializer(ApplicationListSerializer):
+class AdmissionApplicationSerializer(AdmissionApplicationListSerializer):
     """An application in full: choices, facts, documents, points with their breakdown (item
     names in the reader's language), objections."""
 
     choices = serializers.SerializerMethodField()
-    facts = FactSerializer(many=True, read_only=True)
-    documents = DocumentSerializer(many=True, read_only=True)
-    objections = ObjectionSerializer(many=True, read_only=True)
+    facts = AdmissionFactSerializer(many=True, read_only=True)
+    documents = AdmissionDocumentSerializer(many=True, read_only=True)
+    objections = AdmissionObjectionSerializer(many=True, read_only=True)
     breakdown = serializers.SerializerMethodField()
     offer = serializers.SerializerMethodField()
 
-    class Meta(ApplicationListSerializer.Meta):
+    class Meta(AdmissionApplicationListSerializer.Meta):
         fields = [
-            *ApplicationListSerializer.Meta.fields,
+            *AdmissionApplicationListSerializer.Meta.fields,
             "relationship",
             "consent_at",
             "choices",

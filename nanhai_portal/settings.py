@@ -365,6 +365,12 @@ SPECTACULAR_SETTINGS = {
         "CommunityKindEnum": "nanhai_portal.areas.models.Community.Kind",
         "HazardSeverityEnum": "rentals.models.Severity",
         "HazardStateEnum": "rentals.models.Hazard.State",
+        "AdmissionApplicationStatusEnum": "education.models.ApplicationStatus",
+        "AdmissionRoundPhaseEnum": "education.models.AdmissionRound.Phase",
+        "ObjectionStateEnum": "education.models.Objection.State",
+        "FactStateEnum": "education.models.Fact.State",
+        "SchoolStageEnum": "education.models.Stage",
+        "GradeEnum": "education.models.Grade",
     },
 }
 
