@@ -337,20 +337,22 @@ class AdmissionApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
         )
         return self._reply(application)
 
+    @extend_schema(responses=AdmissionObjectionSerializer(many=True), description="The application's objections.")
+    @action(detail=True, methods=["get"])
+    def objections(self, request: Request, pk: str) -> Response:
+        application = access.get_application_for(request.user, pk)
+        page = self.paginate_queryset(application.objections.order_by("created_at", "pk"))
+        return self.get_paginated_response(AdmissionObjectionSerializer(page, many=True).data)
+
     @extend_schema(
-        methods=["post"],
         request=AdmissionObjectionCreateSerializer,
         responses={201: AdmissionObjectionSerializer, 409: ERROR_RESPONSE},
         description="Object to the published points within the round's window (409 `window_closed` after it).",
     )
-    @extend_schema(methods=["get"], responses=AdmissionObjectionSerializer(many=True))
-    @action(detail=True, methods=["get", "post"])
+    @objections.mapping.post
     @idempotent
-    def objections(self, request: Request, pk: str) -> Response:
+    def objection_file(self, request: Request, pk: str) -> Response:
         by = access.acting_user(request.user)
-        if request.method == "GET":
-            application = access.get_application_for(by, pk)
-            return Response(AdmissionObjectionSerializer(application.objections.order_by("created_at"), many=True).data)
         application = access.get_application_for(by, pk, action=access.APPLY)
         data = AdmissionObjectionCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -34,11 +34,12 @@ def quantity_field(**options: Any) -> serializers.DecimalField:
 
 
 class SchoolSerializer(serializers.ModelSerializer[School]):
+    town = serializers.CharField(source="town_id", read_only=True)
     catchment = serializers.SerializerMethodField()
 
     class Meta:
         model = School
-        fields = ["id", "name", "stage", "address", "catchment"]
+        fields = ["id", "town", "name", "stage", "address", "catchment"]
 
     def get_catchment(self, school: School) -> list[str]:
         return [str(community.pk) for community in school.catchment.all()]
@@ -96,6 +97,7 @@ class AdmissionRoundSerializer(serializers.ModelSerializer[AdmissionRound]):
     applications open (drawn before anyone applied), the seed itself from the allocation on:
     anyone can then check it against the digest and recompute every lottery number."""
 
+    town = serializers.CharField(source="town_id", read_only=True)
     scheme = serializers.SerializerMethodField()
     seed = serializers.SerializerMethodField()
     seed_digest = serializers.SerializerMethodField()
@@ -105,6 +107,7 @@ class AdmissionRoundSerializer(serializers.ModelSerializer[AdmissionRound]):
         model = AdmissionRound
         fields = [
             "id",
+            "town",
             "name",
             "year",
             "phase",
@@ -240,12 +243,13 @@ class AdmissionObjectionSerializer(serializers.ModelSerializer[Objection]):
 
 
 class AdmissionApplicationListSerializer(serializers.ModelSerializer[AdmissionApplication]):
+    town = serializers.CharField(source="town_id", read_only=True)
     child_name = serializers.SerializerMethodField()
     child_id_number = serializers.SerializerMethodField()
 
     class Meta:
         model = AdmissionApplication
-        fields = ["id", "round", "status", "grade", "child_name", "child_id_number", "points", "submitted_at"]
+        fields = ["id", "town", "round", "status", "grade", "child_name", "child_id_number", "points", "submitted_at"]
 
     def get_child_name(self, application: AdmissionApplication) -> str:
         return mask_name(application.child.name)
