@@ -36,12 +36,13 @@ from nanhai_portal.pii.fields import lookup_index
 from nanhai_portal.pii.validators import validate_id_number
 from nanhai_portal.tenancy import is_district_scope
 from rentals import access, conf
-from rentals.models import Hazard, Inspection, RentalHouse, Tenancy
+from rentals.models import WAITING_HAZARD_STATES, Hazard, Inspection, RentalHouse, Tenancy
 from residents.models import Resident
 
 # Awaiting the grid worker: a fix to verify, or an open one whose deadline has come.
 RETURN_VISIT_STATES = (Hazard.State.RECTIFICATION_SUBMITTED,)
 OPEN_STATES = (Hazard.State.OPEN, Hazard.State.REOPENED)
+WAITING_STATES = WAITING_HAZARD_STATES  # not yet verified: open, reopened or rectified
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -67,11 +68,6 @@ def _due_by(now: datetime) -> Q:
     return due
 
 
-def _served(user: Caller, grids: Collection[Any] | None) -> Any:
-    """The grids ``user`` serves: ``grids`` (their ids, read once by the caller) or a subquery."""
-    return access.grids_served_by(user).values("pk") if grids is None else grids
-
-
 def houses_due_for_inspection(
     user: Caller, *, now: datetime, grids: Collection[Any] | None = None
 ) -> QuerySet[RentalHouse]:
@@ -79,8 +75,7 @@ def houses_due_for_inspection(
     by ``now``: the most overdue first. Annotated ``inspection_due``. ``grids``: the ids of the
     grids ``user`` serves, when the caller has read them (``grid_worker_day``)."""
     return (
-        access.houses_visible_to(user, grids=grids)
-        .filter(grid__in=_served(user, grids))
+        access.houses_of_served_grids(user, grids=grids)
         .exclude(status=RentalHouse.Status.CLOSED)
         .filter(_due_by(now))
         .annotate(inspection_due=inspection_due_at())
@@ -95,7 +90,9 @@ def hazards_for_return_visit(user: Caller, *, now: datetime, grids: Collection[A
     return (
         Hazard.objects.in_current_scope()
         .filter(house__in=access.houses_of_served_grids(user, grids=grids).values("pk"))
-        .filter(Q(state__in=RETURN_VISIT_STATES) | Q(state__in=OPEN_STATES, due_at__lte=now))
+        # The states first, as the partial index ``hazard_waiting_by_house`` holds them.
+        .filter(state__in=WAITING_STATES)
+        .filter(Q(state__in=RETURN_VISIT_STATES) | Q(due_at__lte=now))
         .annotate(
             overdue=Case(When(due_at__lte=now, then=Value(True)), default=Value(False), output_field=BooleanField())
         )
