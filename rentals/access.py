@@ -107,6 +107,15 @@ def houses_of_served_grids(user: Caller, *, grids: Collection[Any] | None = None
     return houses.filter(grid__in=grids_served_by(user).values("pk") if grids is None else grids)
 
 
+def hazards_of_served_grids(user: Caller, *, grids: Collection[Any] | None = None) -> QuerySet[Hazard]:
+    """The hazards of the houses of ``houses_of_served_grids``, by a join to their house (which
+    the grid worker's lists show anyway) rather than a subquery of house ids."""
+    hazards = Hazard.objects.in_current_scope()
+    if not is_grid_worker(user):
+        return hazards.none()
+    return hazards.filter(house__grid__in=grids_served_by(user).values("pk") if grids is None else grids)
+
+
 def may(user: Caller, action: str, house: RentalHouse) -> bool:
     """``user`` may take ``action`` on ``house``, which they can see."""
     if action == VIEW:

@@ -26,6 +26,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce
 
@@ -88,8 +89,7 @@ def hazards_for_return_visit(user: Caller, *, now: datetime, grids: Collection[A
     or an open hazard past its deadline. Overdue first, then by deadline. Annotated ``overdue``.
     ``grids`` as for ``houses_due_for_inspection``."""
     return (
-        Hazard.objects.in_current_scope()
-        .filter(house__in=access.houses_of_served_grids(user, grids=grids).values("pk"))
+        access.hazards_of_served_grids(user, grids=grids)
         # The states first, as the partial index ``hazard_waiting_by_house`` holds them.
         .filter(state__in=WAITING_STATES)
         .filter(Q(state__in=RETURN_VISIT_STATES) | Q(due_at__lte=now))
@@ -270,16 +270,19 @@ def grid_worker_day(user: Caller, *, now: datetime, page: int = 1) -> GridWorker
     served = list(access.grids_served_by(user).order_by("code"))
     grids = [grid.pk for grid in served]
     due = houses_due_for_inspection(user, now=now, grids=grids).select_related("grid")
-    ordered = due.annotate(class_rank=risk_class_rank()).order_by(
+    # Each row carries the number of houses due (a window over them all), so that the page
+    # and its count are one query; only a page past the last counts on its own.
+    ordered = due.annotate(class_rank=risk_class_rank(), due_in_all=Window(Count("pk"))).order_by(
         "class_rank",
         "inspection_due",  # type: ignore[misc]  # annotated by houses_due_for_inspection
         "address",
     )
     before = (page - 1) * DAY_HOUSES_SHOWN
-    # One row more than a page: whether any house is due after this page, without counting.
-    rows: list[RentalHouse] = list(ordered[before : before + DAY_HOUSES_SHOWN + 1])
-    houses = rows[:DAY_HOUSES_SHOWN]
-    counted = before + len(rows) if (rows or page == 1) and len(rows) <= DAY_HOUSES_SHOWN else due.count()
+    houses: list[RentalHouse] = list(ordered[before : before + DAY_HOUSES_SHOWN])
+    if houses:
+        counted = houses[0].due_in_all  # type: ignore[attr-defined]
+    else:
+        counted = 0 if page == 1 else due.count()
     hazards = list(hazards_for_return_visit(user, now=now, grids=grids).select_related("house__grid"))
     return GridWorkerDay(
         overdue=[hazard for hazard in hazards if hazard.overdue],  # type: ignore[attr-defined]
