@@ -107,6 +107,15 @@ def houses_of_served_grids(user: Caller, *, grids: Collection[Any] | None = None
     return houses.filter(grid__in=grids_served_by(user).values("pk") if grids is None else grids)
 
 
+def hazards_of_served_grids(user: Caller, *, grids: Collection[Any] | None = None) -> QuerySet[Hazard]:
+    """The hazards of the houses of ``houses_of_served_grids``, by a join to their house (which
+    the grid worker's lists show anyway) rather than a subquery of house ids."""
+    hazards = Hazard.objects.in_current_scope()
+    if not is_grid_worker(user):
+        return hazards.none()
+    return hazards.filter(house__grid__in=grids_served_by(user).values("pk") if grids is None else grids)
+
+
 def may(user: Caller, action: str, house: RentalHouse) -> bool:
     """``user`` may take ``action`` on ``house``, which they can see."""
     if action == VIEW:
@@ -147,7 +156,7 @@ def get_house_for(user: Caller, pk: UUID | str, *, action: str = VIEW) -> Rental
 def get_houses_for(user: Caller, pks: Iterable[Any], *, action: str = VIEW) -> dict[Any, RentalHouse | Exception]:
     """``get_house_for`` for many houses at once (the offline batch): for each of ``pks``, the
     house, or the ``Http404`` / ``PermissionDenied`` that ``get_house_for`` would raise. The same
-    rules, in a constant number of queries: the visible ones in one, the grids served in one."""
+    rules, in a constant number of queries: the grids served in one, the visible houses in one."""
     keys: dict[Any, UUID | None] = {}
     for pk in pks:
         try:
@@ -155,16 +164,18 @@ def get_houses_for(user: Caller, pks: Iterable[Any], *, action: str = VIEW) -> d
         except (ValueError, TypeError, AttributeError):
             keys[pk] = None
     wanted = {key for key in keys.values() if key is not None}
-    visible = {house.pk: house for house in houses_visible_to(user).filter(pk__in=wanted)} if wanted else {}
-    served: set[Any] | None = None
-    if action == INSPECT and visible:
-        served = set(grids_served_by(user).values_list("pk", flat=True)) if is_grid_worker(user) else set()
+    if not wanted:
+        return {pk: Http404() for pk in keys}
+    # The grids served, read once (a guardian query is costly to build) for both the visible
+    # houses and ``serves_grid_of``.
+    served = set(grids_served_by(user).values_list("pk", flat=True)) if is_grid_worker(user) else set()
+    visible = {house.pk: house for house in houses_visible_to(user, grids=served).filter(pk__in=wanted)}
     answers: dict[Any, RentalHouse | Exception] = {}
     for pk, key in keys.items():
         house = visible.get(key) if key is not None else None
         if house is None:
             answers[pk] = Http404()
-        elif served is not None:  # ``serves_grid_of``, from the grids read once
+        elif action == INSPECT:  # ``serves_grid_of``, from the grids read once
             answers[pk] = house if house.grid_id in served else PermissionDenied(str(_REFUSALS[INSPECT]))
         else:
             try:

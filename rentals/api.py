@@ -50,6 +50,7 @@ from rentals.serializers import (
     SyncAnswerSerializer,
     TenancyCreateSerializer,
     TenancySerializer,
+    inspections_checked,
 )
 from residents.models import Resident
 from residents.uploads import max_document_bytes
@@ -170,10 +171,9 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
         services.sync_batch_require_size(len(batch))
         results: dict[int, dict[str, Any]] = {}
         valid: list[tuple[int, dict[str, Any]]] = []
-        for index, raw in enumerate(batch):
-            item = InspectionCreateSerializer(data=raw)
-            if item.is_valid():
-                valid.append((index, dict(item.validated_data)))
+        for index, (raw, (fields, errors)) in enumerate(zip(batch, inspections_checked(batch), strict=True)):
+            if fields is not None:
+                valid.append((index, fields))
                 continue
             client_id = raw.get("client_id", "") if isinstance(raw, dict) else ""
             results[index] = {
@@ -184,7 +184,7 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
                 "code": "invalid",
                 "message": _("Some fields are not valid."),
                 "current_version": None,
-                "fields": _flatten(item.errors),
+                "fields": _flatten(errors),
             }
         recorded = services.inspections_sync(batch=[fields for _index, fields in valid], by=by)
         for (index, _fields), outcome in zip(valid, recorded, strict=True):

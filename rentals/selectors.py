@@ -26,6 +26,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce
 
@@ -36,12 +37,13 @@ from nanhai_portal.pii.fields import lookup_index
 from nanhai_portal.pii.validators import validate_id_number
 from nanhai_portal.tenancy import is_district_scope
 from rentals import access, conf
-from rentals.models import Hazard, Inspection, RentalHouse, Tenancy
+from rentals.models import WAITING_HAZARD_STATES, Hazard, Inspection, RentalHouse, Tenancy
 from residents.models import Resident
 
 # Awaiting the grid worker: a fix to verify, or an open one whose deadline has come.
 RETURN_VISIT_STATES = (Hazard.State.RECTIFICATION_SUBMITTED,)
 OPEN_STATES = (Hazard.State.OPEN, Hazard.State.REOPENED)
+WAITING_STATES = WAITING_HAZARD_STATES  # not yet verified: open, reopened or rectified
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -67,11 +69,6 @@ def _due_by(now: datetime) -> Q:
     return due
 
 
-def _served(user: Caller, grids: Collection[Any] | None) -> Any:
-    """The grids ``user`` serves: ``grids`` (their ids, read once by the caller) or a subquery."""
-    return access.grids_served_by(user).values("pk") if grids is None else grids
-
-
 def houses_due_for_inspection(
     user: Caller, *, now: datetime, grids: Collection[Any] | None = None
 ) -> QuerySet[RentalHouse]:
@@ -79,8 +76,7 @@ def houses_due_for_inspection(
     by ``now``: the most overdue first. Annotated ``inspection_due``. ``grids``: the ids of the
     grids ``user`` serves, when the caller has read them (``grid_worker_day``)."""
     return (
-        access.houses_visible_to(user, grids=grids)
-        .filter(grid__in=_served(user, grids))
+        access.houses_of_served_grids(user, grids=grids)
         .exclude(status=RentalHouse.Status.CLOSED)
         .filter(_due_by(now))
         .annotate(inspection_due=inspection_due_at())
@@ -93,9 +89,10 @@ def hazards_for_return_visit(user: Caller, *, now: datetime, grids: Collection[A
     or an open hazard past its deadline. Overdue first, then by deadline. Annotated ``overdue``.
     ``grids`` as for ``houses_due_for_inspection``."""
     return (
-        Hazard.objects.in_current_scope()
-        .filter(house__in=access.houses_of_served_grids(user, grids=grids).values("pk"))
-        .filter(Q(state__in=RETURN_VISIT_STATES) | Q(state__in=OPEN_STATES, due_at__lte=now))
+        access.hazards_of_served_grids(user, grids=grids)
+        # The states first, as the partial index ``hazard_waiting_by_house`` holds them.
+        .filter(state__in=WAITING_STATES)
+        .filter(Q(state__in=RETURN_VISIT_STATES) | Q(due_at__lte=now))
         .annotate(
             overdue=Case(When(due_at__lte=now, then=Value(True)), default=Value(False), output_field=BooleanField())
         )
@@ -273,16 +270,19 @@ def grid_worker_day(user: Caller, *, now: datetime, page: int = 1) -> GridWorker
     served = list(access.grids_served_by(user).order_by("code"))
     grids = [grid.pk for grid in served]
     due = houses_due_for_inspection(user, now=now, grids=grids).select_related("grid")
-    ordered = due.annotate(class_rank=risk_class_rank()).order_by(
+    # Each row carries the number of houses due (a window over them all), so that the page
+    # and its count are one query; only a page past the last counts on its own.
+    ordered = due.annotate(class_rank=risk_class_rank(), due_in_all=Window(Count("pk"))).order_by(
         "class_rank",
         "inspection_due",  # type: ignore[misc]  # annotated by houses_due_for_inspection
         "address",
     )
     before = (page - 1) * DAY_HOUSES_SHOWN
-    # One row more than a page: whether any house is due after this page, without counting.
-    rows: list[RentalHouse] = list(ordered[before : before + DAY_HOUSES_SHOWN + 1])
-    houses = rows[:DAY_HOUSES_SHOWN]
-    counted = before + len(rows) if (rows or page == 1) and len(rows) <= DAY_HOUSES_SHOWN else due.count()
+    houses: list[RentalHouse] = list(ordered[before : before + DAY_HOUSES_SHOWN])
+    if houses:
+        counted = houses[0].due_in_all  # type: ignore[attr-defined]
+    else:
+        counted = 0 if page == 1 else due.count()
     hazards = list(hazards_for_return_visit(user, now=now, grids=grids).select_related("house__grid"))
     return GridWorkerDay(
         overdue=[hazard for hazard in hazards if hazard.overdue],  # type: ignore[attr-defined]

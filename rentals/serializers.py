@@ -3,9 +3,12 @@ the checklist's rules (categories, results, duplicates) are the services' (``ren
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -51,18 +54,78 @@ def _check_location(attrs: dict[str, Any]) -> dict[str, Any]:
 # --- Inspections: input ----------------------------------------------------------------
 
 
+CATEGORY_MAX = 32
+RESULT_MAX = 16
+ITEM_NOTE_MAX = 500
+
+
 class InspectionItemInputSerializer(serializers.Serializer):
-    category = serializers.CharField(max_length=32, help_text="A checklist category's code (GET hazard-categories).")
-    result = serializers.CharField(max_length=16, help_text=RESULTS_HELP)
-    note = serializers.CharField(
-        max_length=500, required=False, allow_blank=True, default="", validators=[validate_multiline_text]
+    category = serializers.CharField(
+        max_length=CATEGORY_MAX, help_text="A checklist category's code (GET hazard-categories)."
     )
+    result = serializers.CharField(max_length=RESULT_MAX, help_text=RESULTS_HELP)
+    note = serializers.CharField(
+        max_length=ITEM_NOTE_MAX, required=False, allow_blank=True, default="", validators=[validate_multiline_text]
+    )
+
+
+# What DRF's ``CharField`` refuses in any string: the NUL character and lone surrogates.
+_REFUSED_IN_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def _plain_text(value: Any, max_length: int, *, allow_blank: bool) -> str | None:
+    """``value`` as the item's ``CharField`` would take it (stripped), when it is a string that
+    field accepts as it is; None for anything else (the field then says why)."""
+    if type(value) is not str:
+        return None
+    text = value.strip()
+    if not text:
+        return "" if allow_blank else None
+    if len(text) > max_length or _REFUSED_IN_TEXT.search(text):
+        return None
+    return text
+
+
+def plain_checklist_answers(data: Any) -> list[dict[str, str]] | None:
+    """The items of an inspection as ``InspectionItemInputSerializer`` would take them, checked
+    in one plain pass (a batch holds hundreds): a list of objects whose ``category`` and
+    ``result`` are non-blank strings and whose ``note``, if any, is a string, each within its
+    length and free of control characters (``validate_multiline_text``). None as soon as one
+    item is anything else, so that DRF checks the list and answers with its own messages."""
+    if type(data) is not list:
+        return None
+    answers = []
+    for item in data:
+        if type(item) is not dict:
+            return None
+        category = _plain_text(item.get("category"), CATEGORY_MAX, allow_blank=False)
+        result = _plain_text(item.get("result"), RESULT_MAX, allow_blank=False)
+        note = _plain_text(item.get("note", ""), ITEM_NOTE_MAX, allow_blank=True)
+        if category is None or result is None or note is None:
+            return None
+        if note:
+            try:
+                validate_multiline_text(note)
+            except DjangoValidationError:
+                return None
+        answers.append({"category": category, "result": result, "note": note})
+    return answers
+
+
+class ChecklistAnswersField(serializers.ListField):
+    """The items of an inspection: ``plain_checklist_answers`` when it takes them all, the
+    child serializer item by item otherwise (the same values, and DRF's own messages for what
+    is wrong). The list's own length limits are checked either way."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        answers = plain_checklist_answers(data)
+        return answers if answers is not None else super().to_internal_value(data)
 
 
 class InspectionCreateSerializer(serializers.Serializer):
     client_id = serializers.UUIDField(help_text="Made by the phone: the same inspection sent again is one inspection.")
     house = serializers.UUIDField(help_text="A house of the grid worker's grids.")
-    items = serializers.ListField(child=InspectionItemInputSerializer(), min_length=1, max_length=64)
+    items = ChecklistAnswersField(child=InspectionItemInputSerializer(), min_length=1, max_length=64)
     inspected_at = serializers.DateTimeField(required=False, help_text="When the visit was made; default now.")
     latitude = _coordinate(90)
     longitude = _coordinate(180)
@@ -83,9 +146,22 @@ class InspectionCreateSerializer(serializers.Serializer):
 
 
 class InspectionSyncSerializer(serializers.Serializer):
-    """For the document: each item is checked on its own, never the batch as a whole."""
+    """For the document: each item is checked on its own (``inspections_checked``), never the
+    batch as a whole."""
 
     inspections = serializers.ListField(child=InspectionCreateSerializer())
+
+
+def inspections_checked(batch: list[Any]) -> Iterator[tuple[dict[str, Any] | None, Any]]:
+    """For each inspection of a batch, in order, ``(validated data, None)`` or ``(None, DRF's
+    errors)``: what ``InspectionCreateSerializer(data=...).is_valid()`` answers for it alone,
+    from one serializer whose fields are built once for the batch."""
+    checker = InspectionCreateSerializer()
+    for raw in batch:
+        try:
+            yield dict(checker.run_validation(raw)), None
+        except serializers.ValidationError as error:
+            yield None, error.detail
 
 
 class InspectionUpdateSerializer(serializers.Serializer):

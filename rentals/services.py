@@ -8,17 +8,18 @@ which action starts from which state that the services check and the pages will 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
-from django.db.models import Case, Q, Value, When
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,13 +30,23 @@ from nanhai_portal.audit.services import audit_record, audit_record_many
 from nanhai_portal.errors import DomainError, InvalidTransition
 from nanhai_portal.notifications.services import Notice, notify, notify_many
 from rentals import access, conf
-from rentals.models import Hazard, HazardCategory, Inspection, InspectionItem, Photo, RentalHouse, Tenancy
+from rentals.models import (
+    Hazard,
+    HazardCategory,
+    Inspection,
+    InspectionItem,
+    Photo,
+    RentalHouse,
+    Tenancy,
+    time_ordered_uuid,
+)
 from residents.models import Document, Person, Resident
 from residents.services import person_find_or_create
 from residents.uploads import BadUpload, check_upload
 
 State = Hazard.State
 Result = InspectionItem.Result
+RESULTS = frozenset(Result.values)  # (``Result.values`` makes a new list at each use)
 
 # The states each hazard action starts from: the services check it, the pages offer it.
 HAZARD_ACTIONS_FROM: dict[str, set[str]] = {
@@ -242,7 +253,7 @@ def _clean_items(
                 index=index,
                 fields={field: [_("Retired category.")]},
             )
-        if result not in Result.values:
+        if result not in RESULTS:
             raise ItemRefused(
                 _("The result must be ok, hazard or na."),
                 code="invalid_result",
@@ -285,12 +296,22 @@ def _conflict(existing: Inspection) -> Conflict:
     )
 
 
+class _Answer(NamedTuple):
+    """One answer of a new inspection, before it is written (``_answers_insert``): a batch holds
+    800 of them, so they are plain tuples rather than ``InspectionItem`` instances."""
+
+    id: UUID
+    category: HazardCategory
+    result: str
+    note: str
+
+
 @dataclass
 class _NewInspection:
-    """An inspection's rows before they are written: the inspection, its items and its hazards."""
+    """An inspection's rows before they are written: the inspection, its answers and its hazards."""
 
     inspection: Inspection
-    items: list[InspectionItem]
+    items: list[_Answer]
     hazards: list[Hazard]
 
 
@@ -318,7 +339,7 @@ def _inspection_rows(
     )
     rows = _NewInspection(inspection, [], [])
     for category, result, text in cleaned:
-        item = InspectionItem(town_id=house.town_id, inspection=inspection, category=category, result=result, note=text)
+        item = _Answer(time_ordered_uuid(), category, result, text)
         rows.items.append(item)
         if result != Result.HAZARD:
             continue
@@ -326,7 +347,7 @@ def _inspection_rows(
             Hazard(
                 town_id=house.town_id,
                 house=house,
-                item=item,
+                item_id=item.id,
                 category=category,
                 severity=category.default_severity,
                 opened_at=inspected_at,
@@ -334,6 +355,43 @@ def _inspection_rows(
             )
         )
     return rows
+
+
+# The answers of new inspections, from one JSON array of objects (one parameter: parsing 4,800
+# separate values, as ``bulk_create``'s arrays are sent, took longer than writing the rows).
+ANSWERS_INSERT_SQL = """
+    INSERT INTO rentals_inspectionitem (id, town_id, inspection_id, category_id, result, note)
+    SELECT id, town_id, inspection_id, category_id, result, note
+    FROM json_to_recordset(%s) AS answer (id uuid, town_id text, inspection_id uuid, category_id text, result text,
+                                          note text)
+"""
+
+
+def _rows_insert(new: Sequence[_NewInspection], *, inspections: bool = True) -> None:
+    """Write ``new``: the inspections (unless written already: ``inspections`` False), their
+    answers and their hazards, one INSERT per table.
+
+    The answers go in one statement (``ANSWERS_INSERT_SQL``) without an ``InspectionItem`` made
+    and prepared field by field for each of a batch's 800 (~40 ms of Python a batch)."""
+    if inspections:
+        Inspection.objects.bulk_create([rows.inspection for rows in new])
+    answers = [
+        {
+            "id": str(answer.id),
+            "town_id": rows.inspection.town_id,
+            "inspection_id": inspection_id,
+            "category_id": answer.category.code,
+            "result": answer.result,
+            "note": answer.note,
+        }
+        for rows in new
+        for inspection_id in [str(rows.inspection.pk)]
+        for answer in rows.items
+    ]
+    if answers:
+        with connection.cursor() as cursor:
+            cursor.execute(ANSWERS_INSERT_SQL, [json.dumps(answers, ensure_ascii=False)])
+    Hazard.objects.bulk_create([hazard for rows in new for hazard in rows.hazards])
 
 
 def _hazard_opened_notices(hazards: Iterable[Hazard]) -> list[Notice]:
@@ -422,8 +480,7 @@ def inspection_record(
             inspection.save(force_insert=True)
     except IntegrityError:  # the house lock makes this rare: the same id for another house
         raise Conflict(_("This inspection was already sent with other answers."), current_version=1) from None
-    InspectionItem.objects.bulk_create(rows.items)
-    Hazard.objects.bulk_create(rows.hazards)
+    _rows_insert([rows], inspections=False)
     for notice in _hazard_opened_notices(rows.hazards):
         notify(user=notice.user, event=notice.event, context=notice.context, target=notice.target)
     if house.last_inspected_at is None or inspected_at > house.last_inspected_at:
@@ -825,13 +882,17 @@ def _sync_bulk(batch: Sequence[Mapping[str, Any]], by: User) -> list[SyncResult]
         new[uid] = rows
         results[index] = SyncResult(index, client_id, "created", inspection=rows.inspection)
     if new:
-        Inspection.objects.bulk_create([rows.inspection for rows in new.values()])
-        InspectionItem.objects.bulk_create([item for rows in new.values() for item in rows.items])
-        Hazard.objects.bulk_create([hazard for rows in new.values() for hazard in rows.hazards])
+        _rows_insert(list(new.values()))
         _houses_inspected(new.values(), locked)
         notify_many([notice for rows in new.values() for notice in _hazard_opened_notices(rows.hazards)])
         audit_record_many(_inspection_audit(rows, by) for rows in new.values())
     return [result for result in results if result is not None]
+
+
+HOUSES_INSPECTED_SQL = """
+    UPDATE rentals_rentalhouse AS house SET last_inspected_at = moved.at, updated_at = %s
+    FROM unnest(%s::uuid[], %s::timestamptz[]) AS moved (id, at) WHERE house.id = moved.id
+"""
 
 
 def _houses_inspected(inspections: Iterable[_NewInspection], locked: Mapping[Any, RentalHouse]) -> None:
@@ -848,10 +909,8 @@ def _houses_inspected(inspections: Iterable[_NewInspection], locked: Mapping[Any
     }
     if not moved:
         return
-    RentalHouse.objects.filter(pk__in=list(moved)).update(
-        last_inspected_at=Case(*[When(pk=pk, then=Value(at)) for pk, at in moved.items()]),
-        updated_at=timezone.now(),
-    )
+    with connection.cursor() as cursor:  # one statement, not a CASE of 50 branches built by the ORM
+        cursor.execute(HOUSES_INSPECTED_SQL, [timezone.now(), [str(pk) for pk in moved], list(moved.values())])
     for house_id, at in moved.items():
         locked[house_id].last_inspected_at = at
 

@@ -58,7 +58,7 @@ from nanhai_portal.accounts.models import User  # noqa: E402
 from nanhai_portal.accounts.tokens import token_issue  # noqa: E402
 from nanhai_portal.tenancy import district_context, town_context  # noqa: E402
 from nanhai_portal.tenancy.owner import owner_connection  # noqa: E402
-from rentals import access, statistics  # noqa: E402
+from rentals import access, selectors, statistics  # noqa: E402
 from rentals.district_loader import seed_district_rentals  # noqa: E402
 from rentals.models import HazardCategory  # noqa: E402
 from tests.bench.bench_queue import free_port  # noqa: E402
@@ -180,7 +180,14 @@ def pages(port: int, seconds: float) -> None:
     worker = User.objects.get(username=f"grid.{TOWN}")
     with town_context(TOWN):
         houses = access.houses_visible_to(worker).count()
+        day = selectors.grid_worker_day(worker, now=timezone.now())
     print(f"grid.{TOWN} sees {houses:,} houses in their grids")
+    # What the today list holds this time: the sync batches of an earlier run inspected some of
+    # the worker's houses, so that fewer are due (a lighter page) until their interval passes.
+    print(
+        f"  today list: {day.houses_due} houses due ({len(day.houses)} on the page), "
+        f"{len(day.overdue)} overdue hazards, {len(day.return_visits)} return visits"
+    )
     results = {}
     for name, path, username in (
         ("officer queue  GET /residents/queue/", "/residents/queue/", f"officer.{TOWN}"),
