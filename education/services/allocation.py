@@ -307,7 +307,7 @@ def _allocate(allocation: Allocation) -> None:
     if allocation.stage == FIRST:
         round_.phase = Phase.RESULTS_PUBLISHED
         round_.save(update_fields=["phase"])
-    names = dict(RoundSchool.objects.filter(round=round_).values_list("pk", "school__name"))
+    names = {str(pk): name for pk, name in RoundSchool.objects.filter(round=round_).values_list("pk", "school__name")}
     notify_many(
         [
             Notice(
