@@ -203,7 +203,8 @@ def _stage_of(round_: AdmissionRound, now: datetime) -> int:
 def allocation_start(*, by: Caller, round_: AdmissionRound, now: datetime) -> Allocation:
     """Queue the allocation of ``round_``'s current stage (the town admin's), and its task after
     the commit. A second start of the same stage is refused (``AllocationStarted``, naming the
-    one that runs): the database holds one allocation per round and stage."""
+    one that runs): the database holds one allocation per round and stage. A FAILED one (which
+    wrote nothing but its error) is queued again."""
     user = access.require_round_manager(by)
     round_ = AdmissionRound.objects.select_for_update().select_related("scheme").get(pk=round_.pk)
     stage = _stage_of(round_, now)
@@ -224,6 +225,16 @@ def allocation_start(*, by: Caller, round_: AdmissionRound, now: datetime) -> Al
                 allocation.save(force_insert=True)
         except IntegrityError:
             existing = Allocation.objects.get(round=round_, stage=stage)
+    if existing is not None and existing.state == Allocation.State.FAILED:
+        # A failed run wrote nothing but its error: the admin starts it again, on the round as it is now.
+        existing.state = Allocation.State.QUEUED
+        existing.error = ""
+        existing.seed = round_.seed
+        existing.scheme_label = round_.scheme.label
+        existing.started_by = user
+        existing.finished_at = None
+        existing.save(update_fields=["state", "error", "seed", "scheme_label", "started_by", "finished_at"])
+        allocation, existing = existing, None
     if existing is not None:
         raise AllocationStarted(
             _("This allocation has started already (%(id)s, %(state)s): it runs once.")
@@ -239,23 +250,31 @@ def allocation_start(*, by: Caller, round_: AdmissionRound, now: datetime) -> Al
 
 
 def allocation_run(allocation_id: Any) -> Allocation:
-    """Run a queued allocation, in the current town: claim it (QUEUED → RUNNING, so two workers
-    never both run it), match, and write every offer, place count, application status and
-    notice in one transaction; DONE, or FAILED with the error and nothing else written.
+    """Run a queued allocation, in the current town: claim it (the QUEUED row locked, skipping
+    one that another worker holds, then QUEUED → RUNNING), match, and write every offer, place
+    count, application status and notice in the claim's transaction; DONE, or FAILED with the
+    error and nothing else written.
 
-    Safe to call twice: an allocation that is not QUEUED is returned as it is.
+    Safe to call twice, and at once: an allocation that is not QUEUED, or that another worker
+    is running, is returned as it is. A worker that dies mid-run rolls its claim back with the
+    rest, so the redelivered task (``acks_late``) runs it again from the start.
     """
-    claimed = Allocation.objects.filter(pk=allocation_id, state=Allocation.State.QUEUED).update(
-        state=Allocation.State.RUNNING
-    )
-    if not claimed:
-        return Allocation.objects.get(pk=allocation_id)
     try:
         with transaction.atomic():
-            _allocate(Allocation.objects.select_for_update().get(pk=allocation_id))
+            allocation = (
+                Allocation.objects.select_for_update(skip_locked=True)
+                .filter(pk=allocation_id, state=Allocation.State.QUEUED)
+                .first()
+            )
+            if allocation is None:
+                return Allocation.objects.get(pk=allocation_id)
+            Allocation.objects.filter(pk=allocation.pk, state=Allocation.State.QUEUED).update(
+                state=Allocation.State.RUNNING
+            )
+            _allocate(allocation)
     except Exception as error:
         logger.exception("allocation %s failed", allocation_id)
-        Allocation.objects.filter(pk=allocation_id).update(
+        Allocation.objects.filter(pk=allocation_id, state=Allocation.State.QUEUED).update(
             state=Allocation.State.FAILED, error=f"{type(error).__name__}: {error}"[:2000], finished_at=timezone.now()
         )
     return Allocation.objects.get(pk=allocation_id)

@@ -150,7 +150,7 @@ def test_only_the_town_admin_starts_it_and_only_in_its_phase() -> None:
         services.allocation_start(by=admin, round_=second, now=second.second_round_close - timedelta(minutes=1))
 
 
-def test_a_failed_run_writes_nothing_but_its_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_run_writes_nothing_but_its_error_and_may_start_again(monkeypatch: pytest.MonkeyPatch) -> None:
     round_ = round_in(TOWN, phase=Phase.ALLOCATION)
     school = school_in(round_, places=1)
     guardian = guardian_in(TOWN)
@@ -171,6 +171,14 @@ def test_a_failed_run_writes_nothing_but_its_error(monkeypatch: pytest.MonkeyPat
         with nothing_changes(*watched):
             failed = services.allocation_run(started.pk)
     assert failed.state == Allocation.State.FAILED and "roundschool_never_over_places" in failed.error
+
+    # Once the fault is mended the town admin starts it again: the same row, queued, then done.
+    monkeypatch.undo()
+    with town_context(TOWN):
+        again = services.allocation_start(by=admin, round_=round_, now=AT)
+        assert again.pk == failed.pk and again.state == Allocation.State.QUEUED and again.error == ""
+        assert services.allocation_run(again.pk).state == Allocation.State.DONE
+        assert Offer.objects.filter(allocation=again).count() == 1
 
 
 def test_a_few_hundred_applicants_get_what_the_match_gives_by_hand_and_it_replays() -> None:
