@@ -39,6 +39,7 @@ from education.models import (
 )
 from nanhai_portal.accounts.models import Caller, User
 from nanhai_portal.accounts.roles import Role
+from nanhai_portal.errors import DomainError
 from nanhai_portal.pii.services import REVEAL_PERMISSION
 from nanhai_portal.tenancy import is_district_scope
 
@@ -131,6 +132,35 @@ def get_round_for(user: Caller, round_id: UUID | str, *, manage: bool = False) -
 
 def round_schools_of(round_: AdmissionRound) -> QuerySet[RoundSchool]:
     return RoundSchool.objects.in_current_scope().filter(round=round_).select_related("school")
+
+
+class ResultsNotPublished(DomainError):
+    code = "results_not_published"
+    status = 409
+
+
+# Phases in which a round's results are public to anyone of the town.
+RESULTS_PUBLIC_IN = frozenset(
+    {AdmissionRound.Phase.RESULTS_PUBLISHED, AdmissionRound.Phase.SECOND_ROUND, AdmissionRound.Phase.CLOSED}
+)
+
+
+def may_see_results(user: Caller, round_: AdmissionRound) -> bool:
+    """A round's results (masked names, points, lottery, school): anyone who sees the round once
+    they are published; its town's officers and the district as soon as an allocation is done."""
+    if round_.phase in RESULTS_PUBLIC_IN:
+        return True
+    staff = is_verifier(user) or is_round_manager(user) or is_district_reader(user)
+    return staff and round_.allocations.filter(state="done").exists()
+
+
+def get_results_round_for(user: Caller, round_id: UUID | str) -> AdmissionRound:
+    """A round whose results ``user`` may read (Http404 when they may not see the round,
+    ``ResultsNotPublished``, 409, when they may see it but its results are not out yet)."""
+    round_ = get_round_for(user, round_id)
+    if not may_see_results(user, round_):
+        raise ResultsNotPublished(str(_("The results of this round are not published yet.")))
+    return round_
 
 
 # --- Applications ------------------------------------------------------------------------

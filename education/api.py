@@ -8,15 +8,18 @@ a selector. District roles read every town and write none (``TenantViewSet``).
 
 from __future__ import annotations
 
+import io
 import uuid
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from openpyxl import Workbook
 from rest_framework import mixins, permissions, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -25,7 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from education import access, selectors
-from education.models import AdmissionApplication, AdmissionRound, Choice, Objection, PointsScheme, School
+from education.models import AdmissionApplication, AdmissionRound, Choice, Objection, Offer, PointsScheme, School
 from education.serializers import (
     AdmissionApplicationCreateSerializer,
     AdmissionApplicationListSerializer,
@@ -36,16 +39,21 @@ from education.serializers import (
     AdmissionObjectionAnswerSerializer,
     AdmissionObjectionCreateSerializer,
     AdmissionObjectionSerializer,
+    AdmissionResultSerializer,
     AdmissionRoundSerializer,
     AdmissionVerifySerializer,
+    AllocationSerializer,
     PointsCalculateSerializer,
     RoundCreateSerializer,
     RoundPlacesSerializer,
     RoundSchoolSerializer,
     SchoolCreateSerializer,
     SchoolSerializer,
+    SecondChoicesSerializer,
 )
+from education.services import allocation as allocation_services
 from education.services import applications as application_services
+from education.services import offers as offer_services
 from education.services import rounds as round_services
 from education.services.applications import FactDecision
 from nanhai_portal.api.errors import ServiceError
@@ -53,6 +61,7 @@ from nanhai_portal.api.idempotency import idempotent
 from nanhai_portal.api.schema import ERROR_RESPONSE
 from nanhai_portal.api.viewsets import TenantViewSet
 from nanhai_portal.bodylimit import accepts_upload
+from nanhai_portal.exports import csv_writer, safe_row
 from residents.uploads import max_document_bytes
 
 
@@ -73,6 +82,9 @@ def _decisions(data: list[dict[str, Any]]) -> list[FactDecision]:
         FactDecision(item_code=row["item"], decision=row["decision"], quantity=row["quantity"], reason=row["reason"])
         for row in data
     ]
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- Schools and rounds ---------------------------------------------------------------------
@@ -162,6 +174,128 @@ class AdmissionRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Te
         round_ = access.get_round_for(by, pk, manage=True)
         round_services.round_advance(by=by, round_=round_, now=timezone.now())
         return Response(AdmissionRoundSerializer(self.get_queryset().get(pk=round_.pk)).data)
+
+    @extend_schema(
+        request=None,
+        responses={202: AllocationSerializer, 403: ERROR_RESPONSE, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE},
+        description=(
+            "Start the allocation of the round's current stage (town admin): the first once the round is in "
+            "allocation, the second after the second round's choices close. Answers the queued allocation; poll "
+            "`…/allocations/`. 409 `allocation_started` when this stage has one already (it runs once), 409 "
+            "`invalid_transition` in another phase."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def allocate(self, request: Request, pk: str) -> Response:
+        by = access.acting_user(request.user)
+        round_ = access.get_round_for(by, pk, manage=True)
+        allocation = allocation_services.allocation_start(by=by, round_=round_, now=timezone.now())
+        return Response(AllocationSerializer(allocation).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        responses={200: AllocationSerializer(many=True), 403: ERROR_RESPONSE, 404: ERROR_RESPONSE},
+        description="The round's allocations, the first stage first (the town's officers and the district).",
+    )
+    @action(detail=True, methods=["get"])
+    def allocations(self, request: Request, pk: str) -> Response:
+        round_ = access.get_round_for(request.user, pk)
+        if not (access.is_verifier(request.user) or access.is_district_reader(request.user)):
+            raise PermissionDenied(_("Only the town's officers follow the allocation."))
+        return Response(AllocationSerializer(selectors.allocations_of(round_), many=True).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: AdmissionRoundSerializer, 403: ERROR_RESPONSE, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE},
+        description=(
+            "Open the second round after the acceptance deadline (town admin): offers not accepted lapse; "
+            "families not placed give new choices. 409 `window_closed` before the deadline."
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="second-round")
+    @idempotent
+    def second_round(self, request: Request, pk: str) -> Response:
+        by = access.acting_user(request.user)
+        round_ = access.get_round_for(by, pk, manage=True)
+        allocation_services.second_round_open(by=by, round_=round_, now=timezone.now())
+        return Response(AdmissionRoundSerializer(self.get_queryset().get(pk=round_.pk)).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: AdmissionRoundSerializer, 403: ERROR_RESPONSE, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE},
+        description="Close the round once the second allocation is done (town admin); unanswered offers lapse.",
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def close(self, request: Request, pk: str) -> Response:
+        by = access.acting_user(request.user)
+        round_ = access.get_round_for(by, pk, manage=True)
+        allocation_services.round_close(by=by, round_=round_, now=timezone.now())
+        return Response(AdmissionRoundSerializer(self.get_queryset().get(pk=round_.pk)).data)
+
+    @extend_schema(
+        responses={200: AdmissionResultSerializer(many=True), 404: ERROR_RESPONSE, 409: ERROR_RESPONSE},
+        description=(
+            "The round's results: each allocated application with the child's name masked, points, lottery "
+            "number, choices and the school allocated (or null), by points then lottery. Anyone of the town once "
+            "published; the town's officers once an allocation is done. 409 `results_not_published` before."
+        ),
+    )
+    @action(detail=True, methods=["get"])
+    def results(self, request: Request, pk: str) -> Response:
+        round_ = access.get_results_round_for(request.user, pk)
+        page = self.paginate_queryset(selectors.round_results(round_))
+        return self.get_paginated_response([selectors.results_row(application) for application in page or []])
+
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR), 404: ERROR_RESPONSE, 409: ERROR_RESPONSE},
+        description="The results as CSV (UTF-8 with BOM); every cell inert in a spreadsheet.",
+    )
+    @action(detail=True, methods=["get"], url_path="results.csv")
+    def results_csv(self, request: Request, pk: str) -> HttpResponse:
+        round_ = access.get_results_round_for(request.user, pk)
+        text = io.StringIO()
+        csv_writer(text, lineterminator="\r\n").writerows(_result_table(round_))
+        return _download(text.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8", round_, "csv")
+
+    @extend_schema(
+        responses={
+            (200, XLSX): OpenApiResponse(OpenApiTypes.BINARY),
+            404: ERROR_RESPONSE,
+            409: ERROR_RESPONSE,
+        },
+        description="The results as an XLSX workbook; every cell inert in a spreadsheet.",
+    )
+    @action(detail=True, methods=["get"], url_path="results.xlsx")
+    def results_xlsx(self, request: Request, pk: str) -> HttpResponse:
+        round_ = access.get_results_round_for(request.user, pk)
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("results")
+        for row in _result_table(round_):
+            sheet.append(safe_row(row))
+        target = io.BytesIO()
+        workbook.save(target)
+        return _download(target.getvalue(), XLSX, round_, "xlsx")
+
+
+RESULT_COLUMNS = ["application", "child_name", "points", "lottery", "choices", "school", "stage", "offer_state"]
+
+
+def _result_table(round_: AdmissionRound) -> list[list[Any]]:
+    rows: list[list[Any]] = [RESULT_COLUMNS]
+    for application in selectors.round_results(round_).iterator(chunk_size=2000):
+        row = selectors.results_row(application)
+        row["choices"] = " > ".join(choice["school"] for choice in row["choices"])
+        rows.append([row[column] if row[column] is not None else "" for column in RESULT_COLUMNS])
+    return rows
+
+
+def _download(content: bytes, content_type: str, round_: AdmissionRound, extension: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="results-{round_.pk}.{extension}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 class PointsCalculateApi(APIView):
@@ -360,6 +494,69 @@ class AdmissionApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
             by=by, application=application, reason=data.validated_data["reason"], now=timezone.now()
         )
         return Response(AdmissionObjectionSerializer(objection).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={200: AdmissionApplicationSerializer, 403: ERROR_RESPONSE, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE},
+        description=(
+            "The guardian accepts the place offered, before the deadline (409 `window_closed` after it, 409 "
+            "`invalid_transition` for an offer already answered or none)."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def accept(self, request: Request, pk: str) -> Response:
+        by = access.acting_user(request.user)
+        application = access.get_application_for(by, pk, action=access.APPLY)
+        offer_services.offer_accept(by=by, offer=_offer_to_answer(application), now=timezone.now())
+        return self._reply(application)
+
+    @extend_schema(
+        request=None,
+        responses={200: AdmissionApplicationSerializer, 403: ERROR_RESPONSE, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE},
+        description="The guardian declines the place offered, before the deadline: it goes to the second round.",
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def decline(self, request: Request, pk: str) -> Response:
+        by = access.acting_user(request.user)
+        application = access.get_application_for(by, pk, action=access.APPLY)
+        offer_services.offer_decline(by=by, offer=_offer_to_answer(application), now=timezone.now())
+        return self._reply(application)
+
+    @extend_schema(
+        request=SecondChoicesSerializer,
+        responses={
+            200: AdmissionApplicationSerializer,
+            400: ERROR_RESPONSE,
+            403: ERROR_RESPONSE,
+            404: ERROR_RESPONSE,
+            409: ERROR_RESPONSE,
+        },
+        description=(
+            "A family not placed gives new choices for the second round (round-school ids, best first), until "
+            "the second round's choices close: schools of the round with places left, of the grade's stage, at "
+            "most the round's number, none twice."
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="second-choices")
+    @idempotent
+    def second_choices(self, request: Request, pk: str) -> Response:
+        by = access.acting_user(request.user)
+        application = access.get_application_for(by, pk, action=access.APPLY)
+        data = SecondChoicesSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        allocation_services.second_choices_set(
+            by=by, application=application, choices=data.validated_data["choices"], now=timezone.now()
+        )
+        return self._reply(application)
+
+
+def _offer_to_answer(application: AdmissionApplication) -> Offer:
+    offer = offer_services.live_offer_of(application)
+    if offer is None:
+        raise ServiceError("invalid_transition", _("This application has no place to answer."), status_code=409)
+    return offer
 
 
 class ObjectionAnswerApi(APIView):

@@ -60,6 +60,18 @@ class EducationConfig(AppConfig):
             labels={"state": objection_states.get},
             example={"round": "桂城街道2027年积分入学", "points": "246.50", "state": "upheld"},
         )
+        register_event(
+            "education.place_offered",
+            channels=[Channel.SMS],
+            required=["round", "school"],
+            example={"round": "桂城街道2027年积分入学", "school": "桂城中心小学"},
+        )
+        register_event(
+            "education.not_placed",
+            channels=[Channel.SMS],
+            required=["round"],
+            example={"round": "桂城街道2027年积分入学"},
+        )
         register_actions(
             self,
             {
@@ -75,6 +87,13 @@ class EducationConfig(AppConfig):
                 "education.facts_decided": pgettext_lazy("audit action", "Points facts verified"),
                 "education.objection_filed": pgettext_lazy("audit action", "Objection to points filed"),
                 "education.objection_answered": pgettext_lazy("audit action", "Objection to points answered"),
+                "education.allocation_started": pgettext_lazy("audit action", "Allocation started"),
+                "education.allocation_done": pgettext_lazy("audit action", "Allocation done"),
+                "education.offer_accepted": pgettext_lazy("audit action", "School place accepted"),
+                "education.offer_declined": pgettext_lazy("audit action", "School place declined"),
+                "education.second_round_opened": pgettext_lazy("audit action", "Second round opened"),
+                "education.second_choices_set": pgettext_lazy("audit action", "Second-round choices given"),
+                "education.round_closed": pgettext_lazy("audit action", "Admission round closed"),
             },
             details={
                 "grade": _("grade"),
@@ -90,5 +109,9 @@ class EducationConfig(AppConfig):
                 "year": _("year"),
                 "from": _("from"),
                 "state": _("state"),
+                "applicants": _("applicants"),
+                "placed": _("placed"),
+                "inputs_sha256": _("inputs hash"),
+                "lapsed": _("offers lapsed"),
             },
         )

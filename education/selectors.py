@@ -11,11 +11,23 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from education import points
-from education.models import AdmissionRound, PointsScheme, RoundSchool, SchemeGroup, SchemeItem, localized
+from education.models import (
+    AdmissionApplication,
+    AdmissionRound,
+    Allocation,
+    Choice,
+    Offer,
+    PointsScheme,
+    RoundSchool,
+    SchemeGroup,
+    SchemeItem,
+    localized,
+)
+from nanhai_portal.pii.masking import mask_name
 
 
 def round_schools() -> QuerySet[RoundSchool]:
@@ -87,3 +99,93 @@ def computed(round_: AdmissionRound, facts: Mapping[str, Decimal]) -> points.Res
         return points.points_compute(scheme_spec(round_.scheme), facts)
     except points.FactsInvalid as error:
         raise ValidationError({code: [message] for code, message in error.errors.items()}) from None
+
+
+# --- The allocation's results ---------------------------------------------------------------
+
+# The statuses of an application the allocation has placed or not placed.
+ALLOCATED = (
+    AdmissionApplication.Status.OFFERED,
+    AdmissionApplication.Status.ACCEPTED,
+    AdmissionApplication.Status.DECLINED,
+    AdmissionApplication.Status.NOT_PLACED,
+)
+
+
+def allocations_of(round_: AdmissionRound) -> QuerySet[Allocation]:
+    """The round's allocations, the first stage first."""
+    return Allocation.objects.filter(round=round_).order_by("stage")
+
+
+def round_results(round_: AdmissionRound) -> QuerySet[AdmissionApplication]:
+    """The round's allocated applications as the published list orders them: points from most
+    to fewest, then lottery number; with their choices and offers (``results_row`` reads them)."""
+    return (
+        AdmissionApplication.objects.filter(round=round_, status__in=ALLOCATED)
+        .select_related("child")
+        .prefetch_related(
+            Prefetch(
+                "choices",
+                queryset=Choice.objects.select_related("round_school__school").order_by("stage", "rank"),
+                to_attr="ordered_choices",
+            ),
+            Prefetch(
+                "offers",
+                queryset=Offer.objects.select_related("round_school__school", "allocation").order_by(
+                    "-allocation__stage"
+                ),
+                to_attr="ordered_offers",
+            ),
+        )
+        .order_by("-points", "lottery", "pk")
+    )
+
+
+def results_row(application: AdmissionApplication) -> dict[str, Any]:
+    """One published line: the child's name masked (张*明), points, lottery number, the choices
+    in order (the second round's after the first's) and the school allocated, or none."""
+    choices: list[Choice] = getattr(application, "ordered_choices", None) or list(
+        application.choices.select_related("round_school__school").order_by("stage", "rank")
+    )
+    offers: list[Offer] = getattr(application, "ordered_offers", None) or list(
+        application.offers.select_related("round_school__school", "allocation").order_by("-allocation__stage")
+    )
+    offer = offers[0] if offers else None
+    return {
+        "application": str(application.pk),
+        "child_name": mask_name(application.child.name),
+        "points": None if application.points is None else str(application.points),
+        "lottery": application.lottery,
+        "choices": [
+            {"stage": choice.stage, "rank": choice.rank, "school": choice.round_school.school.name}
+            for choice in choices
+        ],
+        "school": offer.round_school.school.name if offer else None,
+        "round_school": str(offer.round_school_id) if offer else None,
+        "stage": offer.allocation.stage if offer else None,
+        "offer_state": offer.state if offer else None,
+    }
+
+
+def offer_shown(application: AdmissionApplication) -> dict[str, Any] | None:
+    """The application's latest offer as the family sees it: school, state, when answered, and
+    by when (the acceptance deadline for a first-round offer; none for a second-round one, which
+    is answered while the second round lasts)."""
+    offer = (
+        Offer.objects.filter(application=application)
+        .select_related("round_school__school", "allocation")
+        .order_by("-allocation__stage")
+        .first()
+    )
+    if offer is None:
+        return None
+    first_stage = offer.allocation.stage == 1
+    return {
+        "id": str(offer.pk),
+        "school": offer.round_school.school.name,
+        "round_school": str(offer.round_school_id),
+        "stage": offer.allocation.stage,
+        "state": offer.state,
+        "responded_at": offer.responded_at.isoformat() if offer.responded_at else None,
+        "deadline": application.round.acceptance_deadline.isoformat() if first_stage else None,
+    }

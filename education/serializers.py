@@ -10,21 +10,25 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from education.models import (
     AdmissionApplication,
     AdmissionRound,
+    Allocation,
     ApplicationDocument,
     Fact,
     Grade,
     Objection,
+    Offer,
     RoundSchool,
     SchemeItem,
     School,
     Stage,
     localized,
 )
+from education.selectors import offer_shown
 from nanhai_portal.pii.masking import mask_id_number, mask_name
 
 
@@ -258,6 +262,18 @@ class AdmissionApplicationListSerializer(serializers.ModelSerializer[AdmissionAp
         return mask_id_number(application.child.id_number)
 
 
+class AdmissionOfferSerializer(serializers.Serializer[Any]):
+    """The place an application is offered (the latest stage's), and by when to answer."""
+
+    id = serializers.UUIDField()
+    school = serializers.CharField()
+    round_school = serializers.UUIDField()
+    stage = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=Offer.State.choices)
+    responded_at = serializers.DateTimeField(allow_null=True)
+    deadline = serializers.DateTimeField(allow_null=True)
+
+
 class AdmissionApplicationSerializer(AdmissionApplicationListSerializer):
     """An application in full: choices, facts, documents, points with their breakdown (item
     names in the reader's language), objections."""
@@ -303,5 +319,59 @@ class AdmissionApplicationSerializer(AdmissionApplicationListSerializer):
         lines = [{**line, "name": names.get(line["item"], line["item"])} for line in application.breakdown["lines"]]
         return {**application.breakdown, "lines": lines}
 
+    @extend_schema_field(AdmissionOfferSerializer(allow_null=True))
     def get_offer(self, application: AdmissionApplication) -> dict[str, Any] | None:
-        return None  # offers come with the allocation
+        return offer_shown(application)
+
+
+class AllocationSerializer(serializers.ModelSerializer[Allocation]):
+    """A run of the match: poll it until ``done`` (or ``failed``, with the error)."""
+
+    town = serializers.CharField(source="town_id", read_only=True)
+    round = serializers.UUIDField(source="round_id", read_only=True)
+    scheme = serializers.CharField(source="scheme_label", read_only=True)
+
+    class Meta:
+        model = Allocation
+        fields = [
+            "id",
+            "town",
+            "round",
+            "stage",
+            "state",
+            "seed",
+            "scheme",
+            "algorithm_version",
+            "lottery_version",
+            "inputs_sha256",
+            "applicants",
+            "placed",
+            "error",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class AdmissionResultChoiceSerializer(serializers.Serializer[Any]):
+    stage = serializers.IntegerField()
+    rank = serializers.IntegerField()
+    school = serializers.CharField()
+
+
+class AdmissionResultSerializer(serializers.Serializer[Any]):
+    """One line of a round's published results (``selectors.results_row``)."""
+
+    application = serializers.UUIDField()
+    child_name = serializers.CharField(help_text="Masked: 张*明.")
+    points = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+    lottery = serializers.IntegerField(allow_null=True)
+    choices = AdmissionResultChoiceSerializer(many=True)
+    school = serializers.CharField(allow_null=True, help_text="The school allocated, or null: not placed.")
+    round_school = serializers.UUIDField(allow_null=True)
+    stage = serializers.IntegerField(allow_null=True)
+    offer_state = serializers.ChoiceField(choices=Offer.State.choices, allow_null=True)
+
+
+class SecondChoicesSerializer(serializers.Serializer[Any]):
+    choices = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=20)

@@ -396,6 +396,30 @@ ROUTES: dict[str, Route] = {
         NOT_ALLOWED, Rule(REVIEWERS, ok=frozenset({400})), "admission objection", tenant=False
     ),
     "api/v1/admission-documents/<uuid:document_id>/": api(EVERYONE, None, "admission document", tenant=False),
+    # --- API: education, the allocation (helper edu-alloc): the world's round takes applications, so
+    # the allocation and the second round are refused by their phase (409), and the results are not out.
+    "api/v1/^admission-rounds/(?P<pk>[^/.]+)/allocate/$": api(
+        NOT_ALLOWED, Rule(frozenset({TOWN_ADMIN}), ok=STATE_OR_FORM), "admission round"
+    ),
+    "api/v1/^admission-rounds/(?P<pk>[^/.]+)/allocations/$": api(Rule(AREA_STAFF), None, "admission round"),
+    "api/v1/^admission-rounds/(?P<pk>[^/.]+)/second-round/$": api(
+        NOT_ALLOWED, Rule(frozenset({TOWN_ADMIN}), ok=STATE_OR_FORM), "admission round"
+    ),
+    "api/v1/^admission-rounds/(?P<pk>[^/.]+)/close/$": api(
+        NOT_ALLOWED, Rule(frozenset({TOWN_ADMIN}), ok=STATE_OR_FORM), "admission round"
+    ),
+    "api/v1/^admission-rounds/(?P<pk>[^/.]+)/results/$": api(Rule(ok=frozenset({409})), None, "admission round"),
+    "api/v1/^admission-rounds/(?P<pk>[^/.]+)/results.csv/$": api(Rule(ok=frozenset({409})), None, "admission round"),
+    "api/v1/^admission-rounds/(?P<pk>[^/.]+)/results.xlsx/$": api(Rule(ok=frozenset({409})), None, "admission round"),
+    "api/v1/^admission-applications/(?P<pk>[^/.]+)/accept/$": api(
+        NOT_ALLOWED, Rule(APPLICANT, ok=STATE_OR_FORM), "admission application"
+    ),
+    "api/v1/^admission-applications/(?P<pk>[^/.]+)/decline/$": api(
+        NOT_ALLOWED, Rule(APPLICANT, ok=STATE_OR_FORM), "admission application"
+    ),
+    "api/v1/^admission-applications/(?P<pk>[^/.]+)/second-choices/$": api(
+        NOT_ALLOWED, Rule(APPLICANT, ok=STATE_OR_FORM), "admission application"
+    ),
 }
 
 # The API and the pages must hide the same objects from the same person: for each pair, a
