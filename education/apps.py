@@ -14,9 +14,7 @@ def verification_work_count(user: User) -> int:
     from education import access
     from education.models import AdmissionApplication
 
-    return (
-        access.applications_visible_to(user).filter(status=AdmissionApplication.Status.SUBMITTED).count()
-    )
+    return access.applications_visible_to(user).filter(status=AdmissionApplication.Status.SUBMITTED).count()
 
 
 def objections_open_count(user: User) -> int:

@@ -59,7 +59,7 @@ class ClaimsMixin:
 
 
 class CalculatorForm(ClaimsMixin, forms.Form):
-    """"How many points would I have": the quantities of a round's items (nothing is stored)."""
+    """The calculator ("how many points would I have"): the quantities of a round's items (nothing is stored)."""
 
     def __init__(self, *args: Any, items: Iterable[SchemeItem], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -118,7 +118,9 @@ class DocumentForm(forms.Form):
 
     def __init__(self, *args: Any, items: Iterable[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item"].choices = list(items)
+        item_field = self.fields["item"]
+        assert isinstance(item_field, forms.ChoiceField)
+        item_field.choices = list(items)
 
 
 class ObjectionForm(forms.Form):
@@ -161,4 +163,6 @@ class ObjectionAnswerForm(forms.Form):
 
     def __init__(self, *args: Any, items: Iterable[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item"].choices = [("", "—"), *items]
+        item_field = self.fields["item"]
+        assert isinstance(item_field, forms.ChoiceField)
+        item_field.choices = [("", "—"), *items]

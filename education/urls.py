@@ -9,21 +9,21 @@ app_name = "education"
 # --- The family: the home (rounds, the calculator, my applications), applying, one application ---
 urlpatterns = [
     path("", family.home, name="home"),
-    path("apply/<uuid:round_id>/", family.apply, name="apply"),
-    path("applications/<uuid:application_id>/", family.application_detail, name="application"),
-    path("applications/<uuid:application_id>/documents/", family.application_document, name="application-document"),
-    path("applications/<uuid:application_id>/submit/", family.application_submit, name="application-submit"),
-    path("applications/<uuid:application_id>/objections/", family.application_object, name="application-object"),
+    path("apply/<uuid:pk>/", family.apply, name="apply"),
+    path("applications/<uuid:pk>/", family.application_detail, name="application"),
+    path("applications/<uuid:pk>/documents/", family.application_document, name="application-document"),
+    path("applications/<uuid:pk>/submit/", family.application_submit, name="application-submit"),
+    path("applications/<uuid:pk>/objections/", family.application_object, name="application-object"),
     path("documents/<uuid:document_id>/", family.document_file, name="document"),
 ]
 
 # --- The town's officers (the district reads): the queue, one application, objections, a round ---
 urlpatterns += [
     path("queue/", officer.queue, name="queue"),
-    path("queue/<uuid:application_id>/", officer.review, name="review"),
-    path("queue/<uuid:application_id>/reveal/", officer.review_reveal, name="review-reveal"),
+    path("queue/<uuid:pk>/", officer.review, name="review"),
+    path("queue/<uuid:pk>/reveal/", officer.review_reveal, name="review-reveal"),
     path("objections/", officer.objections, name="objections"),
     path("objections/<uuid:objection_id>/answer/", officer.objection_answer, name="objection-answer"),
-    path("rounds/<uuid:round_id>/", officer.round_detail, name="round"),
-    path("rounds/<uuid:round_id>/advance/", officer.round_move_on, name="round-advance"),
+    path("rounds/<uuid:pk>/", officer.round_detail, name="round"),
+    path("rounds/<uuid:pk>/advance/", officer.round_move_on, name="round-advance"),
 ]

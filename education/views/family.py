@@ -87,10 +87,10 @@ def _item_aliases(form: Any) -> dict[str, str]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def apply(request: HttpRequest, round_id: UUID) -> HttpResponse:
+def apply(request: HttpRequest, pk: UUID) -> HttpResponse:
     """One page to apply (``services.application_create``): the draft, then its page, where the
     family adds a document per claimed item and submits."""
-    round_ = access.get_round_for(request.user, round_id)
+    round_ = access.get_round_for(request.user, pk)
     form = ApplyForm(
         request.POST if request.method == "POST" else None,
         schools=access.round_schools_of(round_).order_by("school__stage", "school__name"),
@@ -121,7 +121,7 @@ def apply(request: HttpRequest, round_id: UUID) -> HttpResponse:
                 status = error_status(error)
             else:
                 messages.success(request, _("Saved as a draft. Add a document for each item you claim, then submit."))
-                return redirect("education:application", application_id=application.pk)
+                return redirect("education:application", pk=application.pk)
     context = {"round": round_, "form": form, "is_open": round_.phase in OPEN_FOR_APPLICATIONS}
     return render(request, "education/apply.html", context, status=status)
 
@@ -179,19 +179,19 @@ def _application_page(
 
 
 @login_required
-def application_detail(request: HttpRequest, application_id: UUID) -> HttpResponse:
+def application_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
     """The guardian's application: status, choices, facts, points line by line once verified,
     the objection form while the window is open, objections and their answers."""
-    application = access.get_application_for(request.user, application_id, action=access.APPLY)
+    application = access.get_application_for(request.user, pk, action=access.APPLY)
     return _application_page(request, application)
 
 
 @login_required
 @require_POST
 @accepts_upload(max_document_bytes)
-def application_document(request: HttpRequest, application_id: UUID) -> HttpResponse:
+def application_document(request: HttpRequest, pk: UUID) -> HttpResponse:
     """A document for one of the items the family claims."""
-    application = access.get_application_for(request.user, application_id, action=access.APPLY)
+    application = access.get_application_for(request.user, pk, action=access.APPLY)
     facts = selectors.application_facts(application)
     items = [(row["fact"].item_code, row["name"]) for row in facts if not row["fact"].from_records]
     form = DocumentForm(request.POST, request.FILES, items=items, auto_id="document-%s")
@@ -208,30 +208,30 @@ def application_document(request: HttpRequest, application_id: UUID) -> HttpResp
         add_service_errors(form, error, aliases={"item": "item", "file": "file"})
         return _application_page(request, application, document_form=form, status=error_status(error))
     messages.success(request, _("Document added."))
-    return redirect("education:application", application_id=application.pk)
+    return redirect("education:application", pk=application.pk)
 
 
 @login_required
 @require_POST
-def application_submit(request: HttpRequest, application_id: UUID) -> HttpResponse:
+def application_submit(request: HttpRequest, pk: UUID) -> HttpResponse:
     """Submit the draft for verification."""
-    application = access.get_application_for(request.user, application_id, action=access.APPLY)
+    application = access.get_application_for(request.user, pk, action=access.APPLY)
     try:
         services.application_submit(by=access.acting_user(request.user), application=application, now=timezone.now())
     except (ValidationError, DomainError) as error:
         message = error.message if isinstance(error, DomainError) else " ".join(error.messages)
         return _application_page(request, application, error=message, status=error_status(error))
     messages.success(request, _("Submitted. The town's officers verify each item; you will be told your points."))
-    return redirect("education:application", application_id=application.pk)
+    return redirect("education:application", pk=application.pk)
 
 
 @login_required
 @require_POST
 @accepts_upload(max_document_bytes)
-def application_object(request: HttpRequest, application_id: UUID) -> HttpResponse:
+def application_object(request: HttpRequest, pk: UUID) -> HttpResponse:
     """The family's objection (异议) to its published points, with a document if it has one:
     both or neither are stored."""
-    application = access.get_application_for(request.user, application_id, action=access.APPLY)
+    application = access.get_application_for(request.user, pk, action=access.APPLY)
     form = ObjectionForm(request.POST, request.FILES, auto_id="objection-%s")
     if not form.is_valid():
         return _application_page(request, application, objection_form=form, status=400)
@@ -247,10 +247,10 @@ def application_object(request: HttpRequest, application_id: UUID) -> HttpRespon
                 )
     except (ValidationError, DomainError) as error:
         add_service_errors(form, error, aliases={"reason": "reason", "file": "file"})
-        fresh = access.get_application_for(request.user, application_id, action=access.APPLY)
+        fresh = access.get_application_for(request.user, pk, action=access.APPLY)
         return _application_page(request, fresh, objection_form=form, status=error_status(error))
     messages.success(request, _("Objection sent. An officer will answer it."))
-    return redirect("education:application", application_id=application.pk)
+    return redirect("education:application", pk=application.pk)
 
 
 # --- A document's file -------------------------------------------------------------------
@@ -266,4 +266,3 @@ def document_file(request: HttpRequest, document_id: UUID) -> FileResponse:
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
-

@@ -58,10 +58,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         for round_id, by_state in counts.items()
         if round_id in rounds
     ]
-    rows = [
-        (application, mask_name(application.child.name))
-        for application in selectors.verification_queue(visible)
-    ]
+    rows = [(application, mask_name(application.child.name)) for application in selectors.verification_queue(visible)]
     context = {"rows": rows, "summary": summary, "state_labels": [label for _value, label in states]}
     return render(request, "education/officer/queue.html", context)
 
@@ -124,20 +121,22 @@ def _review_page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def review(request: HttpRequest, application_id: UUID) -> HttpResponse:
+def review(request: HttpRequest, pk: UUID) -> HttpResponse:
     """The application with its facts and documents; POST: decide facts (accept, adjust with a
     quantity and a reason, reject with a reason; ``services.application_verify``)."""
     if request.method == "GET":
-        application = access.get_application_for(request.user, application_id)
+        application = access.get_application_for(request.user, pk)
         _require_officer_reader(request.user)
         return _review_page(request, application, revealed=_take_revealed(request, application))
-    application = access.get_application_for(request.user, application_id, action=access.VERIFY)
+    application = access.get_application_for(request.user, pk, action=access.VERIFY)
     forms = _fact_forms(application, request.POST)
     chosen = [(row, form) for row, form in forms if form.data.get(form.add_prefix("decision"))]
     if not chosen:
         return _review_page(request, application, forms=forms, error=_("Decide at least one fact."), status=400)
     if not all(form.is_valid() for _row, form in chosen):
-        return _review_page(request, application, forms=forms, error=_("Correct the decisions marked below."), status=400)
+        return _review_page(
+            request, application, forms=forms, error=_("Correct the decisions marked below."), status=400
+        )
     decisions = [
         services.FactDecision(
             item_code=row["fact"].item_code,
@@ -157,18 +156,18 @@ def review(request: HttpRequest, application_id: UUID) -> HttpResponse:
             for code, messages_ in error.message_dict.items():
                 if code in by_code:
                     by_code[code].add_error(None, messages_)
-        fresh = access.get_application_for(request.user, application_id, action=access.VERIFY)
+        fresh = access.get_application_for(request.user, pk, action=access.VERIFY)
         return _review_page(request, fresh, forms=forms, error=error_message(error), status=error_status(error))
     messages.success(request, _("Decisions saved."))
-    return redirect("education:review", application_id=application.pk)
+    return redirect("education:review", pk=application.pk)
 
 
 @login_required
 @require_POST
-def review_reveal(request: HttpRequest, application_id: UUID) -> HttpResponse:
+def review_reveal(request: HttpRequest, pk: UUID) -> HttpResponse:
     """Reveal the child's full ID number: an explicit, audited action, never for one's own
     family. Post, then redirect (303) to the page, which shows it once."""
-    application = access.get_application_for(request.user, application_id, action=access.VERIFY)
+    application = access.get_application_for(request.user, pk, action=access.VERIFY)
     if not access.may_reveal_child(request.user, application):
         raise PermissionDenied(_("Your role may not see personal data in full."))
     try:
@@ -181,7 +180,7 @@ def review_reveal(request: HttpRequest, application_id: UUID) -> HttpResponse:
     except ObjectDoesNotExist:
         raise Http404 from None
     request.session[REVEALED_SESSION_KEY] = {"application": str(application.pk), "value": encrypt(value)}
-    return HttpResponseRedirect(reverse("education:review", kwargs={"application_id": application.pk}), status=303)
+    return HttpResponseRedirect(reverse("education:review", kwargs={"pk": application.pk}), status=303)
 
 
 # --- Objections -------------------------------------------------------------------------
@@ -276,9 +275,9 @@ def _round_page(request: HttpRequest, round_: AdmissionRound, *, error: str = ""
 
 
 @login_required
-def round_detail(request: HttpRequest, round_id: UUID) -> HttpResponse:
+def round_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
     """Phase and dates, applications by state, places per school (places, held, accepted)."""
-    round_ = access.get_round_for(request.user, round_id)
+    round_ = access.get_round_for(request.user, pk)
     if not (access.is_round_manager(request.user) or access.is_verifier(request.user)):
         _require_officer_reader(request.user)
     return _round_page(request, round_)
@@ -286,13 +285,13 @@ def round_detail(request: HttpRequest, round_id: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def round_move_on(request: HttpRequest, round_id: UUID) -> HttpResponse:
+def round_move_on(request: HttpRequest, pk: UUID) -> HttpResponse:
     """The town admin moves the round to its next phase; a refusal says what must hold first."""
-    round_ = access.get_round_for(request.user, round_id, manage=True)
+    round_ = access.get_round_for(request.user, pk, manage=True)
     try:
         round_advance(by=access.acting_user(request.user), round_=round_, now=timezone.now())
     except (ValidationError, DomainError) as error:
-        fresh = access.get_round_for(request.user, round_id, manage=True)
+        fresh = access.get_round_for(request.user, pk, manage=True)
         return _round_page(request, fresh, error=error_message(error), status=error_status(error))
     messages.success(request, _("The round has moved on."))
-    return redirect("education:round", round_id=round_.pk)
+    return redirect("education:round", pk=round_.pk)
