@@ -81,7 +81,7 @@ def _take_revealed(request: HttpRequest, application: AdmissionApplication) -> s
 
 def _fact_forms(application: AdmissionApplication, data: Any = None) -> list[tuple[dict[str, Any], FactDecisionForm]]:
     return [
-        (row, FactDecisionForm(data, prefix=row["fact"].item_code, auto_id=f"{row['fact'].item_code}-%s"))
+        (row, FactDecisionForm(data, prefix=row["fact"].item_code, auto_id="%s"))
         for row in selectors.application_facts(application)
     ]
 
