@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from education import points
+from education.district_loader import seed_district_admissions
 from education.models import AdmissionRound, PointsScheme, RoundSchool, School, SchoolCatchment
 from education.services import applications as application_services
 from education.services.applications import FactDecision
@@ -89,6 +90,12 @@ def seed_education(report: DemoReport, scale: str) -> None:
                 continue
             made += _town_round(town, now)
     report.lines.append(f"{made} admission applications in this year's rounds, in verification (7 towns)")
+    if scale == "district":
+        loaded = seed_district_admissions(year=now.year, now=now, report=print)
+        report.lines.append(
+            f"{loaded.applications:,} admission applications for {loaded.places:,} places in {loaded.schools} schools "
+            "at district scale, ready for the allocation"
+        )
 
 
 def _round_name(town: Town, year: int) -> str:

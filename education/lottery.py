@@ -110,15 +110,24 @@ def priorities_by_points(
     """
     if len(set(lottery.values())) != len(lottery):
         raise ValueError("the lottery gives two applicants the same number: the numbers must be distinct")
+    for school in sorted(points_at_school):
+        _check_points(school, points_at_school[school], lottery)
+    # Each distinct number of points, once, replaced by its place from the most (exact for any
+    # Decimal or int); an applicant's key at a school is then one int, the place of their points
+    # there and their lottery number together, and each school's list is one sort on ints
+    # instead of two sorts comparing Decimals.
+    distinct = {points for by_applicant in points_at_school.values() for points in by_applicant.values()}
+    place = {points: index for index, points in enumerate(sorted(distinct, reverse=True))}
+    if min(lottery.values(), default=0) < 0:
+        raise ValueError("lottery numbers count from 0 or 1: a negative number cannot be one")
+    span = max(lottery.values(), default=0) + 1
     priorities: dict[str, list[str]] = {}
     for school in sorted(points_at_school):
-        by_applicant = points_at_school[school]
-        _check_points(school, by_applicant, lottery)
-        # Two stable sorts: by lottery, then by points from most to fewest (equal points keep
-        # the lottery's order; Python's sort stays stable with reverse=True).
-        ordered = sorted(by_applicant, key=lottery.__getitem__)
-        ordered.sort(key=by_applicant.__getitem__, reverse=True)
-        priorities[school] = ordered
+        keys = {
+            applicant: place[points] * span + lottery[applicant]
+            for applicant, points in points_at_school[school].items()
+        }
+        priorities[school] = sorted(keys, key=keys.__getitem__)
     return priorities
 
 

@@ -47,7 +47,12 @@ def scheme_in(town: str = "guicheng") -> PointsScheme:
 
 
 def round_in(
-    town: str = "guicheng", *, phase: str = AdmissionRound.Phase.APPLICATIONS, max_choices: int = 3, **dates: Any
+    town: str = "guicheng",
+    *,
+    phase: str = AdmissionRound.Phase.APPLICATIONS,
+    max_choices: int = 3,
+    year: int = YEAR,
+    **dates: Any,
 ) -> AdmissionRound:
     """A round of ``town`` in ``phase``: applications open from 10 days before ``AT`` to 10 days
     after, objections until 30 days after, acceptance until 50 days after."""
@@ -68,8 +73,8 @@ def round_in(
     with town_context(town):
         return AdmissionRound.objects.create(
             town_id=town,
-            year=YEAR,
-            name=f"测试{YEAR}年积分入学{next(_schemes)}",
+            year=year,
+            name=f"测试{year}年积分入学{next(_schemes)}",
             phase=phase,
             scheme=scheme,
             max_choices=max_choices,

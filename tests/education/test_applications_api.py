@@ -191,11 +191,11 @@ def test_bad_applications_are_refused_with_a_clear_error_and_change_nothing() ->
 
     with nothing_changes(*watched):
         for choices, message in (
-            ([schools[0], other_round_school], "not schools of this round"),
-            ([schools[0], foreign_school], "not schools of this round"),
-            ([schools[0], schools[0]], "once"),
-            (schools, "at most 2"),
-            ([junior], "do not take this grade"),
+            ([schools[0], other_round_school], "不是本批次的学校"),
+            ([schools[0], foreign_school], "不是本批次的学校"),
+            ([schools[0], schools[0]], "只能填报一次"),
+            (schools, "最多选择 2 所"),
+            ([junior], "不招收该年级"),
             ([], ""),
         ):
             refused = error(apply(family, round_, choices), 400, "validation_error")
