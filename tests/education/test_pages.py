@@ -148,7 +148,7 @@ def test_a_family_applies_on_the_pages_is_verified_reads_its_points_objects_and_
     points_page = family.get(f"/education/applications/{pk}/").content.decode()
     assert 'id="points-table"' in points_page and "192.25" in points_page
     assert "产权证面积为80.25㎡" in points_page
-    assert "不计" in points_page or "counts 0" in points_page  # "No verified fact: it counts 0."
+    assert "计 0 分" in points_page or "counts 0" in points_page  # "No verified fact: it counts 0."
 
     # The town admin moves the round on from its page: refused while applications are open.
     round_page = browser(admin)
