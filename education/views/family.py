@@ -27,7 +27,7 @@ from education.forms import ApplyForm, CalculatorForm, DocumentForm, ObjectionFo
 from education.models import AdmissionApplication, AdmissionRound, Choice, Objection, SchemeItem
 from education.services import applications as services
 from education.services.rounds import OPEN_FOR_APPLICATIONS
-from education.views.common import add_service_errors, error_status
+from education.views.common import add_service_errors, error_status, status_label, with_state_labels
 from nanhai_portal.bodylimit import accepts_upload
 from nanhai_portal.errors import DomainError
 from nanhai_portal.pii.masking import mask_id_number, mask_name
@@ -73,7 +73,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "calculator_round": calculator_round,
         "form": form,
         "estimate": estimate,
-        "applications": [(application, mask_name(application.child.name)) for application in mine],
+        "applications": [
+            (application, mask_name(application.child.name), status_label(application)) for application in mine
+        ],
     }
     return render(request, "education/home.html", context, status=status)
 
@@ -147,7 +149,7 @@ def _application_page(
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    facts = selectors.application_facts(application)
+    facts = with_state_labels(selectors.application_facts(application))
     documented = [(row["fact"].item_code, row["name"]) for row in facts if not row["fact"].from_records]
     objections = list(
         Objection.objects.in_current_scope()
@@ -158,6 +160,7 @@ def _application_page(
     has_open = any(objection.state == Objection.State.OPEN for objection in objections)
     context = {
         "application": application,
+        "status_label": status_label(application),
         "round": application.round,
         "child_name": mask_name(application.child.name),
         "child_id_number": mask_id_number(application.child.id_number),

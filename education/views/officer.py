@@ -26,7 +26,7 @@ from education.forms import FactDecisionForm, ObjectionAnswerForm
 from education.models import AdmissionApplication, AdmissionRound, Choice, Objection
 from education.services import applications as services
 from education.services.rounds import ROUND_NEXT, round_advance
-from education.views.common import add_service_errors, error_message, error_status
+from education.views.common import add_service_errors, error_message, error_status, status_label, with_state_labels
 from nanhai_portal.accounts.models import Caller
 from nanhai_portal.errors import DomainError
 from nanhai_portal.pii.crypto import decrypt, encrypt
@@ -82,7 +82,7 @@ def _take_revealed(request: HttpRequest, application: AdmissionApplication) -> s
 def _fact_forms(application: AdmissionApplication, data: Any = None) -> list[tuple[dict[str, Any], FactDecisionForm]]:
     return [
         (row, FactDecisionForm(data, prefix=row["fact"].item_code, auto_id="%s"))
-        for row in selectors.application_facts(application)
+        for row in with_state_labels(selectors.application_facts(application))
     ]
 
 
@@ -98,6 +98,7 @@ def _review_page(
     may_verify = access.may(request.user, access.VERIFY, application)
     context = {
         "application": application,
+        "status_label": status_label(application),
         "round": application.round,
         "child_name": mask_name(application.child.name),
         "child_id_number": revealed or mask_id_number(application.child.id_number),
