@@ -1,7 +1,26 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from nanhai_portal.accounts.models import User
+
+
+def verification_work_count(user: User) -> int:
+    """The submitted applications awaiting verification that ``user`` sees (the queue's tile)."""
+    from education import access
+    from education.models import AdmissionApplication
+
+    return access.applications_visible_to(user).filter(status=AdmissionApplication.Status.SUBMITTED).count()
+
+
+def objections_open_count(user: User) -> int:
+    from education import access, selectors
+
+    return selectors.open_objections(access.applications_visible_to(user)).count()
 
 
 class EducationConfig(AppConfig):
@@ -11,6 +30,7 @@ class EducationConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import pgettext_lazy
 
+        from nanhai_portal.accounts.home import HomeTile, register_home_tiles
         from nanhai_portal.accounts.roles import Role, register_role_permissions
         from nanhai_portal.audit.actions import register_actions
         from nanhai_portal.notifications.channels import Channel
@@ -114,4 +134,29 @@ class EducationConfig(AppConfig):
                 "inputs_sha256": _("inputs hash"),
                 "lapsed": _("offers lapsed"),
             },
+        )
+        register_home_tiles(
+            self,
+            [
+                HomeTile(
+                    _("School places by points"),
+                    _("Apply for a public school place for your child, estimate your points, follow your application."),
+                    "education:home",
+                    {Role.RESIDENT: 40},
+                ),
+                HomeTile(
+                    _("Points verification queue"),
+                    _("Admission applications awaiting verification, the oldest first."),
+                    "education:queue",
+                    {Role.TOWN_OFFICER: 50, Role.TOWN_ADMIN: 70, Role.DISTRICT_OFFICIAL: 60, Role.DISTRICT_ADMIN: 60},
+                    count=verification_work_count,
+                ),
+                HomeTile(
+                    _("Objections to points"),
+                    _("Families' objections to their published points, awaiting an answer."),
+                    "education:objections",
+                    {Role.TOWN_OFFICER: 55, Role.TOWN_ADMIN: 75},
+                    count=objections_open_count,
+                ),
+            ],
         )

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from education import points
@@ -19,7 +19,10 @@ from education.models import (
     AdmissionApplication,
     AdmissionRound,
     Allocation,
+    ApplicationDocument,
     Choice,
+    Fact,
+    Objection,
     Offer,
     PointsScheme,
     RoundSchool,
@@ -189,3 +192,106 @@ def offer_shown(application: AdmissionApplication) -> dict[str, Any] | None:
         "responded_at": offer.responded_at.isoformat() if offer.responded_at else None,
         "deadline": application.round.acceptance_deadline.isoformat() if first_stage else None,
     }
+
+
+# --- The pages: the points line by line, the officers' queue, a round's progress -------------
+
+
+def explained_lines(round_: AdmissionRound, result: points.Result) -> list[dict[str, Any]]:
+    """``result``'s lines as the pages show them: the item's name in the reader's language, the
+    documents it needs, and each note in words (``points.notes_explained``)."""
+    spec = scheme_spec(round_.scheme)
+    items = {item.code: item for item in SchemeItem.objects.filter(scheme_id=round_.scheme_id)}
+    rows = []
+    for line in result.lines:
+        item = items[line.code]
+        rows.append(
+            {
+                "code": line.code,
+                "name": localized(item.name_zh, item.name_en),
+                "kind": item.kind,
+                "documents": list(item.documents),
+                "quantity": line.quantity,
+                "points_per_unit": line.points_per_unit,
+                "points": line.points,
+                "notes": points.notes_explained(spec, line),
+            }
+        )
+    return rows
+
+
+def application_breakdown(application: AdmissionApplication) -> dict[str, Any] | None:
+    """The application's points line by line from its verified facts (None until verified)."""
+    if application.points is None:
+        return None
+    facts = {
+        fact.item_code: fact.verified
+        for fact in Fact.objects.filter(application=application)
+        if fact.state != Fact.State.REJECTED and fact.verified is not None
+    }
+    result = computed(application.round, facts)
+    return {
+        "total": result.total,
+        "catchment_points": result.catchment_points,
+        "disqualified": result.disqualified,
+        "lines": explained_lines(application.round, result),
+    }
+
+
+def application_facts(application: AdmissionApplication) -> list[dict[str, Any]]:
+    """The application's facts with their item's name and the documents given for each."""
+    items = {item.code: item for item in SchemeItem.objects.filter(scheme_id=application.round.scheme_id)}
+    documents: dict[str, list[ApplicationDocument]] = {}
+    for document in ApplicationDocument.objects.filter(application=application, objection__isnull=True):
+        documents.setdefault(document.item_code, []).append(document)
+    rows = []
+    for fact in Fact.objects.filter(application=application).order_by("item_code"):
+        item = items.get(fact.item_code)
+        rows.append(
+            {
+                "fact": fact,
+                "name": localized(item.name_zh, item.name_en) if item else fact.item_code,
+                "needs_documents": bool(item and item.documents),
+                "documents_needed": list(item.documents) if item else [],
+                "documents": documents.get(fact.item_code, []),
+                "sort": item.sort_order if item else 0,
+            }
+        )
+    return sorted(rows, key=lambda row: row["sort"])
+
+
+def family_claim_items(round_: AdmissionRound) -> QuerySet[SchemeItem]:
+    """The items a family claims itself in ``round_``: from documents, of the kinds it claims."""
+    from education.services.applications import FAMILY_CLAIMS
+
+    return SchemeItem.objects.filter(
+        scheme_id=round_.scheme_id, source=SchemeItem.Source.DOCUMENT, kind__in=list(FAMILY_CLAIMS)
+    ).order_by("sort_order", "code")
+
+
+def verification_queue(applications: QuerySet[AdmissionApplication]) -> QuerySet[AdmissionApplication]:
+    """The submitted applications among ``applications`` (what ``access`` shows), oldest first."""
+    return (
+        applications.filter(status=AdmissionApplication.Status.SUBMITTED)
+        .select_related("round", "child")
+        .order_by("submitted_at", "created_at")
+    )
+
+
+def counts_by_state(applications: QuerySet[AdmissionApplication]) -> dict[Any, dict[str, int]]:
+    """How many of ``applications`` are in each state, per round id."""
+    counts: dict[Any, dict[str, int]] = {}
+    for row in applications.values("round_id", "status").annotate(count=Count("pk")).order_by():
+        counts.setdefault(row["round_id"], {})[row["status"]] = row["count"]
+    return counts
+
+
+def open_objections(applications: QuerySet[AdmissionApplication]) -> QuerySet[Objection]:
+    """The open objections of ``applications``, oldest first."""
+    return (
+        Objection.objects.in_current_scope()
+        .filter(application__in=applications.values("pk"), state=Objection.State.OPEN)
+        .select_related("application__round", "application__child")
+        .prefetch_related("documents")
+        .order_by("created_at")
+    )

@@ -53,6 +53,7 @@ urlpatterns = [
     path("jobs/", include("nanhai_portal.jobs.urls")),
     path("residents/", include("residents.urls")),
     path("rentals/", include("rentals.urls")),
+    path("education/", include("education.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -420,6 +420,33 @@ ROUTES: dict[str, Route] = {
     "api/v1/^admission-applications/(?P<pk>[^/.]+)/second-choices/$": api(
         NOT_ALLOWED, Rule(APPLICANT, ok=STATE_OR_FORM), "admission application"
     ),
+    # --- Education pages (helper edu-pages): the resident is the guardian. The family's pages are
+    # the guardian's (an officer who sees the application gets a 403); the officers' pages are the
+    # town's verifiers' and the district's (read only); moving a round on is the town admin's.
+    "education/": page(EVERYONE),
+    "education/apply/<uuid:pk>/": page(EVERYONE, Rule(ok=frozenset({400})), "admission round"),
+    "education/applications/<uuid:pk>/": page(Rule(APPLICANT), None, "admission application"),
+    "education/applications/<uuid:pk>/documents/": page(
+        POST_ONLY, Rule(APPLICANT, ok=STATE_OR_FORM), "admission application"
+    ),
+    "education/applications/<uuid:pk>/submit/": page(
+        POST_ONLY, Rule(APPLICANT, ok=STATE_OR_FORM), "admission application"
+    ),
+    "education/applications/<uuid:pk>/objections/": page(
+        POST_ONLY, Rule(APPLICANT, ok=STATE_OR_FORM), "admission application"
+    ),
+    "education/documents/<uuid:document_id>/": page(EVERYONE, None, "admission document"),
+    "education/queue/": page(Rule(AREA_STAFF)),
+    "education/queue/<uuid:pk>/": page(Rule(AREA_STAFF), Rule(REVIEWERS, ok=STATE_OR_FORM), "admission application"),
+    "education/queue/<uuid:pk>/reveal/": page(POST_ONLY, Rule(REVIEWERS, ok=frozenset({303})), "admission application"),
+    "education/objections/": page(Rule(AREA_STAFF)),
+    "education/objections/<uuid:objection_id>/answer/": page(
+        POST_ONLY, Rule(REVIEWERS, ok=frozenset({400})), "admission objection"
+    ),
+    "education/rounds/<uuid:pk>/": page(Rule(AREA_STAFF), None, "admission round"),
+    "education/rounds/<uuid:pk>/advance/": page(
+        POST_ONLY, Rule(frozenset({TOWN_ADMIN}), ok=STATE_OR_FORM), "admission round"
+    ),
 }
 
 # The API and the pages must hide the same objects from the same person: for each pair, a
@@ -438,6 +465,12 @@ AGREE: list[tuple[str, tuple[str, ...]]] = [
     ("api/v1/^notifications/(?P<pk>[0-9a-fA-F-]{36})/$", ("inbox/<uuid:notification_id>/read/",)),
     # Rentals (helper C): the notice by the API and by the page.
     ("api/v1/rental-houses/<uuid:pk>/notice.pdf", ("rentals/houses/<uuid:house_id>/notice.pdf",)),
+    # Education (helper edu-pages): an application and a document, by the API and by the pages.
+    (
+        "api/v1/^admission-applications/(?P<pk>[^/.]+)/$",
+        ("education/applications/<uuid:pk>/", "education/queue/<uuid:pk>/"),
+    ),
+    ("api/v1/admission-documents/<uuid:document_id>/", ("education/documents/<uuid:document_id>/",)),
 ]
 
 

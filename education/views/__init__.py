@@ -1,0 +1,1 @@
+"""Pages of education: the family's (``family``) and the town officers' (``officer``)."""
