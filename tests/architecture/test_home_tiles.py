@@ -13,7 +13,17 @@ from nanhai_portal.accounts.roles import Role
 @pytest.mark.parametrize(
     ("role", "titles"),
     [
-        (Role.RESIDENT, ["Apply online", "My applications", "My residence permit", "Rental houses", "Messages"]),
+        (
+            Role.RESIDENT,
+            [
+                "Apply online",
+                "My applications",
+                "My residence permit",
+                "Rental houses",
+                "Messages",
+                "School places by points",
+            ],
+        ),
         (Role.GRID_WORKER, ["Today's inspections", "My grids"]),
         (
             Role.TOWN_OFFICER,
@@ -23,6 +33,8 @@ from nanhai_portal.accounts.roles import Role
                 "Bulk imports",
                 "Fire-safety hazards",
                 "Escalation queue",
+                "Points verification queue",
+                "Objections to points",
                 "Rental houses",
             ],
         ),
@@ -35,11 +47,19 @@ from nanhai_portal.accounts.roles import Role
                 "Audit trail",
                 "Fire-safety hazards",
                 "Escalation queue",
+                "Points verification queue",
+                "Objections to points",
                 "Rental houses",
             ],
         ),
-        (Role.DISTRICT_OFFICIAL, ["Towns and communities", "Overdue hazards: the district's list"]),
-        (Role.DISTRICT_ADMIN, ["Back office", "Audit trail", "Overdue hazards: the district's list", "API"]),
+        (
+            Role.DISTRICT_OFFICIAL,
+            ["Towns and communities", "Overdue hazards: the district's list", "Points verification queue"],
+        ),
+        (
+            Role.DISTRICT_ADMIN,
+            ["Back office", "Audit trail", "Overdue hazards: the district's list", "API", "Points verification queue"],
+        ),
     ],
 )
 def test_each_role_keeps_its_tiles_in_order(role: str, titles: list[str]) -> None:
