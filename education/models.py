@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from education import points
 from nanhai_portal.tenancy.models import TenantModel
@@ -280,7 +281,7 @@ class RoundSchool(TenantModel):
 class ApplicationStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
     SUBMITTED = "submitted", _("submitted, awaiting verification")
-    VERIFIED = "verified", _("verified")
+    VERIFIED = "verified", pgettext_lazy("admission application", "verified")
     DISQUALIFIED = "disqualified", _("not eligible")
     OFFERED = "offered", _("offered a place")
     ACCEPTED = "accepted", _("place accepted")
@@ -319,7 +320,7 @@ class AdmissionApplication(TenantModel):
     lottery = models.PositiveIntegerField(_("lottery number"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
-    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    verified_at = models.DateTimeField(_("verified on"), null=True, blank=True)
 
     class Meta:
         ordering = ["town_id", "submitted_at", "created_at"]
@@ -376,15 +377,15 @@ class Fact(TenantModel):
 
     class State(models.TextChoices):
         CLAIMED = "claimed", _("awaiting verification")
-        ACCEPTED = "accepted", _("accepted")
+        ACCEPTED = "accepted", pgettext_lazy("admission fact", "accepted")
         ADJUSTED = "adjusted", _("adjusted")
-        REJECTED = "rejected", _("rejected")
+        REJECTED = "rejected", pgettext_lazy("admission fact", "rejected")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     application = models.ForeignKey(AdmissionApplication, on_delete=models.CASCADE, related_name="facts")
     item_code = models.SlugField(_("item"), max_length=40)
-    claimed = models.DecimalField(_("claimed"), max_digits=9, decimal_places=2)
-    verified = models.DecimalField(_("verified"), max_digits=9, decimal_places=2, null=True, blank=True)
+    claimed = models.DecimalField(_("claimed quantity"), max_digits=9, decimal_places=2)
+    verified = models.DecimalField(_("verified quantity"), max_digits=9, decimal_places=2, null=True, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.CLAIMED)
     reason = models.TextField(_("reason"), blank=True)
     from_records = models.BooleanField(_("from the portal's records"), default=False)
@@ -484,10 +485,10 @@ class Allocation(TenantModel):
     """
 
     class State(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        RUNNING = "running", _("running")
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed")
+        QUEUED = "queued", pgettext_lazy("allocation state", "queued")
+        RUNNING = "running", pgettext_lazy("allocation state", "running")
+        DONE = "done", pgettext_lazy("allocation state", "done")
+        FAILED = "failed", pgettext_lazy("allocation state", "failed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     round = models.ForeignKey(AdmissionRound, on_delete=models.PROTECT, related_name="allocations")
@@ -521,9 +522,9 @@ class Offer(TenantModel):
     """A place offered to an application by an allocation; the family accepts or declines it."""
 
     class State(models.TextChoices):
-        OFFERED = "offered", _("offered")
-        ACCEPTED = "accepted", _("accepted")
-        DECLINED = "declined", _("declined")
+        OFFERED = "offered", pgettext_lazy("admission offer", "offered")
+        ACCEPTED = "accepted", pgettext_lazy("admission offer", "accepted")
+        DECLINED = "declined", pgettext_lazy("admission offer", "declined")
         LAPSED = "lapsed", _("lapsed (not accepted in time)")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
