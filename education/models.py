@@ -16,9 +16,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from education import points
 from nanhai_portal.tenancy.models import TenantModel
@@ -183,6 +182,11 @@ class SchemeItem(TenantModel):
 
     def __str__(self) -> str:
         return self.code
+
+
+# What a family claims, with its documents: points, bonuses, the catchment; deductions and
+# disqualifying facts are the officers' to record.
+FAMILY_CLAIMS = frozenset({points.ItemKind.ADD, points.ItemKind.BONUS, points.ItemKind.CATCHMENT})
 
 
 class AdmissionRound(TenantModel):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from education import points
 from education.models import (
+    FAMILY_CLAIMS,
     AdmissionApplication,
     AdmissionRound,
     Allocation,
@@ -262,7 +263,6 @@ def application_facts(application: AdmissionApplication) -> list[dict[str, Any]]
 
 def family_claim_items(round_: AdmissionRound) -> QuerySet[SchemeItem]:
     """The items a family claims itself in ``round_``: from documents, of the kinds it claims."""
-    from education.services.applications import FAMILY_CLAIMS
 
     return SchemeItem.objects.filter(
         scheme_id=round_.scheme_id, source=SchemeItem.Source.DOCUMENT, kind__in=list(FAMILY_CLAIMS)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from education import access, conf, points
 from education.models import (
+    FAMILY_CLAIMS,
     GRADE_STAGE,
     AdmissionApplication,
     AdmissionRound,
@@ -60,8 +61,6 @@ APPLICATION_ACTIONS_FROM: dict[str, set[str]] = {
     "verify": {Status.SUBMITTED},
     "object": {Status.VERIFIED, Status.DISQUALIFIED},
 }
-# What a family claims: points and bonuses; deductions and disqualifying facts are the officers'.
-FAMILY_CLAIMS = frozenset({SchemeItem.Kind.ADD, SchemeItem.Kind.BONUS, SchemeItem.Kind.CATCHMENT})
 # Facts the portal reads from its own records, by the scheme item's source.
 FROM_RECORDS = {
     SchemeItem.Source.RESIDENCE_PERMIT: "permit_years",

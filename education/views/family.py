@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from education import access, selectors
 from education.forms import ApplyForm, CalculatorForm, DocumentForm, ObjectionForm
-from education.models import AdmissionApplication, AdmissionRound, Choice, Objection, SchemeItem
+from education.models import FAMILY_CLAIMS, AdmissionApplication, AdmissionRound, Choice, Objection, SchemeItem
 from education.services import applications as services
 from education.services.rounds import OPEN_FOR_APPLICATIONS
 from education.views.common import add_service_errors, error_status, status_label, with_state_labels
@@ -48,9 +48,9 @@ def home(request: HttpRequest) -> HttpResponse:
     calculator_round = calculator_round or (rounds[0] if rounds else None)
     form, estimate, status = None, None, 200
     if calculator_round is not None:
-        items = SchemeItem.objects.filter(
-            scheme_id=calculator_round.scheme_id, kind__in=list(services.FAMILY_CLAIMS)
-        ).order_by("sort_order", "code")
+        items = SchemeItem.objects.filter(scheme_id=calculator_round.scheme_id, kind__in=list(FAMILY_CLAIMS)).order_by(
+            "sort_order", "code"
+        )
         form = CalculatorForm(request.GET if "calculate" in request.GET else None, items=items, auto_id="calc-%s")
         if form.is_bound and form.is_valid():
             try:
