@@ -202,7 +202,8 @@ class AdmissionRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Te
         round_ = access.get_round_for(request.user, pk)
         if not (access.is_verifier(request.user) or access.is_district_reader(request.user)):
             raise PermissionDenied(_("Only the town's officers follow the allocation."))
-        return Response(AllocationSerializer(selectors.allocations_of(round_), many=True).data)
+        page = self.paginate_queryset(selectors.allocations_of(round_))
+        return self.get_paginated_response(AllocationSerializer(page, many=True).data)
 
     @extend_schema(
         request=None,
@@ -238,7 +239,8 @@ class AdmissionRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Te
         description=(
             "The round's results: each allocated application with the child's name masked, points, lottery "
             "number, choices and the school allocated (or null), by points then lottery. Anyone of the town once "
-            "published; the town's officers once an allocation is done. 409 `results_not_published` before."
+            "published (409 `results_not_published` before); the town's officers and the district at any time "
+            "(empty until an allocation is done)."
         ),
     )
     @action(detail=True, methods=["get"])

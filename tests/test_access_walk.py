@@ -397,7 +397,8 @@ ROUTES: dict[str, Route] = {
     ),
     "api/v1/admission-documents/<uuid:document_id>/": api(EVERYONE, None, "admission document", tenant=False),
     # --- API: education, the allocation (helper edu-alloc): the world's round takes applications, so
-    # the allocation and the second round are refused by their phase (409), and the results are not out.
+    # the allocation and the second round are refused by their phase (409), and the results are not out
+    # (409) but to the town's staff and the district (an empty list).
     "api/v1/^admission-rounds/(?P<pk>[^/.]+)/allocate/$": api(
         NOT_ALLOWED, Rule(frozenset({TOWN_ADMIN}), ok=STATE_OR_FORM), "admission round"
     ),
@@ -408,9 +409,13 @@ ROUTES: dict[str, Route] = {
     "api/v1/^admission-rounds/(?P<pk>[^/.]+)/close/$": api(
         NOT_ALLOWED, Rule(frozenset({TOWN_ADMIN}), ok=STATE_OR_FORM), "admission round"
     ),
-    "api/v1/^admission-rounds/(?P<pk>[^/.]+)/results/$": api(Rule(ok=frozenset({409})), None, "admission round"),
-    "api/v1/^admission-rounds/(?P<pk>[^/.]+)/results.csv/$": api(Rule(ok=frozenset({409})), None, "admission round"),
-    "api/v1/^admission-rounds/(?P<pk>[^/.]+)/results.xlsx/$": api(Rule(ok=frozenset({409})), None, "admission round"),
+    "api/v1/^admission-rounds/(?P<pk>[^/.]+)/results/$": api(Rule(AREA_STAFF, refused=409), None, "admission round"),
+    "api/v1/^admission-rounds/(?P<pk>[^/.]+)/results.csv/$": api(
+        Rule(AREA_STAFF, refused=409), None, "admission round"
+    ),
+    "api/v1/^admission-rounds/(?P<pk>[^/.]+)/results.xlsx/$": api(
+        Rule(AREA_STAFF, refused=409), None, "admission round"
+    ),
     "api/v1/^admission-applications/(?P<pk>[^/.]+)/accept/$": api(
         NOT_ALLOWED, Rule(APPLICANT, ok=STATE_OR_FORM), "admission application"
     ),

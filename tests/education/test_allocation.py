@@ -18,7 +18,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 from openpyxl import load_workbook
 
-from education import lottery, matching
+from education import lottery, matching, tasks
 from education.models import AdmissionApplication, AdmissionRound, Allocation, Offer, RoundSchool
 from education.services import allocation as services
 from nanhai_portal.accounts.roles import Role
@@ -257,7 +257,7 @@ def test_the_api_starts_the_allocation_for_the_town_admin_only() -> None:
     again = admin.post(url)
     assert again.status_code == 409 and again.json()["error"]["code"] == "allocation_started"
     listed = client_of(officer_of(TOWN)).get(f"/api/v1/admission-rounds/{round_.pk}/allocations/")
-    assert [row["id"] for row in listed.json()] == [body["id"]]
+    assert [row["id"] for row in listed.json()["results"]] == [body["id"]]
     assert (
         client_of(guardian_in(TOWN).person.user).get(f"/api/v1/admission-rounds/{round_.pk}/allocations/").status_code
         == 403
@@ -314,3 +314,16 @@ def test_the_application_shows_its_offer_and_its_deadline() -> None:
     offer = client_of(guardian.person.user).get(f"/api/v1/admission-applications/{application.pk}/").json()["offer"]
     assert offer["school"] == "桂城要约小学" and offer["state"] == "offered" and offer["responded_at"] is None
     assert offer["deadline"].startswith(round_.acceptance_deadline.astimezone(AT.tzinfo).isoformat()[:10])
+
+
+def test_the_task_runs_the_allocation_in_its_town_and_a_second_delivery_does_nothing() -> None:
+    round_ = round_in(TOWN, phase=Phase.ALLOCATION)
+    school = school_in(round_, places=1)
+    verified(round_, [school], "100", guardian=guardian_in(TOWN))
+    with town_context(TOWN):
+        started = services.allocation_start(by=officer_of(TOWN, Role.TOWN_ADMIN), round_=round_, now=AT)
+    first = tasks.allocation_run_task.apply(kwargs={"town": TOWN, "allocation_id": str(started.pk)}).get()
+    again = tasks.allocation_run_task.apply(kwargs={"town": TOWN, "allocation_id": str(started.pk)}).get()
+    assert first == again == {"town": TOWN, "allocation": str(started.pk), "state": "done", "placed": 1}
+    with town_context(TOWN):
+        assert Offer.objects.filter(allocation_id=started.pk).count() == 1
