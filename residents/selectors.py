@@ -253,4 +253,3 @@ def residence_record(resident_id: Any, *, on: date) -> ResidenceRecord:
     view = permit_view(permit, today=on)
     holds = view.status in (Permit.Status.VALID, Permit.Status.ENDORSEMENT_DUE)
     return ResidenceRecord(registration_years, view.continuous_years if holds else 0, holds)
-
