@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -311,12 +311,18 @@ def _allocate(allocation: Allocation) -> None:
     offered = Counter(school for school in assigned.values() if school is not None)
     for round_school, count in offered.items():
         RoundSchool.objects.filter(pk=round_school).update(held=F("held") + count)
-    for applicant, school in assigned.items():
-        application = applications[applicant]
-        application.status = Status.OFFERED if school is not None else Status.NOT_PLACED
-        if application.lottery is None:  # the first stage's number; the second keeps its order
-            application.lottery = inputs.lottery[applicant]
-    AdmissionApplication.objects.bulk_update(list(applications.values()), ["status", "lottery"])
+    # Two statements for the statuses and one for the lottery numbers (the first stage's number;
+    # the second keeps its order), not a CASE of thousands of rows (``bulk_update``: 2 of 4 s).
+    for status, placed in ((Status.OFFERED, True), (Status.NOT_PLACED, False)):
+        chosen = [applicant for applicant, school in assigned.items() if (school is not None) == placed]
+        AdmissionApplication.objects.filter(pk__in=chosen).update(status=status)
+    numbered = [applicant for applicant in assigned if applications[applicant].lottery is None]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE education_admissionapplication AS application SET lottery = drawn.number"
+            " FROM unnest(%s::uuid[], %s::integer[]) AS drawn(id, number) WHERE application.id = drawn.id",
+            [numbered, [inputs.lottery[applicant] for applicant in numbered]],
+        )
     allocation.state = Allocation.State.DONE
     allocation.inputs_sha256 = inputs.sha256()
     allocation.applicants = len(assigned)
