@@ -82,7 +82,7 @@ class SchoolCatchment(TenantModel):
     class Meta:
         verbose_name = _("catchment community")
         constraints = [
-            models.UniqueConstraint(fields=["school", "community"], name="schoolcatchment_unique"),
+            models.UniqueConstraint(fields=["town", "school", "community"], name="schoolcatchment_unique"),
         ]
 
     def __str__(self) -> str:
@@ -134,7 +134,7 @@ class SchemeGroup(TenantModel):
         verbose_name = _("cap group")
         verbose_name_plural = _("cap groups")
         constraints = [
-            models.UniqueConstraint(fields=["scheme", "code"], name="schemegroup_code_unique"),
+            models.UniqueConstraint(fields=["town", "scheme", "code"], name="schemegroup_code_unique"),
             models.CheckConstraint(condition=Q(cap__gte=0), name="schemegroup_cap_not_negative"),
         ]
 
@@ -176,7 +176,7 @@ class SchemeItem(TenantModel):
         verbose_name = _("scheme item")
         verbose_name_plural = _("scheme items")
         constraints = [
-            models.UniqueConstraint(fields=["scheme", "code"], name="schemeitem_code_unique"),
+            models.UniqueConstraint(fields=["town", "scheme", "code"], name="schemeitem_code_unique"),
             models.CheckConstraint(condition=Q(cap__isnull=True) | Q(cap__gte=0), name="schemeitem_cap_not_negative"),
         ]
 
@@ -273,7 +273,7 @@ class RoundSchool(TenantModel):
         verbose_name_plural = _("schools in a round")
         constraints = [
             models.UniqueConstraint(fields=["id", "town"], name="roundschool_id_town_unique"),
-            models.UniqueConstraint(fields=["round", "school"], name="roundschool_once_per_round"),
+            models.UniqueConstraint(fields=["town", "round", "school"], name="roundschool_once_per_round"),
             models.CheckConstraint(condition=Q(held__lte=F("places")), name="roundschool_never_over_places"),
             models.CheckConstraint(condition=Q(accepted__lte=F("held")), name="roundschool_accepted_within_held"),
         ]
@@ -336,7 +336,7 @@ class AdmissionApplication(TenantModel):
             # One application per child and round, held by the database (a double tap, two
             # guardians): a withdrawn one does not count.
             models.UniqueConstraint(
-                fields=["round", "child"],
+                fields=["town", "round", "child"],
                 condition=~Q(status="withdrawn"),
                 name="admission_one_per_child_and_round",
                 violation_error_code="already_applied",
@@ -362,8 +362,8 @@ class Choice(TenantModel):
         verbose_name = _("school choice")
         verbose_name_plural = _("school choices")
         constraints = [
-            models.UniqueConstraint(fields=["application", "stage", "rank"], name="choice_rank_unique"),
-            models.UniqueConstraint(fields=["application", "stage", "round_school"], name="choice_school_once"),
+            models.UniqueConstraint(fields=["town", "application", "stage", "rank"], name="choice_rank_unique"),
+            models.UniqueConstraint(fields=["town", "application", "stage", "round_school"], name="choice_school_once"),
             models.CheckConstraint(condition=Q(rank__gte=1), name="choice_rank_positive"),
         ]
 
@@ -403,7 +403,7 @@ class Fact(TenantModel):
         verbose_name = _("fact")
         verbose_name_plural = _("facts")
         constraints = [
-            models.UniqueConstraint(fields=["application", "item_code"], name="fact_once_per_item"),
+            models.UniqueConstraint(fields=["town", "application", "item_code"], name="fact_once_per_item"),
             models.CheckConstraint(condition=Q(claimed__gte=0), name="fact_claimed_not_negative"),
             models.CheckConstraint(
                 condition=Q(verified__isnull=True) | Q(verified__gte=0), name="fact_verified_not_negative"
@@ -472,7 +472,7 @@ class Objection(TenantModel):
         constraints = [
             # One open objection at a time per application.
             models.UniqueConstraint(
-                fields=["application"], condition=Q(state="open"), name="objection_one_open_per_application"
+                fields=["town", "application"], condition=Q(state="open"), name="objection_one_open_per_application"
             ),
         ]
 
@@ -515,7 +515,7 @@ class Allocation(TenantModel):
         verbose_name = _("allocation")
         verbose_name_plural = _("allocations")
         constraints = [
-            models.UniqueConstraint(fields=["round", "stage"], name="allocation_once_per_stage"),
+            models.UniqueConstraint(fields=["town", "round", "stage"], name="allocation_once_per_stage"),
         ]
 
     def __str__(self) -> str:
@@ -544,10 +544,10 @@ class Offer(TenantModel):
         verbose_name = _("offer")
         verbose_name_plural = _("offers")
         constraints = [
-            models.UniqueConstraint(fields=["allocation", "application"], name="offer_one_per_allocation"),
+            models.UniqueConstraint(fields=["town", "allocation", "application"], name="offer_one_per_allocation"),
             # A child holds at most one live place.
             models.UniqueConstraint(
-                fields=["application"], condition=Q(state__in=["offered", "accepted"]), name="offer_one_live"
+                fields=["town", "application"], condition=Q(state__in=["offered", "accepted"]), name="offer_one_live"
             ),
         ]
 

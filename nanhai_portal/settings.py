@@ -371,6 +371,8 @@ SPECTACULAR_SETTINGS = {
         "FactStateEnum": "education.models.Fact.State",
         "SchoolStageEnum": "education.models.Stage",
         "GradeEnum": "education.models.Grade",
+        "OfferStateEnum": "education.models.Offer.State",
+        "AllocationStateEnum": "education.models.Allocation.State",
     },
 }
 
