@@ -15,13 +15,16 @@ test: $(DEV_STAMP) browser
 	@$(VENV)/bin/lint-imports
 	@$(PY) -m nanhai_portal.devservices test -- $(PYTEST_ARGS)
 
-# The whole suite on days that month arithmetic gets wrong (tests/clock.py travels the clock,
+# The suite on days that month arithmetic gets wrong (tests/clock.py travels the clock,
 # workers and the browser test's server included), TEST_DATES_JOBS days side by side
-# (tests/dates.py; each day's log in .var/test-dates/).
+# (tests/dates.py; each day's log in .var/test-dates/). The tests marked slow (the browsers,
+# the walks of every route as every role, the real workers) run in `make test` only:
+# TEST_DATES_MARKS= runs them on every day too.
 TEST_DATES ?= 2027-01-31 2027-02-28 2028-02-28 2028-02-29 2026-11-30 2026-12-31
 TEST_DATES_JOBS ?= 2
+TEST_DATES_MARKS ?= not slow
 test-dates: $(DEV_STAMP) browser
-	@$(PY) tests/dates.py --jobs $(TEST_DATES_JOBS) $(TEST_DATES) -- -q $(PYTEST_ARGS)
+	@$(PY) tests/dates.py --jobs $(TEST_DATES_JOBS) $(TEST_DATES) -- -q -m "$(TEST_DATES_MARKS)" $(PYTEST_ARGS)
 
 # The first command as a new user meets it: a fresh clone of HEAD, a runtime-only venv, make run
 # twice, health, sign-ins, a page of every role, a clean log (tests/smoke.py). Stdlib only.

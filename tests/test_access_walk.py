@@ -75,7 +75,7 @@ from tests.rentals.factories import AT, RentalHouseFactory
 from tests.residents.helpers import png
 from tests.unchanged import Rows, nothing_changes, rows
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # minutes: every route, as every role
 
 HOME, OTHER = "guicheng", "dali"
 
