@@ -50,6 +50,8 @@ class EducationConfig(AppConfig):
             *verify,
             "education.manage_admissionround",
             *["education.add_school", "education.change_school"],
+            *["education.add_admissionround", "education.change_admissionround"],
+            *["education.add_roundschool", "education.change_roundschool", "education.delete_roundschool"],
             *["education.add_pointsscheme", "education.change_pointsscheme"],
             *["education.add_schemeitem", "education.change_schemeitem", "education.delete_schemeitem"],
             *["education.add_schemegroup", "education.change_schemegroup", "education.delete_schemegroup"],
