@@ -8,7 +8,6 @@ a selector. District roles read every town and write none (``TenantViewSet``).
 
 from __future__ import annotations
 
-import io
 import uuid
 from typing import Any
 
@@ -19,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from openpyxl import Workbook
 from rest_framework import mixins, permissions, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -27,7 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from education import access, selectors
+from education import access, exports, selectors
 from education.models import AdmissionApplication, AdmissionRound, Choice, Objection, Offer, PointsScheme, School
 from education.serializers import (
     AdmissionApplicationCreateSerializer,
@@ -61,7 +59,6 @@ from nanhai_portal.api.idempotency import idempotent
 from nanhai_portal.api.schema import ERROR_RESPONSE
 from nanhai_portal.api.viewsets import TenantViewSet
 from nanhai_portal.bodylimit import accepts_upload
-from nanhai_portal.exports import csv_writer, safe_row
 from residents.uploads import max_document_bytes
 
 
@@ -84,7 +81,7 @@ def _decisions(data: list[dict[str, Any]]) -> list[FactDecision]:
     ]
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = exports.XLSX
 
 
 # --- Schools and rounds ---------------------------------------------------------------------
@@ -256,9 +253,7 @@ class AdmissionRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Te
     @action(detail=True, methods=["get"], url_path="results.csv")
     def results_csv(self, request: Request, pk: str) -> HttpResponse:
         round_ = access.get_results_round_for(request.user, pk)
-        text = io.StringIO()
-        csv_writer(text, lineterminator="\r\n").writerows(_result_table(round_))
-        return _download(text.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8", round_, "csv")
+        return exports.download(exports.results_csv(round_), exports.CSV, round_, "csv")
 
     @extend_schema(
         responses={
@@ -271,33 +266,7 @@ class AdmissionRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Te
     @action(detail=True, methods=["get"], url_path="results.xlsx")
     def results_xlsx(self, request: Request, pk: str) -> HttpResponse:
         round_ = access.get_results_round_for(request.user, pk)
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("results")
-        for row in _result_table(round_):
-            sheet.append(safe_row(row))
-        target = io.BytesIO()
-        workbook.save(target)
-        return _download(target.getvalue(), XLSX, round_, "xlsx")
-
-
-RESULT_COLUMNS = ["application", "child_name", "points", "lottery", "choices", "school", "stage", "offer_state"]
-
-
-def _result_table(round_: AdmissionRound) -> list[list[Any]]:
-    rows: list[list[Any]] = [RESULT_COLUMNS]
-    for application in selectors.round_results(round_).iterator(chunk_size=2000):
-        row = selectors.results_row(application)
-        row["choices"] = " > ".join(choice["school"] for choice in row["choices"])
-        rows.append([row[column] if row[column] is not None else "" for column in RESULT_COLUMNS])
-    return rows
-
-
-def _download(content: bytes, content_type: str, round_: AdmissionRound, extension: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="results-{round_.pk}.{extension}"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+        return exports.download(exports.results_xlsx(round_), XLSX, round_, "xlsx")
 
 
 class PointsCalculateApi(APIView):

@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from education.models import AdmissionApplication, Grade, RoundSchool, SchemeItem, localized
 from education.services.applications import DECISIONS
@@ -166,3 +167,54 @@ class ObjectionAnswerForm(forms.Form):
         item_field = self.fields["item"]
         assert isinstance(item_field, forms.ChoiceField)
         item_field.choices = [("", "—"), *items]
+
+
+class DeclineForm(forms.Form):
+    """Declining a place is final: the family ticks that it understands."""
+
+    confirm = forms.BooleanField(
+        label=_("I understand that the place goes to another child and cannot be taken back."),
+        required=True,
+        error_messages={"required": _("Tick the box to confirm that you decline the place.")},
+    )
+
+
+class SecondChoicesForm(forms.Form):
+    """The second round's new choices: a select per rank among the schools with places left."""
+
+    def __init__(self, *args: Any, schools: Iterable[RoundSchool], max_choices: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        options = [("", _("— none —"))] + [
+            (
+                str(school.pk),
+                ngettext("%(name)s (%(free)d place left)", "%(name)s (%(free)d places left)", school.free)
+                % {"name": school.school.name, "free": school.free},
+            )
+            for school in schools
+        ]
+        self.choice_fields: list[str] = []
+        for rank in range(1, max_choices + 1):
+            name = f"choice_{rank}"
+            self.fields[name] = forms.ChoiceField(
+                label=_("Choice %(rank)d") % {"rank": rank}, choices=options, required=False
+            )
+            self.choice_fields.append(name)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        extra = [
+            name
+            for name, value in self.data.items()
+            if name.startswith("choice_") and name not in self.choice_fields and value
+        ]
+        if extra:
+            raise forms.ValidationError(
+                _("Choose at most %(limit)d schools.") % {"limit": len(self.choice_fields)}, code="too_many"
+            )
+        return cleaned
+
+    def choices_in_order(self) -> list[str]:
+        return [self.cleaned_data[name] for name in self.choice_fields if self.cleaned_data.get(name)]
+
+    def choice_bound_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.choice_fields]

@@ -11,18 +11,20 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from education import points
 from education.models import (
     FAMILY_CLAIMS,
+    GRADE_STAGE,
     AdmissionApplication,
     AdmissionRound,
     Allocation,
     ApplicationDocument,
     Choice,
     Fact,
+    Grade,
     Objection,
     Offer,
     PointsScheme,
@@ -145,6 +147,37 @@ def round_results(round_: AdmissionRound) -> QuerySet[AdmissionApplication]:
     )
 
 
+def round_results_at(round_: AdmissionRound, school: str = "") -> QuerySet[AdmissionApplication]:
+    """``round_results`` of one school: the applications offered a place at the round's school
+    ``school`` (a round-school id, in either allocation), ``"none"`` for those never offered
+    one, all for ``""``. The caller checks ``school`` is one of ``result_school_options``."""
+    results = round_results(round_)
+    if school == "none":
+        return results.filter(offers__isnull=True)
+    if school:
+        return results.filter(offers__round_school_id=school).distinct()
+    return results
+
+
+def result_school_options(round_: AdmissionRound) -> list[tuple[str, str]]:
+    """The round's schools as the results page filters them: (round-school id, name)."""
+    return [(str(pk), name) for pk, name in round_schools().filter(round=round_).values_list("pk", "school__name")]
+
+
+RESULT_COLUMNS = ["application", "child_name", "points", "lottery", "choices", "school", "stage", "offer_state"]
+
+
+def results_table(round_: AdmissionRound, school: str = "") -> list[list[Any]]:
+    """The published results as rows of cells, a header first (the CSV and XLSX downloads):
+    the choices joined in order, a missing value empty."""
+    table: list[list[Any]] = [RESULT_COLUMNS]
+    for application in round_results_at(round_, school).iterator(chunk_size=2000):
+        row = results_row(application)
+        row["choices"] = " > ".join(choice["school"] for choice in row["choices"])
+        table.append([row[column] if row[column] is not None else "" for column in RESULT_COLUMNS])
+    return table
+
+
 def results_row(application: AdmissionApplication) -> dict[str, Any]:
     """One published line: the child's name masked (张*明), points, lottery number, the choices
     in order (the second round's after the first's) and the school allocated, or none."""
@@ -193,6 +226,27 @@ def offer_shown(application: AdmissionApplication) -> dict[str, Any] | None:
         "responded_at": offer.responded_at.isoformat() if offer.responded_at else None,
         "deadline": application.round.acceptance_deadline.isoformat() if first_stage else None,
     }
+
+
+def second_round_schools(application: AdmissionApplication) -> QuerySet[RoundSchool]:
+    """The schools of ``application``'s round, of its grade's stage, with places not held
+    (``free``): what a family not placed may choose in the second round, by name."""
+    stage = GRADE_STAGE[Grade(application.grade)]
+    return (
+        round_schools()
+        .filter(round_id=application.round_id, school__stage=stage, places__gt=F("held"))
+        .annotate(free=F("places") - F("held"))
+    )
+
+
+def second_choices_of(application: AdmissionApplication) -> QuerySet[Choice]:
+    """The new choices the family gave for the second round, in its order."""
+    return (
+        Choice.objects.in_current_scope()
+        .filter(application=application, stage=2)
+        .select_related("round_school__school")
+        .order_by("rank")
+    )
 
 
 # --- The pages: the points line by line, the officers' queue, a round's progress -------------

@@ -421,6 +421,23 @@ def free_places(round_: AdmissionRound) -> dict[str, int]:
     }
 
 
+def second_choices_refusal(application: AdmissionApplication, now: datetime) -> DomainError | None:
+    """Why ``application`` may not give new choices for the second round now (None: it may):
+    the round is in its second round, before ``second_round_close`` and its second allocation,
+    and the application was not placed. The service raises it; the pages show the form when None."""
+    round_ = application.round
+    if round_.phase != Phase.SECOND_ROUND or now >= round_.second_round_close:
+        return WindowClosed(
+            _("New choices are taken in the second round, until %(when)s.")
+            % {"when": f"{timezone.localtime(round_.second_round_close):%Y-%m-%d %H:%M}"}
+        )
+    if application.status != Status.NOT_PLACED:
+        return InvalidTransition(_("Only a family that was not placed chooses again."))
+    if Allocation.objects.filter(round=round_, stage=SECOND).exists():
+        return WindowClosed(_("The second allocation has started: choices are closed."))
+    return None
+
+
 @transaction.atomic
 def second_choices_set(
     *, by: Caller, application: AdmissionApplication, choices: Sequence[Any], now: datetime
@@ -434,15 +451,9 @@ def second_choices_set(
     if not access.is_guardian(user, application):
         raise PermissionDenied(_("Only the guardian who applied may do this."))
     round_ = application.round
-    if round_.phase != Phase.SECOND_ROUND or now >= round_.second_round_close:
-        raise WindowClosed(
-            _("New choices are taken in the second round, until %(when)s.")
-            % {"when": f"{timezone.localtime(round_.second_round_close):%Y-%m-%d %H:%M}"}
-        )
-    if application.status != Status.NOT_PLACED:
-        raise InvalidTransition(_("Only a family that was not placed chooses again."))
-    if Allocation.objects.filter(round=round_, stage=SECOND).exists():
-        raise WindowClosed(_("The second allocation has started: choices are closed."))
+    refusal = second_choices_refusal(application, now)
+    if refusal is not None:
+        raise refusal
     schools = checked_choices(round_, application.grade, choices)
     free = free_places(round_)
     full = [school.school.name for school in schools if free[str(school.pk)] <= 0]

@@ -23,13 +23,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from education import access, selectors
-from education.forms import ApplyForm, CalculatorForm, DocumentForm, ObjectionForm
-from education.models import FAMILY_CLAIMS, AdmissionApplication, AdmissionRound, Choice, Objection, SchemeItem
+from education.forms import (
+    ApplyForm,
+    CalculatorForm,
+    DeclineForm,
+    DocumentForm,
+    ObjectionForm,
+    SecondChoicesForm,
+)
+from education.models import FAMILY_CLAIMS, AdmissionApplication, AdmissionRound, Choice, Objection, Offer, SchemeItem
+from education.services import allocation as allocation_services
 from education.services import applications as services
+from education.services import offers as offer_services
 from education.services.rounds import OPEN_FOR_APPLICATIONS
-from education.views.common import add_service_errors, error_status, status_label, with_state_labels
+from education.views.common import add_service_errors, error_message, error_status, status_label, with_state_labels
 from nanhai_portal.bodylimit import accepts_upload
-from nanhai_portal.errors import DomainError
+from nanhai_portal.errors import DomainError, InvalidTransition
 from nanhai_portal.pii.masking import mask_id_number, mask_name
 from residents.uploads import max_document_bytes
 
@@ -146,6 +155,8 @@ def _application_page(
     *,
     document_form: DocumentForm | None = None,
     objection_form: ObjectionForm | None = None,
+    decline_form: DeclineForm | None = None,
+    second_form: SecondChoicesForm | None = None,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -165,7 +176,7 @@ def _application_page(
         "child_name": mask_name(application.child.name),
         "child_id_number": mask_id_number(application.child.id_number),
         "choices": Choice.objects.in_current_scope()
-        .filter(application=application)
+        .filter(application=application, stage=1)
         .select_related("round_school__school")
         .order_by("stage", "rank"),
         "facts": facts,
@@ -176,9 +187,55 @@ def _application_page(
         "may_object": _objection_window_open(application) and not has_open,
         "objection_form": objection_form or ObjectionForm(auto_id="objection-%s"),
         "objections": objections,
+        **_offer_context(application, decline_form=decline_form, second_form=second_form),
         "error": error,
     }
     return render(request, "education/application.html", context, status=status)
+
+
+def _offer_context(
+    application: AdmissionApplication,
+    *,
+    decline_form: DeclineForm | None = None,
+    second_form: SecondChoicesForm | None = None,
+) -> dict[str, Any]:
+    """The result as the family reads it: the latest offer (school, state, by when), whether it
+    may still be answered (``offer_window_open``), and the second round's form while the family
+    may choose again (``second_choices_refusal`` is None)."""
+    now = timezone.now()
+    offer = (
+        Offer.objects.in_current_scope()
+        .filter(application=application)
+        .select_related("round_school__school", "allocation")
+        .order_by("-allocation__stage")
+        .first()
+    )
+    may_answer = (
+        offer is not None
+        and offer.state == Offer.State.OFFERED
+        and allocation_services.offer_window_open(offer, application.round, now)
+    )
+    may_choose_again = allocation_services.second_choices_refusal(application, now) is None
+    if may_choose_again and second_form is None:
+        second_form = _second_form(application)
+    return {
+        "offer": offer,
+        "offer_stage": offer.allocation.stage if offer else None,
+        "may_answer": may_answer,
+        "decline_form": decline_form or DeclineForm(auto_id="decline-%s"),
+        "may_choose_again": may_choose_again,
+        "second_form": second_form,
+        "second_choices": list(selectors.second_choices_of(application)),
+    }
+
+
+def _second_form(application: AdmissionApplication, data: Any = None) -> SecondChoicesForm:
+    return SecondChoicesForm(
+        data,
+        schools=selectors.second_round_schools(application),
+        max_choices=application.round.max_choices,
+        auto_id="second-%s",
+    )
 
 
 @login_required
@@ -253,6 +310,77 @@ def application_object(request: HttpRequest, pk: UUID) -> HttpResponse:
         fresh = access.get_application_for(request.user, pk, action=access.APPLY)
         return _application_page(request, fresh, objection_form=form, status=error_status(error))
     messages.success(request, _("Objection sent. An officer will answer it."))
+    return redirect("education:application", pk=application.pk)
+
+
+# --- The result: the offer answered, the second round's choices ----------------------------
+
+
+def _offer_to_answer(application: AdmissionApplication) -> Offer:
+    offer = offer_services.live_offer_of(application)
+    if offer is None:
+        raise InvalidTransition(_("This application has no place to answer."))
+    return offer
+
+
+@login_required
+@require_POST
+def application_accept(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """The guardian accepts the place offered (``offer_accept``), before the deadline."""
+    application = access.get_application_for(request.user, pk, action=access.APPLY)
+    try:
+        offer = offer_services.offer_accept(
+            by=access.acting_user(request.user), offer=_offer_to_answer(application), now=timezone.now()
+        )
+    except (ValidationError, DomainError) as error:
+        fresh = access.get_application_for(request.user, pk, action=access.APPLY)
+        return _application_page(request, fresh, error=error_message(error), status=error_status(error))
+    messages.success(request, _("You accepted the place at %(school)s.") % {"school": offer.round_school.school.name})
+    return redirect("education:application", pk=application.pk)
+
+
+@login_required
+@require_POST
+def application_decline(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """The guardian declines the place offered (``offer_decline``), having confirmed it."""
+    application = access.get_application_for(request.user, pk, action=access.APPLY)
+    form = DeclineForm(request.POST, auto_id="decline-%s")
+    if not form.is_valid():
+        return _application_page(request, application, decline_form=form, status=400)
+    try:
+        offer = offer_services.offer_decline(
+            by=access.acting_user(request.user), offer=_offer_to_answer(application), now=timezone.now()
+        )
+    except (ValidationError, DomainError) as error:
+        fresh = access.get_application_for(request.user, pk, action=access.APPLY)
+        return _application_page(request, fresh, error=error_message(error), status=error_status(error))
+    messages.success(request, _("You declined the place at %(school)s.") % {"school": offer.round_school.school.name})
+    return redirect("education:application", pk=application.pk)
+
+
+@login_required
+@require_POST
+def application_second_choices(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """A family not placed gives new ordered choices for the second round
+    (``second_choices_set``), among the schools with places left."""
+    application = access.get_application_for(request.user, pk, action=access.APPLY)
+    form = _second_form(application, request.POST)
+    if not form.is_valid():
+        return _application_page(request, application, second_form=form, status=400)
+    try:
+        allocation_services.second_choices_set(
+            by=access.acting_user(request.user),
+            application=application,
+            choices=form.choices_in_order(),
+            now=timezone.now(),
+        )
+    except ValidationError as error:
+        add_service_errors(form, error, aliases={"choices": "choice_1"})
+        return _application_page(request, application, second_form=form, status=400)
+    except DomainError as error:
+        fresh = access.get_application_for(request.user, pk, action=access.APPLY)
+        return _application_page(request, fresh, error=error.message, status=error.status)
+    messages.success(request, _("Your new choices are saved. You will be told the result of the second round."))
     return redirect("education:application", pk=application.pk)
 
 

@@ -8,12 +8,14 @@ District roles read the queue, the applications, the objections and the rounds o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,9 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from education import access, selectors
+from education import access, exports, selectors
 from education.forms import FactDecisionForm, ObjectionAnswerForm
-from education.models import AdmissionApplication, AdmissionRound, Choice, Objection
+from education.models import AdmissionApplication, AdmissionRound, Allocation, Choice, Objection, Offer
+from education.services import allocation as allocation_services
 from education.services import applications as services
 from education.services.rounds import ROUND_NEXT, round_advance
 from education.views.common import add_service_errors, error_message, error_status, status_label, with_state_labels
@@ -34,6 +37,7 @@ from nanhai_portal.pii.masking import mask_id_number, mask_name
 from nanhai_portal.pii.services import pii_reveal
 
 Status = AdmissionApplication.Status
+Phase = AdmissionRound.Phase
 
 
 def _require_officer_reader(user: Caller) -> None:
@@ -260,16 +264,34 @@ def objection_answer(request: HttpRequest, objection_id: UUID) -> HttpResponse:
 # --- A round's progress -------------------------------------------------------------------
 
 
+# The phases in which the round's lottery seed is public (from the allocation on: anyone can
+# check it against the digest published when applications opened).
+SEED_REVEALED_IN = frozenset({Phase.ALLOCATION, Phase.RESULTS_PUBLISHED, Phase.SECOND_ROUND, Phase.CLOSED})
+ACTIVE_ALLOCATION = frozenset({Allocation.State.QUEUED, Allocation.State.RUNNING})
+
+
 def _round_page(request: HttpRequest, round_: AdmissionRound, *, error: str = "", status: int = 200) -> HttpResponse:
     applications = AdmissionApplication.objects.in_current_scope().filter(round=round_)
     by_state = selectors.counts_by_state(applications).get(round_.pk, {})
+    allocations = list(selectors.allocations_of(round_))
+    manager = access.is_round_manager(request.user)
+    stage_now = {Phase.ALLOCATION: 1, Phase.SECOND_ROUND: 2}.get(AdmissionRound.Phase(round_.phase))
+    started = {allocation.stage for allocation in allocations if allocation.state != Allocation.State.FAILED}
     context = {
         "round": round_,
         "states": [(label, by_state.get(value, 0)) for value, label in Status.choices],
         "total": sum(by_state.values()),
         "schools": access.round_schools_of(round_).order_by("school__stage", "school__name"),
-        "may_advance": access.is_round_manager(request.user) and round_.phase in ROUND_NEXT,
+        "may_advance": manager and round_.phase in ROUND_NEXT,
         "next_phase": AdmissionRound.Phase(ROUND_NEXT[round_.phase]).label if round_.phase in ROUND_NEXT else "",
+        "allocations": allocations,
+        "running": any(allocation.state in ACTIVE_ALLOCATION for allocation in allocations),
+        "seed_revealed": round_.phase in SEED_REVEALED_IN,
+        "may_allocate": manager and stage_now is not None and stage_now not in started,
+        "allocate_stage": stage_now,
+        "may_open_second_round": manager and round_.phase == Phase.RESULTS_PUBLISHED,
+        "may_close": manager and round_.phase == Phase.SECOND_ROUND and 2 in started,
+        "results_public": round_.phase in access.RESULTS_PUBLIC_IN or bool(allocations),
         "error": error,
     }
     return render(request, "education/officer/round.html", context, status=status)
@@ -296,3 +318,102 @@ def round_move_on(request: HttpRequest, pk: UUID) -> HttpResponse:
         return _round_page(request, fresh, error=error_message(error), status=error_status(error))
     messages.success(request, _("The round has moved on."))
     return redirect("education:round", pk=round_.pk)
+
+
+# --- The allocation, the second round, closing ----------------------------------------------
+
+
+def _round_action(request: HttpRequest, pk: UUID, action: Callable[..., Any], done: str) -> HttpResponse:
+    """A town admin's POST on a round: ``action(by=, round_=, now=)``; a refusal is shown on
+    the round's page with its status (409 for the wrong phase or a second start), and changes
+    nothing."""
+    round_ = access.get_round_for(request.user, pk, manage=True)
+    try:
+        action(by=access.acting_user(request.user), round_=round_, now=timezone.now())
+    except (ValidationError, DomainError) as error:
+        fresh = access.get_round_for(request.user, pk, manage=True)
+        return _round_page(request, fresh, error=error_message(error), status=error_status(error))
+    messages.success(request, done)
+    return redirect("education:round", pk=round_.pk)
+
+
+@login_required
+@require_POST
+def round_allocate(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """Start the allocation of the round's current stage (``allocation_start``, which queues
+    the task after the commit); a second start is refused with the one that runs."""
+    return _round_action(
+        request,
+        pk,
+        allocation_services.allocation_start,
+        _("The allocation has started. This page shows its progress."),
+    )
+
+
+@login_required
+@require_POST
+def round_second_round(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """Open the second round after the acceptance deadline (``second_round_open``)."""
+    return _round_action(
+        request,
+        pk,
+        allocation_services.second_round_open,
+        _("The second round is open: families not placed may choose again."),
+    )
+
+
+@login_required
+@require_POST
+def round_close(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """Close the round once the second allocation is done (``round_close``)."""
+    return _round_action(request, pk, allocation_services.round_close, _("The round is closed."))
+
+
+# --- The results ----------------------------------------------------------------------------
+
+RESULTS_PAGE_SIZE = 50
+
+
+def _results_round(request: HttpRequest, pk: UUID) -> tuple[AdmissionRound, str]:
+    """The round whose results the caller reads on the officers' pages (404 for a round they
+    may not see, 403 for a family, as the other officer pages) and the school filter, checked
+    against the round's schools (400 for another)."""
+    round_ = access.get_round_for(request.user, pk)
+    _require_officer_reader(request.user)
+    round_ = access.get_results_round_for(request.user, round_.pk)
+    school = request.GET.get("school", "")
+    if school not in ("", "none") and school not in dict(selectors.result_school_options(round_)):
+        raise BadRequest(_("Not a school of this round."))
+    return round_, school
+
+
+@login_required
+def round_results(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """The results as the API gives them (masked name, points, lottery number, choices, the
+    school allocated or none), by points then lottery, a page at a time, by school if asked."""
+    round_, school = _results_round(request, pk)
+    page = Paginator(selectors.round_results_at(round_, school), RESULTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = f"school={school}&" if school else ""
+    context = {
+        "round": round_,
+        "rows": [selectors.results_row(application) for application in page.object_list],
+        "page": page,
+        "query": query,
+        "school": school,
+        "schools": selectors.result_school_options(round_),
+        "allocations": list(selectors.allocations_of(round_)),
+        "offer_labels": dict(Offer.State.choices),
+    }
+    return render(request, "education/officer/results.html", context)
+
+
+@login_required
+def round_results_csv(request: HttpRequest, pk: UUID) -> HttpResponse:
+    round_, school = _results_round(request, pk)
+    return exports.download(exports.results_csv(round_, school), exports.CSV, round_, "csv")
+
+
+@login_required
+def round_results_xlsx(request: HttpRequest, pk: UUID) -> HttpResponse:
+    round_, school = _results_round(request, pk)
+    return exports.download(exports.results_xlsx(round_, school), exports.XLSX, round_, "xlsx")
