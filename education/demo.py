@@ -14,7 +14,16 @@ password (nobody signs in as them). The demo rounds do not require the guardian'
 permit (a round's ``requires_permit``; a town may decide either way), so that ``resident.1``,
 who has not yet applied for one, can show the family's side.
 
-Idempotent: a town that has its demo round already is left as it is.
+In 桂城 also this year's spring round past its allocation, with its results published and the
+offers being answered (``ALLOCATED_FAMILIES``): five primary and one junior middle place for
+nine families and ``resident.1``'s second child. Two families have accepted their places, one has
+declined, the others (``resident.1`` among them, with the most points) hold live offers until
+the acceptance deadline ten days ahead, and three are not placed. It went through every
+phase by the services (applied, verified, points published, seed revealed, the allocation run,
+the families told), at dates in the past; its scheme is a copy of the demo scheme of its own
+name, frozen with the round's points, so that the verification round's stays editable.
+
+Idempotent: a town that has its demo round already is left as it is; so is 桂城's allocated round.
 """
 
 from __future__ import annotations
@@ -30,9 +39,11 @@ from django.utils import timezone
 
 from education import points
 from education.district_loader import seed_district_admissions
-from education.models import AdmissionRound, PointsScheme, RoundSchool, School, SchoolCatchment
+from education.models import AdmissionRound, Offer, PointsScheme, RoundSchool, School, SchoolCatchment
 from education.services import applications as application_services
+from education.services.allocation import allocation_run, allocation_start
 from education.services.applications import FactDecision
+from education.services.offers import offer_accept, offer_decline
 from education.services.rounds import round_advance
 from education.services.schemes import scheme_create_from
 from nanhai_portal.accounts.models import User
@@ -80,6 +91,35 @@ FAMILIES = (
 )
 
 
+# 桂城's round past its allocation: the schools (suffixes of the town's demo schools) and their
+# places, and its families: the state each ends in after the allocation is the services' answer
+# (by points, every family choosing the primary schools in a random order).
+ALLOCATED_TOWN = "guicheng"
+ALLOCATED_SCHEME_NAME = "积分入学方案（示范·春季）"
+ALLOCATED_SCHOOLS = (
+    ("第一小学", "primary", 2),
+    ("实验小学", "primary", 2),
+    ("中心小学", "primary", 1),
+    ("初级中学", "junior", 1),
+)
+ALLOCATED_FAMILIES = (
+    DemoFamily("verified", "P1", {"owned_home": "120", "social_insurance_foshan": "8"}, 3),
+    DemoFamily("verified", "P1", {"owned_home": "95", "social_insurance_guangdong": "6"}, 4),
+    DemoFamily("verified", "P1", {"registered_rental": "6", "social_insurance_foshan": "7"}, 2),
+    DemoFamily("verified", "P1", {"owned_home": "70", "volunteer_service": "40"}, 3),
+    DemoFamily("verified", "P1", {"registered_rental": "4", "social_insurance_guangdong": "5"}, 2),
+    DemoFamily("verified", "P1", {"registered_rental": "2"}, 1),
+    DemoFamily("disqualified", "P1", {"owned_home": "130"}, 2),
+    DemoFamily("verified", "J1", {"owned_home": "100", "social_insurance_foshan": "9"}, 5),
+    DemoFamily("verified", "J1", {"registered_rental": "3"}, 1),
+)
+# ``resident.1``'s second child: the most points, so a place at the first choice (a live offer).
+RESIDENT_SECOND_CHILD = DemoFamily(
+    "verified", "P1", {"owned_home": "144", "social_insurance_foshan": "10", "social_insurance_guangdong": "10"}, 0
+)
+ACCEPTING, DECLINING = 2, 1  # of the offered families other than resident.1's, by points
+
+
 @demo_seeder(order=60)
 def seed_education(report: DemoReport, scale: str) -> None:
     now = timezone.now()
@@ -90,6 +130,11 @@ def seed_education(report: DemoReport, scale: str) -> None:
                 continue
             made += _town_round(town, now)
     report.lines.append(f"{made} admission applications in this year's rounds, in verification (7 towns)")
+    town = Town.objects.get(code=ALLOCATED_TOWN)
+    with town_context(town.code):
+        if not AdmissionRound.objects.filter(year=now.year, name=_allocated_round_name(town, now.year)).exists():
+            placed = _allocated_round(town, now)
+            report.lines.append(f"{placed} places offered in {town.name}'s spring round, results published")
     if scale == "district":
         loaded = seed_district_admissions(year=now.year, now=now, report=print)
         report.lines.append(
@@ -156,6 +201,66 @@ def _town_round(town: Town, now: datetime) -> int:
         )
     round_advance(by=admin, round_=round_, now=now)  # applications closed: verification
     return made
+
+
+def _allocated_round_name(town: Town, year: int) -> str:
+    return f"{town.name}{year}年春季积分入学"
+
+
+@transaction.atomic
+def _allocated_round(town: Town, now: datetime) -> int:
+    """``town``'s spring round, taken through every phase by the services at past dates, then
+    allocated (its task's work done here, in this transaction), and some offers answered."""
+    rng = random.Random(f"education-allocated-{town.code}")
+    admin = User.objects.get(username=f"townadmin.{town.code}")
+    officer = User.objects.get(username=f"officer.{town.code}")
+    scheme = PointsScheme.objects.filter(name=ALLOCATED_SCHEME_NAME).order_by("-version").first() or scheme_create_from(
+        town=town.code, name=ALLOCATED_SCHEME_NAME, spec=points.foshan_demo_scheme()
+    )
+    opened = now - timedelta(days=60)
+    round_ = AdmissionRound.objects.create(
+        town_id=town.code,
+        year=now.year,
+        name=_allocated_round_name(town, now.year),
+        scheme=scheme,
+        max_choices=3,
+        requires_permit=False,
+        applications_open=opened,
+        applications_close=now - timedelta(days=45),
+        points_published_on=(now - timedelta(days=40)).date(),
+        objections_close=now - timedelta(days=30),
+        results_published_on=(now - timedelta(days=28)).date(),
+        acceptance_deadline=now + timedelta(days=10),
+        second_round_close=now + timedelta(days=20),
+    )
+    offered: dict[str, list[RoundSchool]] = {"primary": [], "junior": []}
+    for suffix, stage, places in ALLOCATED_SCHOOLS:
+        name = f"{town.name}{suffix}"
+        school = School.objects.filter(name=name).first() or School.objects.create(
+            town_id=town.code, name=name, stage=stage, address=f"{town.name}{rng.randrange(1, 300)}号"
+        )
+        offered[stage].append(RoundSchool.objects.create(town_id=town.code, round=round_, school=school, places=places))
+    round_ = round_advance(by=admin, round_=round_, now=opened)
+    for index, family in enumerate(ALLOCATED_FAMILIES):
+        guardian = _guardian(town, 20 + index, family, rng, now)
+        _apply(round_, guardian, family, offered, officer, rng, at=opened + timedelta(days=1 + index))
+    resident = Resident.objects.get(person__user__username="resident.1", moved_out_on=None)
+    _apply(round_, resident, RESIDENT_SECOND_CHILD, offered, officer, rng, at=opened + timedelta(days=12))
+    round_ = round_advance(by=admin, round_=round_, now=now - timedelta(days=44))  # verification
+    round_ = round_advance(by=admin, round_=round_, now=now - timedelta(days=40))  # points published
+    round_ = round_advance(by=admin, round_=round_, now=now - timedelta(days=29))  # allocation: the seed revealed
+    allocation = allocation_start(by=admin, round_=round_, now=now - timedelta(days=28))
+    allocation = allocation_run(allocation.pk)  # the queued task finds it done and leaves it
+    answering = (
+        Offer.objects.filter(allocation=allocation)
+        .exclude(application__guardian=resident)
+        .select_related("application__guardian__person__user")
+        .order_by("-application__points", "application__lottery")
+    )
+    for number, offer in enumerate(answering[: ACCEPTING + DECLINING]):
+        answer = offer_accept if number < ACCEPTING else offer_decline
+        answer(by=offer.application.guardian.person.user, offer=offer, now=now - timedelta(days=2 - number))
+    return allocation.placed
 
 
 def _guardian(town: Town, index: int, family: DemoFamily, rng: random.Random, now: datetime) -> Resident:
