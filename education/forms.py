@@ -184,14 +184,11 @@ class SecondChoicesForm(forms.Form):
 
     def __init__(self, *args: Any, schools: Iterable[RoundSchool], max_choices: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        options = [("", _("— none —"))] + [
-            (
-                str(school.pk),
-                ngettext("%(name)s (%(free)d place left)", "%(name)s (%(free)d places left)", school.free)
-                % {"name": school.school.name, "free": school.free},
-            )
-            for school in schools
-        ]
+        options: list[tuple[str, Any]] = [("", _("— none —"))]
+        for school in schools:
+            free: int = getattr(school, "free", school.places - school.held)
+            label = ngettext("%(name)s (%(free)d place left)", "%(name)s (%(free)d places left)", free)
+            options.append((str(school.pk), label % {"name": school.school.name, "free": free}))
         self.choice_fields: list[str] = []
         for rank in range(1, max_choices + 1):
             name = f"choice_{rank}"

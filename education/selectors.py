@@ -155,7 +155,7 @@ def round_results_at(round_: AdmissionRound, school: str = "") -> QuerySet[Admis
     if school == "none":
         return results.filter(offers__isnull=True)
     if school:
-        return results.filter(offers__round_school_id=school).distinct()
+        return results.filter(offers__round_school__pk=school).distinct()
     return results
 
 

@@ -452,6 +452,31 @@ ROUTES: dict[str, Route] = {
     "education/rounds/<uuid:pk>/advance/": page(
         POST_ONLY, Rule(frozenset({TOWN_ADMIN}), ok=STATE_OR_FORM), "admission round"
     ),
+    # --- Education pages, the result (helper edu-pages): the family answers its offer and chooses
+    # again (the world's application has no offer: 409); the town admin allocates, opens the second
+    # round and closes (the world's round takes applications: 409); the results are the town's
+    # officers' and the district's pages (an empty list before the allocation).
+    "education/applications/<uuid:pk>/accept/": page(
+        POST_ONLY, Rule(APPLICANT, ok=STATE_OR_FORM), "admission application"
+    ),
+    "education/applications/<uuid:pk>/decline/": page(
+        POST_ONLY, Rule(APPLICANT, ok=STATE_OR_FORM), "admission application"
+    ),
+    "education/applications/<uuid:pk>/second-choices/": page(
+        POST_ONLY, Rule(APPLICANT, ok=STATE_OR_FORM), "admission application"
+    ),
+    "education/rounds/<uuid:pk>/allocate/": page(
+        POST_ONLY, Rule(frozenset({TOWN_ADMIN}), ok=STATE_OR_FORM), "admission round"
+    ),
+    "education/rounds/<uuid:pk>/second-round/": page(
+        POST_ONLY, Rule(frozenset({TOWN_ADMIN}), ok=STATE_OR_FORM), "admission round"
+    ),
+    "education/rounds/<uuid:pk>/close/": page(
+        POST_ONLY, Rule(frozenset({TOWN_ADMIN}), ok=STATE_OR_FORM), "admission round"
+    ),
+    "education/rounds/<uuid:pk>/results/": page(Rule(AREA_STAFF), None, "admission round"),
+    "education/rounds/<uuid:pk>/results.csv": page(Rule(AREA_STAFF), None, "admission round"),
+    "education/rounds/<uuid:pk>/results.xlsx": page(Rule(AREA_STAFF), None, "admission round"),
 }
 
 # The API and the pages must hide the same objects from the same person: for each pair, a
@@ -476,6 +501,15 @@ AGREE: list[tuple[str, tuple[str, ...]]] = [
         ("education/applications/<uuid:pk>/", "education/queue/<uuid:pk>/"),
     ),
     ("api/v1/admission-documents/<uuid:document_id>/", ("education/documents/<uuid:document_id>/",)),
+    # Education, the result (helper edu-pages): a round's results by the API and by the pages.
+    (
+        "api/v1/^admission-rounds/(?P<pk>[^/.]+)/results/$",
+        (
+            "education/rounds/<uuid:pk>/results/",
+            "education/rounds/<uuid:pk>/results.csv",
+            "education/rounds/<uuid:pk>/results.xlsx",
+        ),
+    ),
 ]
 
 
