@@ -204,6 +204,16 @@ def results_row(application: AdmissionApplication) -> dict[str, Any]:
     }
 
 
+def latest_offer(application: AdmissionApplication) -> Offer | None:
+    """The application's offer of the latest allocation that made one (with its school), if any."""
+    return (
+        Offer.objects.filter(application=application)
+        .select_related("round_school__school", "allocation")
+        .order_by("-allocation__stage")
+        .first()
+    )
+
+
 def offer_shown(application: AdmissionApplication) -> dict[str, Any] | None:
     """The application's latest offer as the family sees it: school, state, when answered, and
     by when (the acceptance deadline for a first-round offer; none for a second-round one, which

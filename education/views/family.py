@@ -203,13 +203,7 @@ def _offer_context(
     may still be answered (``offer_window_open``), and the second round's form while the family
     may choose again (``second_choices_refusal`` is None)."""
     now = timezone.now()
-    offer = (
-        Offer.objects.in_current_scope()
-        .filter(application=application)
-        .select_related("round_school__school", "allocation")
-        .order_by("-allocation__stage")
-        .first()
-    )
+    offer = selectors.latest_offer(application)
     may_answer = (
         offer is not None
         and offer.state == Offer.State.OFFERED
