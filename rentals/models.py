@@ -16,8 +16,8 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.expressions import RawSQL
+from django.db.models import F, Func, Q, Value
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 from nanhai_portal.tenancy.models import TenantModel
@@ -190,12 +190,19 @@ class Answer(NamedTuple):
         return str(Result(self.result).label)
 
 
+def _jsonb(function: str, field: str, *args: Any, output_field: models.Field) -> Func:
+    return Func(F(field), *[Value(arg) for arg in args], function=function, output_field=output_field)
+
+
 # ``Inspection.answers`` is an object of results among the three, ``answer_notes`` one of texts.
-ANSWERS_VALID_SQL = """
-    jsonb_typeof(answers) = 'object' AND jsonb_typeof(answer_notes) = 'object'
-    AND NOT jsonb_path_exists(answers, '$.* ? (@.type() != "string" || (@ != "ok" && @ != "hazard" && @ != "na"))')
-    AND NOT jsonb_path_exists(answer_notes, '$.* ? (@.type() != "string")')
-"""
+NOT_A_RESULT = '$.* ? (@.type() != "string" || (@ != "ok" && @ != "hazard" && @ != "na"))'
+NOT_A_TEXT = '$.* ? (@.type() != "string")'
+ANSWERS_VALID = (
+    Q(Exact(_jsonb("jsonb_typeof", "answers", output_field=models.CharField()), "object"))
+    & Q(Exact(_jsonb("jsonb_typeof", "answer_notes", output_field=models.CharField()), "object"))
+    & ~Q(_jsonb("jsonb_path_exists", "answers", NOT_A_RESULT, output_field=models.BooleanField()))
+    & ~Q(_jsonb("jsonb_path_exists", "answer_notes", NOT_A_TEXT, output_field=models.BooleanField()))
+)
 
 
 class Inspection(TenantModel):
@@ -237,10 +244,7 @@ class Inspection(TenantModel):
             models.UniqueConstraint(fields=["town", "client_id"], name="inspection_client_id_unique_in_town"),
             models.UniqueConstraint(fields=["id", "town"], name="inspection_id_town_unique"),
             # An object of results among the three (the notes' keys are the service's to check).
-            models.CheckConstraint(
-                condition=RawSQL(ANSWERS_VALID_SQL, [], output_field=models.BooleanField()),  # noqa: S611 - a constant
-                name="inspection_answers_valid",
-            ),
+            models.CheckConstraint(condition=ANSWERS_VALID, name="inspection_answers_valid"),
         ]
         indexes = [models.Index(fields=["house", "-inspected_at"], name="inspection_house_latest")]
 

@@ -16,16 +16,8 @@ does), inside this migration's one transaction. The reverse makes the answers' r
 """
 
 import django.db.models.deletion
+import django.db.models.lookups
 from django.db import migrations, models
-from django.db.models.expressions import RawSQL
-
-# As ``rentals.models.ANSWERS_VALID_SQL`` was when this migration was written.
-ANSWERS_VALID_SQL = """
-    jsonb_typeof(answers) = 'object' AND jsonb_typeof(answer_notes) = 'object'
-    AND NOT jsonb_path_exists(answers, '$.* ? (@.type() != "string" || (@ != "ok" && @ != "hazard" && @ != "na"))')
-    AND NOT jsonb_path_exists(answer_notes, '$.* ? (@.type() != "string")')
-"""
-
 
 def _each_town(cursor, statement):
     """Run ``statement`` (with ``%(town)s``) in the scope of each town that has inspections."""
@@ -184,10 +176,38 @@ class Migration(migrations.Migration):
             "DEFERRABLE INITIALLY DEFERRED",
         ),
         migrations.DeleteModel(name="InspectionItem"),
+        # An object of results among the three, and one of notes (``rentals.models.ANSWERS_VALID``).
         migrations.AddConstraint(
             model_name="inspection",
             constraint=models.CheckConstraint(
-                condition=RawSQL(ANSWERS_VALID_SQL, [], output_field=models.BooleanField()),  # noqa: S611 - a constant
+                condition=models.Q(
+                    django.db.models.lookups.Exact(
+                        models.Func(models.F("answers"), function="jsonb_typeof", output_field=models.CharField()),
+                        "object",
+                    ),
+                    django.db.models.lookups.Exact(
+                        models.Func(models.F("answer_notes"), function="jsonb_typeof", output_field=models.CharField()),
+                        "object",
+                    ),
+                    models.Q(
+                        models.Func(
+                            models.F("answers"),
+                            models.Value('$.* ? (@.type() != "string" || (@ != "ok" && @ != "hazard" && @ != "na"))'),
+                            function="jsonb_path_exists",
+                            output_field=models.BooleanField(),
+                        ),
+                        _negated=True,
+                    ),
+                    models.Q(
+                        models.Func(
+                            models.F("answer_notes"),
+                            models.Value('$.* ? (@.type() != "string")'),
+                            function="jsonb_path_exists",
+                            output_field=models.BooleanField(),
+                        ),
+                        _negated=True,
+                    ),
+                ),
                 name="inspection_answers_valid",
             ),
         ),
