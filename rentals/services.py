@@ -18,7 +18,7 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -782,13 +782,16 @@ def _sync_bulk(batch: Sequence[Mapping[str, Any]], by: User) -> list[SyncResult]
             results[index] = _sync_refusal(index, client_id, error)
             continue
         checked.append((index, client_id, house, record["client_id"], record))
-    locked = {
-        house.pk: house
-        for house in RentalHouse.objects.select_for_update(of=("self",))
-        .select_related("landlord__user")
-        .filter(pk__in={house.pk for _i, _c, house, _u, _r in checked})
+    # The houses are locked (in pk order) and their last visit read under the lock; the rest of
+    # each house is as ``get_houses_for`` read it (what a visit changes is its last visit only).
+    locked: dict[Any, RentalHouse] = {house.pk: house for _i, _c, house, _u, _r in checked}
+    for pk, last_inspected_at in (
+        RentalHouse.objects.select_for_update()
+        .filter(pk__in=list(locked))
         .order_by("pk")
-    }
+        .values_list("pk", "last_inspected_at")
+    ):
+        locked[pk].last_inspected_at = last_inspected_at
     existing = {
         inspection.client_id: inspection
         for inspection in Inspection.objects.filter(client_id__in={uid for _i, _c, _h, uid, _r in checked}).order_by(
@@ -834,7 +837,10 @@ def _sync_bulk(batch: Sequence[Mapping[str, Any]], by: User) -> list[SyncResult]
     if new:
         _rows_insert(list(new.values()))
         _houses_inspected(new.values(), locked)
-        notify_many([notice for rows in new.values() for notice in _hazard_opened_notices(rows.hazards)])
+        found = [hazard for rows in new.values() for hazard in rows.hazards]
+        # Only the landlords of houses with a new hazard are read (and their numbers decrypted).
+        prefetch_related_objects([hazard.house for hazard in found], "landlord__user")
+        notify_many(_hazard_opened_notices(found))
         audit_record_many(_inspection_audit(rows, by) for rows in new.values())
     return [result for result in results if result is not None]
 
