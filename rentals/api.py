@@ -32,7 +32,7 @@ from nanhai_portal.api.viewsets import TenantViewSet
 from nanhai_portal.areas.models import Grid
 from nanhai_portal.bodylimit import accepts_upload
 from rentals import access, conf, selectors, services
-from rentals.models import Hazard, HazardCategory, Inspection, InspectionItem, Photo, RentalHouse
+from rentals.models import Hazard, HazardCategory, Inspection, Photo, RentalHouse
 from rentals.serializers import (
     HazardCategorySerializer,
     HazardSerializer,
@@ -105,10 +105,7 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
         inspections = access.inspections_visible_to(self.request.user).select_related("inspector")
         if self.action == "list":
             return inspections.order_by("-inspected_at", "pk")
-        return inspections.prefetch_related(
-            Prefetch("items", queryset=InspectionItem.objects.in_current_scope().order_by("category__sort_order")),
-            _photo_prefetch(),
-        )
+        return inspections.prefetch_related(_photo_prefetch())
 
     def get_serializer_class(self) -> Any:
         return InspectionListSerializer if self.action == "list" else InspectionSerializer
@@ -397,7 +394,7 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         request = self.request
         if self.action != "list":
-            return access.hazards_visible_to(request.user).select_related("item").prefetch_related(_photo_prefetch())
+            return access.hazards_visible_to(request.user).prefetch_related(_photo_prefetch())
         category = request.query_params.get("category", "")
         if len(category) > 32:
             raise ServiceError(

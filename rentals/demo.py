@@ -154,7 +154,7 @@ def _house(spec: DemoHouse, *, town: Town, grid: Grid, worker: User, owner: Pers
         )
         landlord = owner.user
         for code, steps in visit.then.items():
-            hazard = Hazard.objects.get(item__inspection=recorded.inspection, category_id=code)
+            hazard = Hazard.objects.get(inspection=recorded.inspection, category_id=code)
             for action, days_ago in steps:
                 when = now - timedelta(days=days_ago)
                 if action == "rectify" and landlord is not None:

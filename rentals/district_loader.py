@@ -12,11 +12,9 @@ tables and moved set-wise with ``INSERT … SELECT`` in the town's own scope, ro
 security on (PostgreSQL refuses COPY into a table under it). Landlords are made through
 ``PERSON_INSERT_SQL``, the set-wise twin of ``person_find_or_create``.
 
-Inspection items: the 16-category checklist of every inspection would be 19 million rows;
-the loader writes the items that carry a hazard (one per hazard, as the model requires) and
-the whole checklist of one inspection in ``FULL_CHECKLIST_EVERY`` (ok or not applicable for
-the categories without a hazard), about 1.3 million items at full scale. The statistics read
-hazards, houses and tenancies, never the items.
+Every inspection answers the whole checklist, in its own row (``Inspection.answers``): the
+categories of the hazards it found as "hazard", each of the others ok, or not applicable one
+time in ten; 19 million answers at full scale.
 
 The loader does not audit or notify: 395,000 historical hazards are not news to anyone, and
 the services (which do both) would take hours at this scale.
@@ -25,6 +23,7 @@ the services (which do both) would take hours at this scale.
 from __future__ import annotations
 
 import io
+import json
 import multiprocessing
 import random
 import time
@@ -73,7 +72,7 @@ FIXED_BY_CATEGORY: dict[str, int] = {
 }
 DISTRICT_FIXED = 391_000
 DISTRICT_HAZARDS = 395_000  # found; the 4,000 not fixed are spread like the fixed ones
-FULL_CHECKLIST_EVERY = 20
+NOT_APPLICABLE = 0.1  # the share of the answers without a hazard that are "not applicable"
 HOUSES_PER_LANDLORD = 2.5
 BATCH_HOUSES = 5_000
 FIRST_YEAR = datetime(2018, 1, 1, tzinfo=UTC)
@@ -107,10 +106,9 @@ STAGING = {
         "floors smallint, rooms smallint, landlord_index text, risk_class text, status text, "
         "last_inspected_at timestamptz, created_at timestamptz, tenants smallint, tenants_from date"
     ),
-    "inspection_staging": "id uuid, client_id uuid, house_id uuid, inspected_at timestamptz",
-    "item_staging": "id uuid, inspection_id uuid, category_id text, result text",
+    "inspection_staging": "id uuid, client_id uuid, house_id uuid, inspected_at timestamptz, answers jsonb",
     "hazard_staging": (
-        "id uuid, house_id uuid, item_id uuid, category_id text, severity text, state text, due_at timestamptz, "
+        "id uuid, house_id uuid, inspection_id uuid, category_id text, severity text, state text, due_at timestamptz, "
         "opened_at timestamptz, rectified_at timestamptz, verified_at timestamptz, escalated_level smallint, "
         "escalated_at timestamptz, rectification_note text, reopen_reason text"
     ),
@@ -129,21 +127,18 @@ MOVE_SQL = [
     """,
     """
     INSERT INTO rentals_inspection (
-        id, town_id, client_id, house_id, inspector_id, inspected_at, note, version, created_at
+        id, town_id, client_id, house_id, inspector_id, inspected_at, note, answers, answer_notes, version,
+        created_at
     )
-    SELECT id, %(town)s, client_id, house_id, %(inspector)s, inspected_at, '', 1, inspected_at
+    SELECT id, %(town)s, client_id, house_id, %(inspector)s, inspected_at, '', answers, '{}', 1, inspected_at
     FROM inspection_staging
     """,
     """
-    INSERT INTO rentals_inspectionitem (id, town_id, inspection_id, category_id, result, note)
-    SELECT id, %(town)s, inspection_id, category_id, result, '' FROM item_staging
-    """,
-    """
     INSERT INTO rentals_hazard (
-        id, town_id, house_id, item_id, category_id, severity, state, due_at, rectification_note,
+        id, town_id, house_id, inspection_id, category_id, severity, state, due_at, rectification_note,
         reopen_reason, opened_at, rectified_at, verified_at, escalated_level, escalated_at
     )
-    SELECT id, %(town)s, house_id, item_id, category_id, severity, state, due_at, rectification_note,
+    SELECT id, %(town)s, house_id, inspection_id, category_id, severity, state, due_at, rectification_note,
            reopen_reason, opened_at, rectified_at, verified_at, escalated_level, escalated_at
     FROM hazard_staging
     """,
@@ -183,7 +178,7 @@ class TownPlan:
 class Loaded:
     houses: int = 0
     inspections: int = 0
-    items: int = 0
+    answers: int = 0
     hazards: int = 0
     landlords: int = 0
     tenancies: int = 0
@@ -248,8 +243,8 @@ class _Batch:
     landlords: list[tuple[object, ...]]
     houses: list[tuple[object, ...]]
     inspections: list[tuple[object, ...]]
-    items: list[tuple[object, ...]]
     hazards: list[tuple[object, ...]]
+    answers: int
 
 
 def _make_batch(
@@ -320,12 +315,9 @@ def _make_batch(
              status, last, created, tenants,
              (last - timedelta(days=rng.randrange(30, 700))).astimezone(UTC).date())
         )  # fmt: skip
-    inspection_rows: list[tuple[object, ...]] = [
-        (inspection_id, _uuid(rng), house_id, at) for inspection_id, house_id, at in visits
-    ]
+    client_ids = [_uuid(rng) for _ in visits]
     recent = [i for i, visit in enumerate(visits) if visit[2] >= now - RECENT] or list(range(len(visits)))
     answered: dict[int, set[str]] = {}
-    items: list[tuple[object, ...]] = []
     hazard_rows: list[tuple[object, ...]] = []
     for category, fixed in hazards:
         for _try in range(50):
@@ -336,20 +328,23 @@ def _make_batch(
             continue  # every inspection tried already answers this category: rare, skipped
         answered[visit].add(category)
         inspection_id, house_id, opened = visits[visit]
-        item_id = _uuid(rng)
-        items.append((item_id, inspection_id, category, "hazard"))
         hazard_rows.append(
-            (_uuid(rng), house_id, item_id, category, *_hazard_life(rng, categories[category], opened, fixed, now))
-        )
-    for visit, (inspection_id, _house, _at) in enumerate(visits):
-        if visit % FULL_CHECKLIST_EVERY == 0:
-            found = answered.get(visit, set())
-            items.extend(
-                (_uuid(rng), inspection_id, code, "na" if rng.random() < 0.1 else "ok")
-                for code in categories
-                if code not in found
+            (
+                _uuid(rng),
+                house_id,
+                inspection_id,
+                category,
+                *_hazard_life(rng, categories[category], opened, fixed, now),
             )
-    return _Batch(landlords, houses, inspection_rows, items, hazard_rows)
+        )
+    inspection_rows: list[tuple[object, ...]] = []
+    for visit, (inspection_id, house_id, at) in enumerate(visits):
+        found = answered.get(visit, ())
+        answers = {
+            code: "hazard" if code in found else "na" if rng.random() < NOT_APPLICABLE else "ok" for code in categories
+        }
+        inspection_rows.append((inspection_id, client_ids[visit], house_id, at, json.dumps(answers)))
+    return _Batch(landlords, houses, inspection_rows, hazard_rows, answers=len(inspection_rows) * len(categories))
 
 
 def _hazard_life(rng: random.Random, severity: str, opened: datetime, fixed: bool, now: datetime) -> tuple[object, ...]:
@@ -392,13 +387,13 @@ def _load_batch(plan: TownPlan, batch: _Batch, inspector: int) -> Loaded:
         _copy("landlord_staging", batch.landlords)
         _copy("house_staging", batch.houses)
         _copy("inspection_staging", batch.inspections)
-        _copy("item_staging", batch.items)
         _copy("hazard_staging", batch.hazards)
         counts = []
         for statement in MOVE_SQL:
             cursor.execute(statement, {"town": plan.town, "now": plan.now, "inspector": inspector})
             counts.append(cursor.rowcount)
-    loaded.landlords, loaded.houses, loaded.inspections, loaded.items, loaded.hazards, loaded.tenancies = counts
+    loaded.landlords, loaded.houses, loaded.inspections, loaded.hazards, loaded.tenancies = counts
+    loaded.answers = batch.answers
     return loaded
 
 

@@ -8,31 +8,20 @@ inspection intervals and hazard deadlines are settings, read through ``rentals.c
 
 from __future__ import annotations
 
-import os
-import time
 import uuid
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q, Value
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
+from nanhai_portal.ids import time_ordered_uuid
 from nanhai_portal.tenancy.models import TenantModel
 
-
-def time_ordered_uuid() -> uuid.UUID:
-    """A random UUID that starts with the time (version 7, RFC 9562: 48 bits of Unix time in
-    milliseconds, then 74 random bits), for the rows a sync batch writes by the hundred.
-
-    Their keys then land at the right edge of each index instead of on a random page of a
-    table of millions: an 800-answer batch dirtied ~1,000 index pages and wrote ~6 MB of WAL
-    (full-page images) with ``uuid4``, and dirties ~30 (0.5 MB) with these. They reveal when
-    the row was made, which the rows show anyway (``created_at``, ``inspected_at``)."""
-    milliseconds = time.time_ns() // 1_000_000 & (1 << 48) - 1
-    random_bits = int.from_bytes(os.urandom(10), "big")  # 80 bits, of which 74 are used
-    value = milliseconds << 80 | 0x7 << 76 | (random_bits >> 68) << 64 | 0b10 << 62 | random_bits & (1 << 62) - 1
-    return uuid.UUID(int=value)
+__all__ = ["time_ordered_uuid"]  # where migration 0005 names it
 
 
 def town_indexed_elsewhere(*, held_by_parent: bool = False) -> Any:
@@ -169,9 +158,52 @@ class HazardCategory(models.Model):
         return self.name_zh
 
 
+class Result(models.TextChoices):
+    """A checklist category's answer in an inspection."""
+
+    OK = "ok", _("ok")
+    HAZARD = "hazard", _("hazard")
+    NA = "na", _("not applicable")
+
+
+class Answer(NamedTuple):
+    """One category's answer in an inspection, as pages and the API show it."""
+
+    category: HazardCategory
+    result: str
+    note: str
+
+    def get_result_display(self) -> str:
+        return str(Result(self.result).label)
+
+
+def _jsonb(function: str, field: str, *args: Any, output_field: models.Field) -> Func:
+    return Func(F(field), *[Value(arg) for arg in args], function=function, output_field=output_field)
+
+
+# ``Inspection.answers`` is an object of results among the three, ``answer_notes`` one of texts.
+NOT_A_RESULT = '$.* ? (@.type() != "string" || (@ != "ok" && @ != "hazard" && @ != "na"))'
+NOT_A_TEXT = '$.* ? (@.type() != "string")'
+ANSWERS_VALID = (
+    Q(Exact(_jsonb("jsonb_typeof", "answers", output_field=models.CharField()), "object"))
+    & Q(Exact(_jsonb("jsonb_typeof", "answer_notes", output_field=models.CharField()), "object"))
+    & ~Q(_jsonb("jsonb_path_exists", "answers", NOT_A_RESULT, output_field=models.BooleanField()))
+    & ~Q(_jsonb("jsonb_path_exists", "answer_notes", NOT_A_TEXT, output_field=models.BooleanField()))
+)
+
+
 class Inspection(TenantModel):
     """A grid worker's visit to a house. ``client_id`` is made by the phone: the same visit sent
-    twice is one inspection."""
+    twice is one inspection.
+
+    Its answers are in the row itself: ``answers`` maps each category answered to ok, hazard or
+    na, ``answer_notes`` the categories with a note to the note. A sync batch of 50
+    inspections then writes 50 rows instead of 850, and reading a visit reads one row; the
+    categories are checked by the service (``services._clean_items``), the results by the
+    database (``inspection_answers_valid``), and a category that answers name cannot be
+    deleted (migration 0007's trigger: it is retired instead). Each "hazard" answer has its
+    ``Hazard``, keyed by the inspection and the category.
+    """
 
     id = models.UUIDField(primary_key=True, default=time_ordered_uuid, editable=False)
     town = town_indexed_elsewhere()  # inspection_client_id_unique_in_town
@@ -186,6 +218,8 @@ class Inspection(TenantModel):
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
+    answers = models.JSONField(_("answers"), default=dict)
+    answer_notes = models.JSONField(_("notes on answers"), default=dict, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -196,48 +230,21 @@ class Inspection(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["town", "client_id"], name="inspection_client_id_unique_in_town"),
             models.UniqueConstraint(fields=["id", "town"], name="inspection_id_town_unique"),
+            # An object of results among the three (the notes' keys are the service's to check).
+            models.CheckConstraint(condition=ANSWERS_VALID, name="inspection_answers_valid"),
         ]
         indexes = [models.Index(fields=["house", "-inspected_at"], name="inspection_house_latest")]
 
     def __str__(self) -> str:
         return f"{self.house_id} {self.inspected_at:%Y-%m-%d}"
 
-
-class InspectionItem(TenantModel):
-    """One category's answer in an inspection: ok, hazard or not applicable."""
-
-    class Result(models.TextChoices):
-        OK = "ok", _("ok")
-        HAZARD = "hazard", _("hazard")
-        NA = "na", _("not applicable")
-
-    id = models.UUIDField(primary_key=True, default=time_ordered_uuid, editable=False)
-    town = town_indexed_elsewhere(held_by_parent=True)
-    # Indexed by inspectionitem_one_per_category, and held by the same-town key
-    # ``inspectionitem_inspection_same_town`` (migration 0002), which is the one checked.
-    inspection = models.ForeignKey(
-        Inspection, on_delete=models.CASCADE, related_name="items", db_index=False, db_constraint=False
-    )
-    category = models.ForeignKey(HazardCategory, on_delete=models.PROTECT, related_name="+", db_index=False)
-    result = models.CharField(_("result"), max_length=8, choices=Result.choices)
-    note = models.TextField(_("note"), blank=True)
-
-    class Meta:
-        ordering = ["inspection_id", "category__sort_order"]
-        verbose_name = _("inspection item")
-        verbose_name_plural = _("inspection items")
-        constraints = [
-            # The inspection first: it also serves every read of an inspection's answers.
-            models.UniqueConstraint(fields=["inspection", "category", "town"], name="inspectionitem_one_per_category"),
-            models.UniqueConstraint(fields=["id", "town"], name="inspectionitem_id_town_unique"),
-            models.CheckConstraint(condition=Q(result__in=["ok", "hazard", "na"]), name="inspectionitem_result_valid"),
+    def answer_list(self, categories: Mapping[str, HazardCategory]) -> list[Answer]:
+        """The answers in the checklist's order, with their notes; ``categories`` by code
+        (``selectors.categories_by_code()``)."""
+        answered = [
+            Answer(categories[code], result, self.answer_notes.get(code, "")) for code, result in self.answers.items()
         ]
-        # A plain index (a category in use may not be deleted), without the foreign key's
-        # ``varchar_pattern_ops`` twin that no query uses.
-        indexes = [models.Index(fields=["category"], name="inspectionitem_category")]
-
-    def __str__(self) -> str:
-        return f"{self.category_id}: {self.result}"
+        return sorted(answered, key=lambda answer: (answer.category.sort_order, answer.category.code))
 
 
 # A hazard not yet verified (the states of ``Hazard.State`` but the last).
@@ -256,7 +263,16 @@ class Hazard(TenantModel):
 
     id = models.UUIDField(primary_key=True, default=time_ordered_uuid, editable=False)
     house = models.ForeignKey(RentalHouse, on_delete=models.PROTECT, related_name="hazards", verbose_name=_("house"))
-    item = models.ForeignKey(InspectionItem, on_delete=models.PROTECT, related_name="hazards")
+    # Held by the same-town key ``hazard_inspection_same_town`` (migration 0007) and indexed by
+    # ``hazard_one_per_answer``, which starts with it.
+    inspection = models.ForeignKey(
+        Inspection,
+        on_delete=models.PROTECT,
+        related_name="hazards",
+        verbose_name=_("inspection"),
+        db_index=False,
+        db_constraint=False,
+    )
     category = models.ForeignKey(HazardCategory, on_delete=models.PROTECT, related_name="+")
     severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
     state = models.CharField(_("state"), max_length=24, choices=State.choices, default=State.OPEN)
@@ -274,7 +290,8 @@ class Hazard(TenantModel):
         verbose_name = _("hazard")
         verbose_name_plural = _("hazards")
         constraints = [
-            models.UniqueConstraint(fields=["town", "item"], name="hazard_one_per_item"),
+            # One hazard per "hazard" answer: the inspection's, of the category.
+            models.UniqueConstraint(fields=["inspection", "category", "town"], name="hazard_one_per_answer"),
             models.UniqueConstraint(fields=["id", "town"], name="hazard_id_town_unique"),
             models.CheckConstraint(condition=Q(escalated_level__lte=2), name="hazard_escalated_level_valid"),
         ]
@@ -290,6 +307,11 @@ class Hazard(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.category_id} ({self.get_state_display()})"
+
+    @property
+    def finding_note(self) -> str:
+        """What the grid worker noted on the answer that opened this hazard."""
+        return str(self.inspection.answer_notes.get(self.category_id, ""))
 
 
 def photo_path(photo: Photo, filename: str) -> str:

@@ -37,7 +37,7 @@ from nanhai_portal.pii.fields import lookup_index
 from nanhai_portal.pii.validators import validate_id_number
 from nanhai_portal.tenancy import is_district_scope
 from rentals import access, conf
-from rentals.models import WAITING_HAZARD_STATES, Hazard, Inspection, RentalHouse, Tenancy
+from rentals.models import WAITING_HAZARD_STATES, Hazard, HazardCategory, Inspection, RentalHouse, Tenancy
 from residents.models import Resident
 
 # Awaiting the grid worker: a fix to verify, or an open one whose deadline has come.
@@ -45,6 +45,12 @@ RETURN_VISIT_STATES = (Hazard.State.RECTIFICATION_SUBMITTED,)
 OPEN_STATES = (Hazard.State.OPEN, Hazard.State.REOPENED)
 WAITING_STATES = WAITING_HAZARD_STATES  # not yet verified: open, reopened or rectified
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def categories_by_code() -> dict[str, HazardCategory]:
+    """The checklist's categories by code, retired ones included (the district's, a few dozen
+    rows): what an inspection's answers name (``Inspection.answer_list``)."""
+    return {category.code: category for category in HazardCategory.objects.all()}
 
 
 def inspection_due_at() -> Case:
@@ -207,9 +213,7 @@ def hazards_listed(
         hazards = hazards.filter(late)
     elif overdue is False:
         hazards = hazards.exclude(late)
-    return hazards.select_related("item", "house__grid", "house__community", "category", "town").order_by(
-        "due_at", "pk"
-    )
+    return hazards.select_related("house__grid", "house__community", "category", "town").order_by("due_at", "pk")
 
 
 # --- The grid worker's day (the today page and its home tile) -------------------------

@@ -17,15 +17,16 @@ from rest_framework import serializers
 
 from nanhai_portal.pii import mask_id_number, mask_mobile
 from nanhai_portal.validators import validate_free_text, validate_multiline_text
+from rentals import selectors
 from rentals.models import (
     MAX_FLOORS,
     MAX_ROOMS,
     Hazard,
     HazardCategory,
     Inspection,
-    InspectionItem,
     Photo,
     RentalHouse,
+    Result,
     Tenancy,
 )
 
@@ -200,13 +201,12 @@ class PhotoSerializer(serializers.ModelSerializer[Photo]):
         return reverse("rental-photo", kwargs={"photo_id": photo.pk})
 
 
-class InspectionItemSerializer(serializers.ModelSerializer[InspectionItem]):
-    category = serializers.CharField(source="category_id", read_only=True)
+class InspectionItemSerializer(serializers.Serializer):
+    """One answer of an inspection (``Inspection.answer_list``), in the checklist's order."""
 
-    class Meta:
-        model = InspectionItem
-        fields = ["category", "result", "note"]
-        read_only_fields = fields
+    category = serializers.CharField(source="category.code", read_only=True)
+    result = serializers.ChoiceField(choices=Result.choices, read_only=True)
+    note = serializers.CharField(read_only=True)
 
 
 class HazardBriefSerializer(serializers.ModelSerializer[Hazard]):
@@ -232,7 +232,7 @@ class InspectionListSerializer(serializers.ModelSerializer[Inspection]):
 
 
 class InspectionSerializer(InspectionListSerializer):
-    items = InspectionItemSerializer(many=True, read_only=True)
+    items = serializers.SerializerMethodField()
     hazards = serializers.SerializerMethodField()
     photos = PhotoSerializer(many=True, read_only=True)
 
@@ -240,9 +240,14 @@ class InspectionSerializer(InspectionListSerializer):
         fields = [*InspectionListSerializer.Meta.fields, "items", "hazards", "photos"]
         read_only_fields = fields
 
+    @extend_schema_field(InspectionItemSerializer(many=True))
+    def get_items(self, inspection: Inspection) -> list[dict[str, Any]]:
+        categories = self.context.get("categories") or selectors.categories_by_code()
+        return list(InspectionItemSerializer(inspection.answer_list(categories), many=True).data)
+
     @extend_schema_field(HazardBriefSerializer(many=True))
     def get_hazards(self, inspection: Inspection) -> list[dict[str, Any]]:
-        hazards = Hazard.objects.in_current_scope().filter(item__inspection=inspection).order_by("due_at", "pk")
+        hazards = Hazard.objects.in_current_scope().filter(inspection=inspection).order_by("due_at", "pk")
         return list(HazardBriefSerializer(hazards, many=True).data)
 
 
@@ -358,7 +363,7 @@ class HazardCategorySerializer(serializers.ModelSerializer[HazardCategory]):
 class HazardSerializer(serializers.ModelSerializer[Hazard]):
     town = serializers.CharField(source="town_id", read_only=True)
     category = serializers.CharField(source="category_id", read_only=True)
-    inspection = serializers.UUIDField(source="item.inspection_id", read_only=True)
+    inspection = serializers.UUIDField(source="inspection_id", read_only=True)
     overdue = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField(
         help_text="What the caller may do now: rectify, verify, reopen. "

@@ -8,18 +8,17 @@ which action starts from which state that the services check and the pages will 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,23 +28,21 @@ from nanhai_portal.areas.models import Grid
 from nanhai_portal.audit.services import audit_record, audit_record_many
 from nanhai_portal.errors import DomainError, InvalidTransition
 from nanhai_portal.notifications.services import Notice, notify, notify_many
-from rentals import access, conf
+from rentals import access, conf, selectors
 from rentals.models import (
     Hazard,
     HazardCategory,
     Inspection,
-    InspectionItem,
     Photo,
     RentalHouse,
+    Result,
     Tenancy,
-    time_ordered_uuid,
 )
 from residents.models import Document, Person, Resident
 from residents.services import person_find_or_create
 from residents.uploads import BadUpload, check_upload
 
 State = Hazard.State
-Result = InspectionItem.Result
 RESULTS = frozenset(Result.values)  # (``Result.values`` makes a new list at each use)
 
 # The states each hazard action starts from: the services check it, the pages offer it.
@@ -218,18 +215,13 @@ def tenancy_end(*, tenancy: Tenancy, to_date: date, by: User) -> Tenancy:
 # --- Inspections --------------------------------------------------------------------
 
 
-def _categories_by_code() -> dict[str, HazardCategory]:
-    """The checklist, retired categories included (``_clean_items`` refuses those by name)."""
-    return {category.code: category for category in HazardCategory.objects.all()}
-
-
 def _clean_items(
     items: Sequence[Mapping[str, Any]], categories: Mapping[str, HazardCategory] | None = None
 ) -> list[tuple[HazardCategory, str, str]]:
     """Each item as (category, result, note), or ``ItemRefused`` naming the first bad one.
-    ``categories`` (``_categories_by_code()``) when the caller has read them already (a batch)."""
+    ``categories`` (``selectors.categories_by_code()``) when the caller has read them already (a batch)."""
     if categories is None:
-        categories = _categories_by_code()
+        categories = selectors.categories_by_code()
     cleaned: list[tuple[HazardCategory, str, str]] = []
     seen: set[str] = set()
     if not items:
@@ -282,8 +274,9 @@ def _wanted_content(house_id: Any, cleaned: Iterable[tuple[HazardCategory, str, 
 
 
 def _stored_content(inspection: Inspection) -> tuple[Any, ...]:
-    """What the stored inspection holds (its items prefetched, or read now)."""
-    items = [(item.category_id, item.result, item.note) for item in inspection.items.all()]
+    """What the stored inspection holds."""
+    notes = inspection.answer_notes
+    items = [(code, result, notes.get(code, "")) for code, result in inspection.answers.items()]
     return _content(inspection.house_id, items, inspection.note)
 
 
@@ -296,22 +289,11 @@ def _conflict(existing: Inspection) -> Conflict:
     )
 
 
-class _Answer(NamedTuple):
-    """One answer of a new inspection, before it is written (``_answers_insert``): a batch holds
-    800 of them, so they are plain tuples rather than ``InspectionItem`` instances."""
-
-    id: UUID
-    category: HazardCategory
-    result: str
-    note: str
-
-
 @dataclass
 class _NewInspection:
-    """An inspection's rows before they are written: the inspection, its answers and its hazards."""
+    """An inspection's rows before they are written: the inspection (its answers in it) and its hazards."""
 
     inspection: Inspection
-    items: list[_Answer]
     hazards: list[Hazard]
 
 
@@ -336,18 +318,18 @@ def _inspection_rows(
         latitude=location[0] if location else None,
         longitude=location[1] if location else None,
         note=note,
+        answers={category.code: result for category, result, _text in cleaned},
+        answer_notes={category.code: text for category, _result, text in cleaned if text},
     )
-    rows = _NewInspection(inspection, [], [])
-    for category, result, text in cleaned:
-        item = _Answer(time_ordered_uuid(), category, result, text)
-        rows.items.append(item)
+    rows = _NewInspection(inspection, [])
+    for category, result, _text in cleaned:
         if result != Result.HAZARD:
             continue
         rows.hazards.append(
             Hazard(
                 town_id=house.town_id,
                 house=house,
-                item_id=item.id,
+                inspection=inspection,
                 category=category,
                 severity=category.default_severity,
                 opened_at=inspected_at,
@@ -357,40 +339,11 @@ def _inspection_rows(
     return rows
 
 
-# The answers of new inspections, from one JSON array of objects (one parameter: parsing 4,800
-# separate values, as ``bulk_create``'s arrays are sent, took longer than writing the rows).
-ANSWERS_INSERT_SQL = """
-    INSERT INTO rentals_inspectionitem (id, town_id, inspection_id, category_id, result, note)
-    SELECT id, town_id, inspection_id, category_id, result, note
-    FROM json_to_recordset(%s) AS answer (id uuid, town_id text, inspection_id uuid, category_id text, result text,
-                                          note text)
-"""
-
-
 def _rows_insert(new: Sequence[_NewInspection], *, inspections: bool = True) -> None:
-    """Write ``new``: the inspections (unless written already: ``inspections`` False), their
-    answers and their hazards, one INSERT per table.
-
-    The answers go in one statement (``ANSWERS_INSERT_SQL``) without an ``InspectionItem`` made
-    and prepared field by field for each of a batch's 800 (~40 ms of Python a batch)."""
+    """Write ``new``: the inspections with their answers (unless written already:
+    ``inspections`` False) and their hazards, one INSERT per table."""
     if inspections:
         Inspection.objects.bulk_create([rows.inspection for rows in new])
-    answers = [
-        {
-            "id": str(answer.id),
-            "town_id": rows.inspection.town_id,
-            "inspection_id": inspection_id,
-            "category_id": answer.category.code,
-            "result": answer.result,
-            "note": answer.note,
-        }
-        for rows in new
-        for inspection_id in [str(rows.inspection.pk)]
-        for answer in rows.items
-    ]
-    if answers:
-        with connection.cursor() as cursor:
-            cursor.execute(ANSWERS_INSERT_SQL, [json.dumps(answers, ensure_ascii=False)])
     Hazard.objects.bulk_create([hazard for rows in new for hazard in rows.hazards])
 
 
@@ -538,7 +491,7 @@ def _lock_hazard(hazard: Hazard, by: User, action: str) -> Hazard:
     them, PermissionDenied when the action is not theirs."""
     access.get_hazard_for(by, hazard.pk, action=HAZARD_ACTION_BY[action])
     return (
-        Hazard.objects.select_related("house__landlord", "category", "item__inspection__inspector")
+        Hazard.objects.select_related("house__landlord", "category", "inspection__inspector")
         .select_for_update(of=("self",))
         .get(pk=hazard.pk)
     )
@@ -597,7 +550,7 @@ def hazard_rectify(
         changes={**changes, "note": hazard.rectification_note},
     )
     notify(
-        user=hazard.item.inspection.inspector,
+        user=hazard.inspection.inspector,
         event="rentals.hazard_rectified",
         context={"address": hazard.house.address, "category": hazard.category.code},
         target=hazard,
@@ -803,7 +756,7 @@ def _sync_location(item: Mapping[str, Any]) -> tuple[Decimal, Decimal] | None:
 
 def _sync_bulk(batch: Sequence[Mapping[str, Any]], by: User) -> list[SyncResult]:
     """``inspections_sync`` in a constant number of queries (see there); inside its transaction."""
-    categories = _categories_by_code()
+    categories = selectors.categories_by_code()
     houses = access.get_houses_for(
         by, [item["house"] for item in batch if isinstance(item.get("house"), str | UUID)], action=access.INSPECT
     )
@@ -829,18 +782,21 @@ def _sync_bulk(batch: Sequence[Mapping[str, Any]], by: User) -> list[SyncResult]
             results[index] = _sync_refusal(index, client_id, error)
             continue
         checked.append((index, client_id, house, record["client_id"], record))
-    locked = {
-        house.pk: house
-        for house in RentalHouse.objects.select_for_update(of=("self",))
-        .select_related("landlord__user")
-        .filter(pk__in={house.pk for _i, _c, house, _u, _r in checked})
+    # The houses are locked (in pk order) and their last visit read under the lock; the rest of
+    # each house is as ``get_houses_for`` read it (what a visit changes is its last visit only).
+    locked: dict[Any, RentalHouse] = {house.pk: house for _i, _c, house, _u, _r in checked}
+    for pk, last_inspected_at in (
+        RentalHouse.objects.select_for_update()
+        .filter(pk__in=list(locked))
         .order_by("pk")
-    }
+        .values_list("pk", "last_inspected_at")
+    ):
+        locked[pk].last_inspected_at = last_inspected_at
     existing = {
         inspection.client_id: inspection
-        for inspection in Inspection.objects.filter(client_id__in={uid for _i, _c, _h, uid, _r in checked})
-        .prefetch_related("items")
-        .order_by("pk")
+        for inspection in Inspection.objects.filter(client_id__in={uid for _i, _c, _h, uid, _r in checked}).order_by(
+            "pk"
+        )
     }
     new: dict[UUID, _NewInspection] = {}
     for index, client_id, house, uid, record in checked:
@@ -851,10 +807,7 @@ def _sync_bulk(batch: Sequence[Mapping[str, Any]], by: User) -> list[SyncResult]
         if earlier is not None:
             stored, content = earlier, _stored_content(earlier)
         elif pending is not None:  # sent twice in this batch: the first is the stored one
-            stored = pending.inspection
-            content = _wanted_content(
-                stored.house_id, [(i.category, i.result, i.note) for i in pending.items], stored.note
-            )
+            stored, content = pending.inspection, _stored_content(pending.inspection)
         if earlier is not None or pending is not None:
             if content != wanted:
                 conflict = _conflict(stored)
@@ -884,7 +837,10 @@ def _sync_bulk(batch: Sequence[Mapping[str, Any]], by: User) -> list[SyncResult]
     if new:
         _rows_insert(list(new.values()))
         _houses_inspected(new.values(), locked)
-        notify_many([notice for rows in new.values() for notice in _hazard_opened_notices(rows.hazards)])
+        found = [hazard for rows in new.values() for hazard in rows.hazards]
+        # Only the landlords of houses with a new hazard are read (and their numbers decrypted).
+        prefetch_related_objects([hazard.house for hazard in found], "landlord__user")
+        notify_many(_hazard_opened_notices(found))
         audit_record_many(_inspection_audit(rows, by) for rows in new.values())
     return [result for result in results if result is not None]
 

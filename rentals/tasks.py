@@ -8,15 +8,14 @@ from typing import Any
 from celery import shared_task
 from django.utils import timezone
 
-from nanhai_portal.tenancy.tasks import TenantTask
+from nanhai_portal.tenancy.tasks import TenantTask, enqueue_in_each_town
 from rentals import services
-from residents.tasks import _in_each_town
 
 
 @shared_task(name="rentals.hazards_escalate")
 def hazards_escalate() -> list[str]:
     """Beat, every hour of the working day: one escalation task per town, side by side."""
-    return _in_each_town(hazards_escalate_town)
+    return enqueue_in_each_town(hazards_escalate_town)
 
 
 @shared_task(base=TenantTask, name="rentals.hazards_escalate_town", acks_late=True)

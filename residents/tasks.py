@@ -8,24 +8,15 @@ from typing import Any
 from celery import shared_task
 from django.utils import timezone
 
-from nanhai_portal.areas.selectors import town_list
-from nanhai_portal.tenancy.tasks import TenantTask
+from nanhai_portal.tenancy.tasks import TenantTask, enqueue_in_each_town
 from residents import services, signup
 from residents.services.permits import permits_remind_eligible
-
-
-def _in_each_town(task: Any) -> list[str]:
-    """Enqueue ``task`` once per town (``town=`` its code); the towns, in order."""
-    towns = list(town_list().values_list("code", flat=True))
-    for town in towns:
-        task.apply_async(kwargs={"town": town})
-    return towns
 
 
 @shared_task(name="residents.permits_daily")
 def permits_daily() -> list[str]:
     """Beat, every morning: one task per town, so that towns run side by side on the workers."""
-    return _in_each_town(permits_refresh_town)
+    return enqueue_in_each_town(permits_refresh_town)
 
 
 @shared_task(base=TenantTask, name="residents.permits_refresh_town", acks_late=True)
@@ -37,7 +28,7 @@ def permits_refresh_town(*, town: str) -> dict[str, Any]:
 @shared_task(name="residents.permit_eligible_daily")
 def permit_eligible_daily() -> list[str]:
     """Beat, every morning: one task per town, as ``permits_daily``."""
-    return _in_each_town(permit_eligible_town)
+    return enqueue_in_each_town(permit_eligible_town)
 
 
 @shared_task(base=TenantTask, name="residents.permit_eligible_town", acks_late=True)

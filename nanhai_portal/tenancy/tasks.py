@@ -39,3 +39,14 @@ def enqueue_on_commit(task: Task, **kwargs: Any) -> None:
     """Send ``task`` with ``kwargs`` once the current transaction commits (now, outside one)."""
     kwargs.setdefault("town", get_current_town())
     transaction.on_commit(lambda: task.apply_async(kwargs=kwargs))
+
+
+def enqueue_in_each_town(task: Task) -> list[str]:
+    """Enqueue ``task`` once per town (``town=`` its code), for a beat task that runs town by
+    town side by side on the workers; the towns, in order."""
+    from nanhai_portal.areas.selectors import town_list
+
+    towns = list(town_list().values_list("code", flat=True))
+    for town in towns:
+        task.apply_async(kwargs={"town": town})
+    return towns

@@ -42,14 +42,13 @@ from nanhai_portal.accounts.models import User
 from nanhai_portal.bodylimit import accepts_upload
 from nanhai_portal.errors import DomainError
 from rentals import access, conf, selectors, services
-from rentals.models import Hazard, HazardCategory, InspectionItem, RentalHouse
+from rentals.models import Hazard, HazardCategory, RentalHouse, Result
 from residents.uploads import max_document_bytes
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "rentals"
 PLAIN_FORM_PHOTOS = 4  # photos one plain form post may carry (the offline queue sends them one by one)
 NOTE_MAX = 2000  # the general note; the API takes as much
 ITEM_NOTE_MAX = 500  # a category's note, as the API takes it
-Result = InspectionItem.Result
 
 # What the configured risk classes (``conf.risk_classes()``) are called on the pages; a class
 # configured without a name here shows its code.

@@ -39,7 +39,7 @@ from nanhai_portal.errors import DomainError, InvalidTransition
 from nanhai_portal.tenancy import is_district_scope
 from rentals import access, notice, selectors, services
 from rentals.forms import HAZARD_FORMS, HouseRegisterForm, RectifyForm, ReopenForm, TenancyAddForm, TenancyEndForm
-from rentals.models import Hazard, HazardCategory, Inspection, InspectionItem, Photo, RentalHouse, Tenancy
+from rentals.models import Hazard, HazardCategory, Inspection, Photo, RentalHouse, Tenancy
 from residents.forms import add_service_errors
 from residents.uploads import max_document_bytes
 
@@ -117,17 +117,10 @@ def house_detail(request: HttpRequest, house_id: UUID) -> HttpResponse:
         Inspection.objects.in_current_scope()
         .filter(house=house)
         .select_related("inspector")
-        .prefetch_related(
-            Prefetch(
-                "items",
-                queryset=InspectionItem.objects.in_current_scope()
-                .select_related("category")
-                .order_by("category__sort_order"),
-            ),
-            Prefetch("photos", queryset=Photo.objects.in_current_scope()),
-        )
+        .prefetch_related(Prefetch("photos", queryset=Photo.objects.in_current_scope()))
         .order_by("-inspected_at")[:10]
     )
+    categories = selectors.categories_by_code()
     hazards = list(
         Hazard.objects.in_current_scope().filter(house=house).select_related("category").order_by("state", "due_at")
     )
@@ -139,7 +132,7 @@ def house_detail(request: HttpRequest, house_id: UUID) -> HttpResponse:
         "manages": manages,
         "shows_landlord": manages or is_district_scope(),
         "tenancies": list(selectors.current_tenancies(house, today=timezone.localdate())) if manages else [],
-        "inspections": inspections,
+        "inspections": [(inspection, inspection.answer_list(categories)) for inspection in inspections],
         "hazards": [
             (hazard, category_name(hazard.category), hazard.state in open_states and hazard.due_at <= now)
             for hazard in hazards
@@ -306,7 +299,7 @@ def _hazard_page(
         else:
             forms[action] = HAZARD_FORMS[action](auto_id=f"{action}-%s")
     inspection_photos = (
-        Photo.objects.in_current_scope().filter(inspection_id=hazard.item.inspection_id).order_by("uploaded_at")
+        Photo.objects.in_current_scope().filter(inspection_id=hazard.inspection_id).order_by("uploaded_at")
     )
     context = {
         "hazard": hazard,
@@ -329,7 +322,7 @@ def _hazard(request: HttpRequest, hazard_id: UUID, *, action: str = access.VIEW)
     found = access.get_hazard_for(request.user, hazard_id, action=action)
     return (
         Hazard.objects.in_current_scope()
-        .select_related("house__grid", "house__community", "category", "item")
+        .select_related("house__grid", "house__community", "category", "inspection")
         .get(pk=found.pk)
     )
 

@@ -69,8 +69,7 @@ TOWN = "guicheng"
 TODAY_LIMIT = 2.0
 SYNC_LIMIT = 50.0
 SYNC_INSPECTIONS = 50
-TABLES = ("rentals_rentalhouse", "rentals_inspection", "rentals_inspectionitem", "rentals_hazard", "rentals_tenancy",
-          "residents_person")  # fmt: skip
+TABLES = ("rentals_rentalhouse", "rentals_inspection", "rentals_hazard", "rentals_tenancy", "residents_person")
 failures: list[str] = []
 
 
@@ -88,9 +87,9 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
 
 def load(scale: float, processes: int) -> None:
     loaded, seconds = timed(lambda: seed_district_rentals(scale=scale, processes=processes, report=print))
-    rows = loaded.houses + loaded.inspections + loaded.items + loaded.hazards + loaded.landlords + loaded.tenancies
+    rows = loaded.houses + loaded.inspections + loaded.hazards + loaded.landlords + loaded.tenancies
     print(
-        f"loaded: {loaded.houses:,} houses, {loaded.inspections:,} inspections, {loaded.items:,} items, "
+        f"loaded: {loaded.houses:,} houses, {loaded.inspections:,} inspections ({loaded.answers:,} answers), "
         f"{loaded.hazards:,} hazards, {loaded.landlords:,} landlords, {loaded.tenancies:,} tenancies "
         f"in {seconds:,.1f} s ({rows / seconds if seconds else 0:,.0f} rows/s, {processes} processes)"
     )

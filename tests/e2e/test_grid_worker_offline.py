@@ -23,7 +23,7 @@ from PIL import Image
 from nanhai_portal.accounts.roles import Role
 from nanhai_portal.areas.models import Grid
 from nanhai_portal.tenancy import town_context
-from rentals.models import Hazard, Inspection, InspectionItem, Photo, RentalHouse
+from rentals.models import Hazard, Inspection, Photo, RentalHouse
 from tests.e2e.browser import goto, sign_in
 from tests.e2e.conftest import NARROW_PHONE, outside_the_browser_loop
 from tests.factories import UserFactory
@@ -55,13 +55,13 @@ def a_grid_worker_with_a_house() -> dict[str, str]:
 
 
 def on_the_server(house: str) -> tuple[int, int, list[tuple[str, str]], int]:
-    """(inspections, items, hazards as (category, note), photos) of ``house``."""
+    """(inspections, answers, hazards as (category, note), photos) of ``house``."""
     with town_context(TOWN):
         inspections = Inspection.objects.filter(house_id=house)
         return (
             inspections.count(),
-            InspectionItem.objects.filter(inspection__house_id=house).count(),
-            sorted(Hazard.objects.filter(house_id=house).values_list("category_id", "item__note")),
+            sum(len(answered) for answered in inspections.values_list("answers", flat=True)),
+            sorted((hazard.category_id, hazard.finding_note) for hazard in Hazard.objects.filter(house_id=house)),
             Photo.objects.filter(inspection__house_id=house).count(),
         )
 

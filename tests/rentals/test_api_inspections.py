@@ -17,7 +17,7 @@ from nanhai_portal.accounts.tokens import token_issue
 from nanhai_portal.audit.models import AuditEvent
 from nanhai_portal.notifications.models import Notification
 from nanhai_portal.tenancy import town_context
-from rentals.models import Hazard, HazardCategory, Inspection, InspectionItem, Photo
+from rentals.models import Hazard, HazardCategory, Inspection, Photo
 from tests.factories import UserFactory
 from tests.rentals.factories import AT, RentalHouseFactory, grid_worker_of
 from tests.residents.helpers import fake_png, pdf, png
@@ -50,10 +50,9 @@ def entry(target: Any, **changes: Any) -> dict[str, Any]:
 
 
 def everything() -> list[Any]:
-    """What a sync may write: inspections, their items and hazards, photos, audit, messages."""
+    """What a sync may write: inspections (their answers in them), hazards, photos, audit, messages."""
     return [
         rows(Inspection),
-        rows(InspectionItem),
         rows(Hazard),
         rows(Photo),
         rows(AuditEvent),

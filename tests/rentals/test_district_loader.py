@@ -17,7 +17,7 @@ from rentals.district_loader import (
     landlord_id_number,
     seed_district_rentals,
 )
-from rentals.models import Hazard, HazardCategory, Inspection, InspectionItem, RentalHouse, Tenancy
+from rentals.models import Hazard, HazardCategory, Inspection, RentalHouse, Tenancy
 from residents.district_loader import _id_number
 from tests.rentals.factories import AT
 
@@ -68,11 +68,16 @@ def test_loading_spreads_houses_inspections_and_hazards_over_every_town() -> Non
         # every state the workflow knows, and both escalation levels
         assert set(hazards.values_list("state", flat=True).distinct()) == set(Hazard.State.values)
         assert set(hazards.values_list("escalated_level", flat=True).distinct()) == {0, 1, 2}
-        # every hazard's item says "hazard" and is its inspection's, for its house, in its town
-        assert not hazards.exclude(item__result="hazard").exists()
-        assert not hazards.exclude(item__category=F("category")).exists()
-        assert not hazards.exclude(item__inspection__house=F("house")).exists()
-        assert InspectionItem.objects.for_all_towns().filter(inspection__house__in=houses).count() > loaded.hazards
+        # every inspection answers the whole checklist; each hazard's answer in its inspection
+        # says "hazard", and its inspection is of its house; no other answer says "hazard"
+        checklist = set(HazardCategory.objects.filter(retired_at=None).values_list("code", flat=True))
+        answers = dict(Inspection.objects.for_all_towns().filter(house__in=houses).values_list("pk", "answers"))
+        assert all(set(answered) == checklist for answered in answers.values())
+        assert loaded.answers == 16 * 4_800
+        for inspection, category in hazards.values_list("inspection_id", "category_id"):
+            assert answers[inspection][category] == "hazard"
+        assert not hazards.exclude(inspection__house=F("house")).exists()
+        assert sum(list(answered.values()).count("hazard") for answered in answers.values()) == loaded.hazards
         # the fixed were verified after they were found; none in the future
         assert not hazards.filter(verified_at__lt=F("opened_at")).exists()
         assert not hazards.filter(verified_at__gt=AT).exists()

@@ -269,9 +269,7 @@ def committed_hazard(live_db: None) -> Iterator[tuple[Hazard, Any]]:
     with town_context(town):
         house = RentalHouse.objects.get(pk=hazard.house_id)
         Hazard.objects.filter(house=house).delete()
-        for inspection in house.inspections.all():
-            inspection.items.all().delete()
-            inspection.delete()
+        house.inspections.all().delete()
         house.delete()
 
 

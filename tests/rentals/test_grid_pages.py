@@ -21,7 +21,7 @@ from nanhai_portal.audit.models import AuditEvent
 from nanhai_portal.notifications.models import Notification
 from nanhai_portal.tenancy import district_context, town_context
 from rentals import services
-from rentals.models import Hazard, HazardCategory, Inspection, InspectionItem, Photo, RentalHouse
+from rentals.models import Hazard, HazardCategory, Inspection, Photo, RentalHouse
 from tests.factories import UserFactory
 from tests.rentals.factories import AT, GridFactory, RentalHouseFactory, grid_worker_of
 from tests.residents.helpers import fake_png, jpeg, png
@@ -52,7 +52,6 @@ def a_house_and_its_worker(**house: Any) -> tuple[RentalHouse, Any]:
 def everything_about(house: RentalHouse) -> list[Any]:
     return [
         rows(Inspection, house_id=house.pk),
-        rows(InspectionItem, inspection__house_id=house.pk),
         rows(Hazard, house_id=house.pk),
         rows(Photo, inspection__house_id=house.pk),
         rows(RentalHouse, pk=house.pk),
@@ -143,8 +142,8 @@ def test_the_plain_form_records_one_inspection_with_its_hazards_and_photos() -> 
         assert inspection.inspected_at == NOW
         assert (str(inspection.latitude), str(inspection.longitude)) == ("23.031234", "113.145678")
         assert inspection.note == "房东不在家"
-        assert inspection.items.count() == 16
-        hazards = dict(Hazard.objects.filter(house=house).values_list("category_id", "item__note"))
+        assert len(inspection.answers) == 16
+        hazards = {hazard.category_id: hazard.finding_note for hazard in Hazard.objects.filter(house=house)}
         assert hazards == {"ebike_indoor": "楼道充电", "extinguisher": "过期"}
         assert inspection.photos.count() == 2
     # Posted again (a double tap, the back button): nothing more.

@@ -15,7 +15,7 @@ from nanhai_portal.audit.models import AuditEvent
 from nanhai_portal.notifications.models import Notification
 from nanhai_portal.tenancy import town_context
 from rentals import services
-from rentals.models import Hazard, HazardCategory, Inspection, InspectionItem, RentalHouse
+from rentals.models import Hazard, HazardCategory, Inspection, RentalHouse
 from tests.rentals.factories import AT, GridFactory, RentalHouseFactory, grid_worker_of
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def counts(house: RentalHouse) -> tuple[int, int, int, int, int]:
         inspections = Inspection.objects.filter(house=house)
         return (
             inspections.count(),
-            InspectionItem.objects.filter(inspection__house=house).count(),
+            sum(len(answered) for answered in inspections.values_list("answers", flat=True)),
             Hazard.objects.filter(house=house).count(),
             AuditEvent.objects.filter(
                 action="rentals.inspection_recorded", object_id__in=[str(i.pk) for i in inspections]

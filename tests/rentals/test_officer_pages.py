@@ -41,7 +41,7 @@ def inspect(house: RentalHouse, worker: Any, answers: dict[str, str], at: dateti
             by=worker,
             inspected_at=at,
         )
-        return {hazard.category_id: hazard for hazard in Hazard.objects.filter(item__inspection=recorded.inspection)}
+        return {hazard.category_id: hazard for hazard in Hazard.objects.filter(inspection=recorded.inspection)}
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from nanhai_portal.audit.models import AuditEvent
 from nanhai_portal.notifications.models import Notification, OutboxMessage
 from nanhai_portal.tenancy import town_context
 from rentals import services
-from rentals.models import Hazard, HazardCategory, Inspection, InspectionItem, RentalHouse
+from rentals.models import Hazard, HazardCategory, Inspection, RentalHouse
 from tests.rentals.factories import AT, GridFactory, RentalHouseFactory, grid_worker_of
 
 pytestmark = pytest.mark.django_db
@@ -40,12 +40,11 @@ def snapshot(results: list[services.SyncResult], houses: list[RentalHouse]) -> d
     """What a sync wrote and answered, with the random ids replaced by the client ids."""
     inspections = {i.pk: i for i in Inspection.objects.filter(house__in=houses)}
     by_id = {pk: str(i.client_id) for pk, i in inspections.items()}
-    items = {i.pk: i for i in InspectionItem.objects.filter(inspection__in=list(inspections))}
-    hazards = {h.pk: h for h in Hazard.objects.filter(item__in=list(items))}
+    hazards = {h.pk: h for h in Hazard.objects.filter(inspection__in=list(inspections))}
 
     def hazard_key(pk: Any) -> tuple[str, str]:
         hazard = hazards[uuid.UUID(str(pk))]
-        return by_id[items[hazard.item_id].inspection_id], hazard.category_id
+        return by_id[hazard.inspection_id], hazard.category_id
 
     notifications = Notification.objects.filter(target_id__in=[str(pk) for pk in hazards])
     return {
@@ -59,7 +58,7 @@ def snapshot(results: list[services.SyncResult], houses: list[RentalHouse]) -> d
              i.town_id)
             for i in inspections.values()
         ),
-        "items": sorted((by_id[i.inspection_id], i.category_id, i.result, i.note, i.town_id) for i in items.values()),
+        "answers_stored": sorted((by_id[i.pk], i.answers, i.answer_notes) for i in inspections.values()),
         "hazards": sorted(
             (hazard_key(h.pk), str(h.house_id), h.severity, h.state, h.due_at, h.opened_at, h.escalated_level, h.town_id)
             for h in hazards.values()
