@@ -19,7 +19,13 @@ from tests.unchanged import nothing_changes, rows
 
 pytestmark = pytest.mark.django_db
 
-KINDS = ["communities", "grids", "rental_houses", "residents"]  # rental_houses: issue 11, part D
+KINDS = [
+    "census_voters",
+    "communities",
+    "grids",
+    "rental_houses",
+    "residents",
+]  # rental_houses: issue 11, part D; census_voters: issue 13
 
 
 def read_csv(body: bytes) -> list[list[str]]:
