@@ -59,7 +59,9 @@ def election_in(town: str = "guicheng", *, community: Community | None = None, o
 def census_voters(election: Election, officer: Any, n: int) -> list[Voter]:
     with town_context(election.town_id):
         return [
-            election_services.voter_register(by=officer, election=election, id_number=next_id_number(), name="选民" + "甲乙丙丁戊己庚辛壬癸"[i % 10])
+            election_services.voter_register(
+                by=officer, election=election, id_number=next_id_number(), name="选民" + "甲乙丙丁戊己庚辛壬癸"[i % 10]
+            )
             for i in range(n)
         ]
 

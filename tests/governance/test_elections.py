@@ -114,14 +114,21 @@ def test_an_election_runs_end_to_end_by_the_statutory_rules(run_job: Any) -> Non
     )
     assert elected == {director_a.pk, members[0].pk, members[1].pk, members[2].pk}
     assert election.another_round == {"deputy": 1}
-    assert actions[-1] == "governance.election_published" and "governance.election_tallied" in actions
+    assert {
+        "governance.election_created",
+        "governance.election_roll_published",
+        "governance.election_nomination",
+        "governance.election_polling",
+        "governance.election_tallied",
+        "governance.election_published",
+    } <= set(actions)
 
 
 def test_a_turnout_of_half_or_less_makes_the_election_invalid() -> None:
     election, officer, candidates, (first, second) = election_in_polling(voters=10, stations=(5, 5))
     second_officer = officer_of(role="town_admin")
     for station, cast in ((first, 3), (second, 2)):  # 5 of 10: exactly half
-        votes = {c: cast for c in candidates if c.post == "director"}
+        votes = {candidates[0]: cast}  # every voter for one director
         enter(station, officer, cast, 0, votes)
         enter(station, second_officer, cast, 0, votes)
     with town_context("guicheng"):
