@@ -236,6 +236,7 @@ class VoterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     )
     @idempotent
     def create(self, request: Request) -> Response:
+        access.require_election_officer(request.user)
         data = VoterRegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         election = _election_of(request, data.validated_data["election"])
@@ -283,6 +284,7 @@ class CandidateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantV
     )
     @idempotent
     def create(self, request: Request) -> Response:
+        access.require_election_officer(request.user)
         data = CandidateNominateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         election = _election_of(request, data.validated_data["election"])
@@ -315,6 +317,7 @@ class StationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
     )
     @idempotent
     def create(self, request: Request) -> Response:
+        access.require_election_officer(request.user)
         data = StationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         election = _election_of(request, data.validated_data["election"])
@@ -352,6 +355,7 @@ class CountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     )
     @idempotent
     def create(self, request: Request) -> Response:
+        access.require_election_officer(request.user)
         data = CountEnterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         station = access.stations_visible_to(request.user).filter(pk=data.validated_data["station"]).first()
