@@ -125,7 +125,7 @@ def test_results_are_not_out_before_the_tally(api: Any) -> None:
     ],
 )
 def test_counts_that_cannot_be_get_a_clear_error_and_change_nothing(body: dict[str, Any]) -> None:
-    election, officer, candidates, (station, _other) = election_in_polling()
+    _election, officer, candidates, (station, _other) = election_in_polling()
     if isinstance(body["votes"], dict) and "director" in body["votes"]:
         body = {**body, "votes": {str(candidates[0].pk): body["votes"]["director"]}}
     with nothing_changes(rows(StationCount), rows(PollingStation)):

@@ -62,7 +62,7 @@ def test_officers_run_the_election_from_the_pages() -> None:
 
 
 def test_a_count_page_refuses_a_mismatch_and_changes_nothing() -> None:
-    election, officer, candidates, (station, _other) = election_in_polling()
+    _election, officer, candidates, (station, _other) = election_in_polling()
     form = {"ballots_cast": "4", "invalid_ballots": "0", **{f"votes_{c.pk}": "0" for c in candidates}}
     assert browser(officer).post(f"/governance/stations/{station.pk}/count/", form).status_code == 302
     second = User.objects.get(username="townadmin.guicheng")
@@ -85,6 +85,6 @@ def test_another_towns_election_is_404_on_every_page() -> None:
     assert client.post(f"/governance/voters/{voter.pk}/decide/", {"approve": "1"}).status_code == 404
 
 
-def test_residents_may_not_open_the_officers_pages(any_resident: Any = None) -> None:
+def test_residents_may_not_open_the_officers_pages() -> None:
     client = browser("resident.1")
     assert client.get("/governance/elections/").status_code == 403
