@@ -4,7 +4,6 @@ election step by step; a polling officer's count form on a phone; another town's
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
 from django.test import Client
