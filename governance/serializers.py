@@ -144,7 +144,7 @@ class CandidateSerializer(serializers.ModelSerializer[Candidate]):
 class CandidateNominateSerializer(serializers.Serializer[Any]):
     election = serializers.UUIDField()
     voter = serializers.UUIDField()
-    post = serializers.ChoiceField(choices=[Post.DIRECTOR, Post.DEPUTY, Post.MEMBER])
+    post = serializers.ChoiceField(choices=Post.choices)
 
 
 class StationSerializer(serializers.ModelSerializer[PollingStation]):
