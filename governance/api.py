@@ -192,7 +192,10 @@ class ElectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
 
     @extend_schema(
         responses={200: ResultsSerializer, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE},
-        description="The results: to the community once published (409 `results_not_published` before).",
+        description=(
+            "The results: to the community once published (409 `results_not_published` before); to the town's "
+            "officers and the district always (empty figures before the tally)."
+        ),
     )
     @action(detail=True, methods=["get"])
     def results(self, request: Request, pk: str) -> Response:

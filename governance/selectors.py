@@ -62,9 +62,9 @@ def results_of(election: Election) -> dict[str, Any]:
     return {
         "election": election.pk,
         "town": election.town_id,
-        "registered_voters": election.registered_voters or 0,
-        "ballots_cast": election.ballots_cast or 0,
-        "is_valid": bool(election.is_valid),
+        "registered_voters": election.registered_voters,
+        "ballots_cast": election.ballots_cast,
+        "is_valid": election.is_valid,
         "another_round": election.another_round,
         "candidates": list(candidates),
     }

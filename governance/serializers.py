@@ -224,8 +224,8 @@ class RaceResultSerializer(serializers.Serializer[Any]):
 class ResultsSerializer(serializers.Serializer[Any]):
     election = serializers.UUIDField()
     town = serializers.CharField()
-    registered_voters = serializers.IntegerField()
-    ballots_cast = serializers.IntegerField()
-    valid = serializers.BooleanField(source="is_valid")
+    registered_voters = serializers.IntegerField(allow_null=True)
+    ballots_cast = serializers.IntegerField(allow_null=True)
+    valid = serializers.BooleanField(source="is_valid", allow_null=True, help_text=_("None before the tally."))
     another_round = serializers.DictField(child=serializers.IntegerField())
     candidates = CandidateSerializer(many=True)

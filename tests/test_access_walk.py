@@ -467,7 +467,8 @@ ROUTES: dict[str, Route] = {
     ),
     # --- Governance (issue 13, first part): committees and elections. The world's election is in
     # polling with one station's first count entered, so moving it on, the tally and applying are
-    # refused by its state (409) and its results are not out (409 to everyone who sees it).
+    # refused by its state (409) and its results are not out (409) but to the town's staff and the
+    # district (empty figures).
     "api/v1/^committees/$": api(EVERYONE, NOT_ALLOWED),
     "api/v1/^committees/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "committee"),
     "api/v1/^committee-members/$": api(EVERYONE, NOT_ALLOWED),
@@ -476,7 +477,7 @@ ROUTES: dict[str, Route] = {
     "api/v1/^elections/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "election"),
     "api/v1/^elections/(?P<pk>[^/.]+)/advance/$": api(NOT_ALLOWED, Rule(REVIEWERS, ok=STATE_OR_FORM), "election"),
     "api/v1/^elections/(?P<pk>[^/.]+)/tally/$": api(NOT_ALLOWED, Rule(REVIEWERS, ok=STATE_OR_FORM), "election"),
-    "api/v1/^elections/(?P<pk>[^/.]+)/results/$": api(Rule(ok=frozenset({409})), None, "election"),
+    "api/v1/^elections/(?P<pk>[^/.]+)/results/$": api(Rule(AREA_STAFF, refused=409), None, "election"),
     "api/v1/^elections/(?P<pk>[^/.]+)/apply/$": api(NOT_ALLOWED, Rule(ok=STATE_OR_FORM), "election"),
     "api/v1/^voters/$": api(EVERYONE, Rule(REVIEWERS, ok=frozenset({400}))),
     "api/v1/^voters/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "voter"),
