@@ -37,7 +37,7 @@ def test_a_resident_applies_to_vote_from_the_page() -> None:
     election = election_in(community=community)
     resident = ResidentFactory(community=community, account=True, registered_since=date(2024, 1, 1))
     client = browser(resident.person.user)
-    assert "Apply" in client.get("/governance/", HTTP_ACCEPT_LANGUAGE="en").content.decode() or True
+    assert client.get("/governance/").status_code == 200
     response = client.post(f"/governance/elections/{election.pk}/apply/")
     assert response.status_code == 302
     with town_context("guicheng"):
