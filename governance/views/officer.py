@@ -69,8 +69,8 @@ def _context(request: HttpRequest, election: Election, **forms: Any) -> dict[str
 
 @login_required
 def election_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
+    election = access.get_election_for(request.user, pk)  # 404 first: "not yours" is "not there"
     _require_staff_reader(request.user)
-    election = access.get_election_for(request.user, pk)
     return render(request, "governance/officer/election.html", _context(request, election))
 
 

@@ -47,8 +47,6 @@ def test_every_importer_has_a_template() -> None:
     assert sorted(kind for kind, _label in importer_choices()) == KINDS
 
 
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 def registering_election(community_code: str) -> None:
     """An election registering voters in the guicheng community of ``community_code`` (in 2030:
     the demo's election of this year is past registration)."""
@@ -62,6 +60,8 @@ def registering_election(community_code: str) -> None:
         )
 
 
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 def test_a_template_uploaded_as_it_is_imports_its_example_row(kind: str, file_format: str, run_job: Any) -> None:
     importer = importer_class(kind)
     assert importer is not None
