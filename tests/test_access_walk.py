@@ -469,9 +469,9 @@ ROUTES: dict[str, Route] = {
     # polling with one station's first count entered, so moving it on, the tally and applying are
     # refused by its state (409) and its results are not out (409) but to the town's staff and the
     # district (empty figures).
-    "api/v1/^committees/$": api(EVERYONE, NOT_ALLOWED),
+    "api/v1/^committees/$": api(EVERYONE),
     "api/v1/^committees/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "committee"),
-    "api/v1/^committee-members/$": api(EVERYONE, NOT_ALLOWED),
+    "api/v1/^committee-members/$": api(EVERYONE),
     "api/v1/^committee-members/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "committee member"),
     "api/v1/^elections/$": api(EVERYONE, Rule(REVIEWERS, ok=frozenset({400}))),
     "api/v1/^elections/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "election"),
