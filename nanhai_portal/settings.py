@@ -373,6 +373,7 @@ SPECTACULAR_SETTINGS = {
         "GradeEnum": "education.models.Grade",
         "OfferStateEnum": "education.models.Offer.State",
         "AllocationStateEnum": "education.models.Allocation.State",
+        "CommitteePostEnum": "governance.models.Post",
     },
 }
 

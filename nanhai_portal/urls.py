@@ -28,6 +28,7 @@ api_v1 = [
     path("", include("residents.api_urls")),
     path("", include("rentals.api_urls")),
     path("", include("education.api_urls")),
+    path("", include("governance.api_urls")),
 ]
 
 admin.site.site_header = _("Nanhai new-resident portal: back office")
@@ -54,6 +55,7 @@ urlpatterns = [
     path("residents/", include("residents.urls")),
     path("rentals/", include("rentals.urls")),
     path("education/", include("education.urls")),
+    path("governance/", include("governance.urls")),
     path("admin/", admin.site.urls),
 ]
 

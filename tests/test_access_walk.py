@@ -27,6 +27,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -46,6 +47,9 @@ from education.models import (
     RoundSchool,
     School,
 )
+from governance.models import Candidate, Election, PollingStation, StationCount, Voter
+from governance.services import committees as committee_services
+from governance.services import elections as election_services
 from nanhai_portal.accounts.models import User
 from nanhai_portal.accounts.roles import Role
 from nanhai_portal.accounts.tokens import token_issue
@@ -130,6 +134,15 @@ VISIBLE: dict[str, frozenset[str]] = {
     "admission application": frozenset({RESIDENT}) | AREA_STAFF,
     "admission objection": frozenset({RESIDENT}) | AREA_STAFF,
     "admission document": frozenset({RESIDENT}) | REVIEWERS,  # a family's papers: not the district's
+    # Governance: the resident lives in the community (and is on its roll); stations and counts
+    # are the town's officers' and the district's.
+    "committee": frozenset({RESIDENT}) | AREA_STAFF,
+    "committee member": frozenset({RESIDENT}) | AREA_STAFF,
+    "election": frozenset({RESIDENT}) | AREA_STAFF,
+    "voter": frozenset({RESIDENT}) | AREA_STAFF,
+    "candidate": frozenset({RESIDENT}) | AREA_STAFF,
+    "station": AREA_STAFF,
+    "station count": AREA_STAFF,
 }
 MIRROR = {OTHER_OFFICER: OFFICER}
 
@@ -477,6 +490,39 @@ ROUTES: dict[str, Route] = {
     "education/rounds/<uuid:pk>/results/": page(Rule(AREA_STAFF), None, "admission round"),
     "education/rounds/<uuid:pk>/results.csv": page(Rule(AREA_STAFF), None, "admission round"),
     "education/rounds/<uuid:pk>/results.xlsx": page(Rule(AREA_STAFF), None, "admission round"),
+    # --- Governance (issue 13, first part): committees and elections. The world's election is in
+    # polling with one station's first count entered, so moving it on, the tally and applying are
+    # refused by its state (409) and its results are not out (409) but to the town's staff and the
+    # district (empty figures).
+    "api/v1/^committees/$": api(EVERYONE),
+    "api/v1/^committees/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "committee"),
+    "api/v1/^committee-members/$": api(EVERYONE),
+    "api/v1/^committee-members/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "committee member"),
+    "api/v1/^elections/$": api(EVERYONE, Rule(REVIEWERS, ok=frozenset({400}))),
+    "api/v1/^elections/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "election"),
+    "api/v1/^elections/(?P<pk>[^/.]+)/advance/$": api(NOT_ALLOWED, Rule(REVIEWERS, ok=STATE_OR_FORM), "election"),
+    "api/v1/^elections/(?P<pk>[^/.]+)/tally/$": api(NOT_ALLOWED, Rule(REVIEWERS, ok=STATE_OR_FORM), "election"),
+    "api/v1/^elections/(?P<pk>[^/.]+)/results/$": api(Rule(AREA_STAFF, refused=409), None, "election"),
+    "api/v1/^elections/(?P<pk>[^/.]+)/apply/$": api(NOT_ALLOWED, Rule(ok=STATE_OR_FORM), "election"),
+    "api/v1/^voters/$": api(EVERYONE, Rule(REVIEWERS, ok=frozenset({400}))),
+    "api/v1/^voters/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "voter"),
+    "api/v1/^voters/(?P<pk>[^/.]+)/decide/$": api(NOT_ALLOWED, Rule(REVIEWERS, ok=STATE_OR_FORM), "voter"),
+    "api/v1/^candidates/$": api(EVERYONE, Rule(REVIEWERS, ok=frozenset({400}))),
+    "api/v1/^candidates/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "candidate"),
+    "api/v1/^stations/$": api(EVERYONE, Rule(REVIEWERS, ok=frozenset({400}))),
+    "api/v1/^stations/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "station"),
+    "api/v1/^counts/$": api(EVERYONE, Rule(REVIEWERS, ok=frozenset({400}))),
+    "api/v1/^counts/(?P<pk>[^/.]+)/$": api(EVERYONE, None, "station count"),
+    "governance/": page(EVERYONE),
+    "governance/elections/<uuid:pk>/apply/": page(POST_ONLY, Rule(ok=MOVED), "election"),
+    "governance/elections/": page(Rule(AREA_STAFF)),
+    "governance/elections/<uuid:pk>/": page(Rule(AREA_STAFF), None, "election"),
+    "governance/elections/<uuid:pk>/advance/": page(POST_ONLY, Rule(REVIEWERS, ok=STATE_OR_FORM), "election"),
+    "governance/elections/<uuid:pk>/tally/": page(POST_ONLY, Rule(REVIEWERS, ok=STATE_OR_FORM), "election"),
+    "governance/elections/<uuid:pk>/candidates/": page(POST_ONLY, Rule(REVIEWERS, ok=STATE_OR_FORM), "election"),
+    "governance/elections/<uuid:pk>/stations/": page(POST_ONLY, Rule(REVIEWERS, ok=STATE_OR_FORM), "election"),
+    "governance/voters/<uuid:pk>/decide/": page(POST_ONLY, Rule(REVIEWERS, ok=STATE_OR_FORM), "voter"),
+    "governance/stations/<uuid:pk>/count/": page(Rule(REVIEWERS), Rule(REVIEWERS, ok=STATE_OR_FORM), "station"),
 }
 
 # The API and the pages must hide the same objects from the same person: for each pair, a
@@ -655,6 +701,7 @@ def world(media: Any) -> World:
         objects[("town", town)] = {"code": town}
         objects.update(rental_objects(town, grid, resident, people, officer))
         objects.update(education_objects(town, resident))
+        objects.update(governance_objects(town, resident, officer))
     objects[("signup", HOME)] = {"signup_id": str(uuid.uuid4())}
     ids = [value for values in objects.values() for value in values.values() if len(value) == 36]
     watched = [
@@ -679,6 +726,11 @@ def world(media: Any) -> World:
         rows(Fact, application_id__in=ids),
         rows(Objection, application_id__in=ids),
         rows(ApplicationDocument, application_id__in=ids),
+        rows(Election, pk__in=ids),
+        rows(Voter, election_id__in=ids),
+        rows(Candidate, election_id__in=ids),
+        rows(PollingStation, election_id__in=ids),
+        rows(StationCount, station_id__in=ids),
     ]
     return World(people, objects, watched)
 
@@ -745,6 +797,53 @@ def education_objects(town: str, guardian: Resident) -> Any:
         ("admission application", town): {"pk": str(application.pk)},
         ("admission objection", town): {"objection_id": str(objection.pk)},
         ("admission document", town): {"document_id": str(document.pk)},
+    }
+
+
+def governance_objects(town: str, resident: Resident, officer: User) -> Any:
+    """``resident``'s community with its two committees and a member, and its election in polling:
+    census voters and ``resident`` (applied, approved) on the roll, a candidate for every post, a
+    station whose first count ``officer`` entered."""
+    with town_context(town):
+        community = resident.community
+        for kind, seats in (("party", {"secretary": 1}), ("villagers", {"director": 1, "deputy": 1, "member": 1})):
+            term = committee_services.committee_set_up(
+                community=community, kind=kind, starts_on=date(2021, 4, 1), seats=seats
+            )
+        member = committee_services.member_appoint(
+            term=term, person=PersonFactory(), post="director", is_hukou=True, is_party_member=True,
+            from_date=date(2021, 4, 1),
+        )  # fmt: skip
+        election = election_services.election_create(
+            by=officer, community=community, year=2026, polling_day=date(2026, 6, 30),
+            seats={"director": 1, "deputy": 1, "member": 1},
+        )  # fmt: skip
+        census = [
+            election_services.voter_register(by=officer, election=election, id_number=PersonFactory().id_number, name=n)
+            for n in ("甲某", "乙某", "丙某")
+        ]
+        voter = election_services.voter_apply(by=resident.person.user, election=election)
+        election_services.voter_decide(by=officer, voter=voter, approve=True)
+        election_services.roll_publish(by=officer, election=election, now=AT)
+        election_services.nomination_open(by=officer, election=election, now=AT + timedelta(days=6))
+        candidate = election_services.candidate_nominate(
+            by=officer, election=election, voter=census[0], post="director"
+        )
+        election_services.candidate_nominate(by=officer, election=election, voter=census[1], post="deputy")
+        election_services.candidate_nominate(by=officer, election=election, voter=census[2], post="member")
+        station = election_services.station_add(by=officer, election=election, name="投票站", ballots_issued=4)
+        election_services.polling_open(by=officer, election=election)
+        count = election_services.count_enter(
+            by=officer, station=station, ballots_cast=3, invalid_ballots=0, votes={str(candidate.pk): 2}
+        )
+    return {
+        ("committee", town): {"pk": str(term.committee_id)},
+        ("committee member", town): {"pk": str(member.pk)},
+        ("election", town): {"pk": str(election.pk)},
+        ("voter", town): {"pk": str(voter.pk)},
+        ("candidate", town): {"pk": str(candidate.pk)},
+        ("station", town): {"pk": str(station.pk)},
+        ("station count", town): {"pk": str(count.pk)},
     }
 
 

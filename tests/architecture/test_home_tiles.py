@@ -22,6 +22,7 @@ from nanhai_portal.accounts.roles import Role
                 "Rental houses",
                 "Messages",
                 "School places by points",
+                "Village committee and elections",
             ],
         ),
         (Role.GRID_WORKER, ["Today's inspections", "My grids"]),
@@ -36,6 +37,7 @@ from nanhai_portal.accounts.roles import Role
                 "Points verification queue",
                 "Objections to points",
                 "Rental houses",
+                "Committee elections",
             ],
         ),
         (
@@ -50,6 +52,7 @@ from nanhai_portal.accounts.roles import Role
                 "Points verification queue",
                 "Objections to points",
                 "Rental houses",
+                "Committee elections",
             ],
         ),
         (

@@ -17,6 +17,7 @@ from django.apps import apps
 from django.test import Client
 from django.utils import timezone, translation
 
+from governance.services.elections import ELECTION_NEXT
 from nanhai_portal.accounts.models import User
 from nanhai_portal.accounts.roles import Role
 from nanhai_portal.areas.models import Town
@@ -38,6 +39,8 @@ SOURCES = ["nanhai_portal", "residents", "rentals", "education", "governance"]
 DYNAMIC: dict[str, Callable[[], list[str]]] = {
     # residents.services.applications._move: every state an application moves to (never back to a draft)
     "application.{}": lambda: [status for status in Application.Status.values if status != Application.Status.DRAFT],
+    # governance.services.elections._move: every step an election moves to
+    "governance.election_{}": lambda: list(ELECTION_NEXT.values()),
 }
 
 

@@ -4,22 +4,33 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
+from governance.services.elections import election_create
+from nanhai_portal.accounts.models import User
+from nanhai_portal.areas.models import Community
 from nanhai_portal.audit.models import AuditEvent
 from nanhai_portal.jobs.importers import importer_choices, importer_class
 from nanhai_portal.jobs.models import ImportJob
+from nanhai_portal.tenancy import town_context
 from tests.jobs.test_import import create_job
 from tests.jobs.test_pages import browser
 from tests.unchanged import nothing_changes, rows
 
 pytestmark = pytest.mark.django_db
 
-KINDS = ["communities", "grids", "rental_houses", "residents"]  # rental_houses: issue 11, part D
+KINDS = [
+    "census_voters",
+    "communities",
+    "grids",
+    "rental_houses",
+    "residents",
+]  # rental_houses: issue 11, part D; census_voters: issue 13
 
 
 def read_csv(body: bytes) -> list[list[str]]:
@@ -34,6 +45,19 @@ def read_xlsx(body: bytes) -> list[list[str]]:
 
 def test_every_importer_has_a_template() -> None:
     assert sorted(kind for kind, _label in importer_choices()) == KINDS
+
+
+def registering_election(community_code: str) -> None:
+    """An election registering voters in the guicheng community of ``community_code`` (in 2030:
+    the demo's election of this year is past registration)."""
+    with town_context("guicheng"):
+        election_create(
+            by=User.objects.get(username="officer.guicheng"),
+            community=Community.objects.get(code=community_code),
+            year=2030,
+            polling_day=date(2030, 6, 30),
+            seats={"director": 1},
+        )
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -51,6 +75,8 @@ def test_a_template_uploaded_as_it_is_imports_its_example_row(kind: str, file_fo
     assert len(table) == 2 and all(table[1][i] for i, c in enumerate(importer.columns) if c.required)
     if "town" in table[0]:
         assert table[1][table[0].index("town")] == "桂城街道"
+    if kind == "census_voters":  # voters go on the roll of an election registering voters
+        registering_election(table[1][table[0].index("community")])
 
     job = run_job(create_job(SimpleUploadedFile(f"template.{file_format}", body), kind=kind))
 

@@ -1,0 +1,1 @@
+"""Writes of governance: committees and their members, elections on their statutory steps."""

@@ -1,0 +1,1 @@
+"""The governance pages: the resident's (``community``) and the town officers' (``officer``)."""
