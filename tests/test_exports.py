@@ -51,6 +51,7 @@ INTERNAL_WRITERS = {
     "nanhai_portal/jobs/importers/base.py",
     "residents/importers.py",
     "rentals/importers.py",
+    "governance/importers.py",
 }
 
 
