@@ -35,7 +35,7 @@ class NominateForm(forms.Form):
 
 
 class StationForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=_("Station name"), max_length=100)
     ballots_issued = forms.IntegerField(label=_("Ballots issued"), min_value=0, max_value=COUNT_LIMIT)
 
 

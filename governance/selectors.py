@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 
 from governance import access
-from governance.models import Candidate, Committee, CommitteeMember, Election, PollingStation, Voter
+from governance.models import Candidate, Committee, CommitteeMember, Election, PollingStation, Post, Voter
 from nanhai_portal.accounts.models import Caller
 
 
@@ -43,12 +43,19 @@ def own_voter_entries(user: Caller) -> QuerySet[Voter]:
     )
 
 
+def post_rank() -> Case:
+    """The posts in their order of rank (secretary, director, deputy, member), for sorting."""
+    return Case(
+        *[When(post=code, then=Value(rank)) for rank, code in enumerate(Post.values)], output_field=IntegerField()
+    )
+
+
 def candidates_of(user: Caller, election: Election) -> QuerySet[Candidate]:
     return (
         access.candidates_visible_to(user)
         .filter(election=election)
         .select_related("voter__person")
-        .order_by("post", "created_at")
+        .order_by(post_rank(), "created_at")
     )
 
 
@@ -58,7 +65,9 @@ def stations_of(user: Caller, election: Election) -> QuerySet[PollingStation]:
 
 def results_of(election: Election) -> dict[str, Any]:
     """The published shape of an election's results (candidates by post, votes, elected)."""
-    candidates = Candidate.objects.filter(election=election).select_related("voter__person").order_by("post", "-votes")
+    candidates = (
+        Candidate.objects.filter(election=election).select_related("voter__person").order_by(post_rank(), "-votes")
+    )
     return {
         "election": election.pk,
         "town": election.town_id,
