@@ -12,7 +12,7 @@ from governance.models import Candidate, CommitteeMember, Election, PollingStati
 from governance.services import elections as election_services
 from nanhai_portal.tenancy import town_context
 from tests.conftest import bearer_client
-from tests.governance.factories import AT, POLLING_DAY, census_voters, community_in, election_in_polling, officer_of
+from tests.governance.factories import POLLING_DAY, census_voters, community_in, election_in_polling, officer_of
 from tests.unchanged import nothing_changes, rows
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +77,10 @@ def test_an_election_runs_through_the_api() -> None:
     refused = client.post(f"/api/v1/elections/{election_id}/advance/")
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "election_not_ready"
     with town_context("guicheng"):
-        election_services.nomination_open(by=officer, election=election, now=AT + timedelta(days=400))
+        election.refresh_from_db()  # the window closes five days after the roll was published, by the clock of the day
+        election_services.nomination_open(
+            by=officer, election=election, now=election.objections_close + timedelta(seconds=1)
+        )
         voter = Voter.objects.filter(election=election).order_by("created_at").first()
     assert voter is not None
     nominated = client.post(
